@@ -1,0 +1,3 @@
+from asba.cli.main import main
+
+raise SystemExit(main())

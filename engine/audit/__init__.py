@@ -1,0 +1,1 @@
+"""Audit: the decision log of every recommendation."""

@@ -1,0 +1,1 @@
+"""The command-line edge: parse arguments, call the library, render, map errors to exit codes."""

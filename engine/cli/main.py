@@ -1,0 +1,95 @@
+"""`asba` entry point: a dispatcher over command modules.
+
+Each command module in COMMAND_MODULES has ``register(subparsers)``, which adds its sub-command(s) and sets
+``func`` (``args -> exit code``) on the parser. Errors raised by the library are AsbaError: printed as one line,
+never a traceback. Exit codes: 0 ok, 1 failure or finding, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from asba import __version__
+from asba.errors import EXIT_USAGE, AsbaError
+
+COMMAND_MODULES = (
+    "asba.cli.explain_cmd",
+    "asba.cli.facts_cmd",
+    "asba.cli.cluster_cmd",
+    "asba.cli.history_cmd",
+    "asba.cli.knowledge_cmd",
+    "asba.cli.config_cmd",
+    "asba.cli.rules_cmd",
+    "asba.cli.audit_cmd",
+)
+
+EPILOG = """\
+exit codes: 0 ok, 1 failure or finding (e.g. a failing rule test), 2 usage or input error.
+Short form: `asba JOB.sbatch [BURST_PARTITION] [sbatch options]` is `asba explain --brief ...`.
+Set NO_COLOR to disable colour; ASBA_HOME (default ~/.asba) holds the history database and caches."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"asba: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="asba",
+        description="AWS SLURM Burst Advisor: run this job here or on AWS, with what resources, and why.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"asba {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # during development a command module may not exist yet
+            if exc.name == name:
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def _rewrite_short_form(argv: list[str], commands: set[str]) -> list[str]:
+    """`asba job.sbatch gpu-aws ...` -> `asba explain --brief job.sbatch gpu-aws ...`."""
+    if argv and not argv[0].startswith("-") and argv[0] not in commands and os.path.exists(argv[0]):
+        return ["explain", "--brief", *argv]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+        argv = _rewrite_short_form(argv, commands)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE
+        return int(args.func(args) or 0)
+    except AsbaError as exc:
+        sys.stderr.write(f"asba: error: {exc.one_line()}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("asba: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: still one line, with a way to see more
+        if os.environ.get("ASBA_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"asba: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug; run again with ASBA_DEBUG=1 for the traceback and report it)\n"
+        )
+        return 3

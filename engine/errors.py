@@ -1,0 +1,73 @@
+"""Typed errors. Library code raises these; the CLI turns each into one line and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDING = 1  # the command ran and found a failure (a failing rule test, a finding)
+EXIT_USAGE = 2  # bad usage or bad input
+
+
+class AsbaError(Exception):
+    """An error a user can act on: what went wrong, where, and how to fix it."""
+
+    code = "ASBA000"
+    exit_code = EXIT_USAGE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+        if code:
+            self.code = code
+
+    def one_line(self) -> str:
+        parts = []
+        if self.where:
+            parts.append(f"{self.where}:")
+        parts.append(f"{self.message} [{self.code}]")
+        if self.hint:
+            parts.append(f"— {self.hint}")
+        return " ".join(parts)
+
+
+class InputError(AsbaError):
+    """Bad input from the user: a script, a file, an option value."""
+
+    code = "ASBA100"
+
+
+class ConfigError(AsbaError):
+    code = "ASBA200"
+
+
+class RulePackError(AsbaError):
+    code = "ASBA300"
+
+
+class EngineError(AsbaError):
+    """The rules engine failed while evaluating (a runaway loop, an action error, a C-core error)."""
+
+    code = "ASBA400"
+    exit_code = EXIT_FINDING
+
+
+class ExternalCommandError(AsbaError):
+    """A SLURM or other external command was missing, failed or timed out."""
+
+    code = "ASBA500"
+    exit_code = EXIT_FINDING
+
+
+class StoreError(AsbaError):
+    """The history database could not be opened or written."""
+
+    code = "ASBA600"
+    exit_code = EXIT_FINDING

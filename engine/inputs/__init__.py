@@ -1,0 +1,1 @@
+"""Inputs: the only code that reads the outside world (batch scripts, SLURM commands, sacct, AWS, config)."""

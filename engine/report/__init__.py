@@ -1,0 +1,1 @@
+"""Report: text and JSON renderers of recommendations and traces."""
