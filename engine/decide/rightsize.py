@@ -1,0 +1,147 @@
+"""Right-sizing (`--optimize`): a request that fits what the script really used, with documented headroom.
+
+memory = peak x (1 + memory_headroom), rounded up to a whole GiB; CPUs = the effective cores the program
+demonstrably used in parallel (never fewer); time = p95 runtime x (1 + time_headroom), rounded up to a minute.
+Never below a floor set by a past failure: a run that went OUT_OF_MEMORY at R MiB sets a floor of
+R x (1 + memory_headroom); a run that hit TIMEOUT at L seconds sets L x (1 + time_headroom).
+A change is proposed only when it is material: at least MATERIAL_SHARE of the request and the absolute minimum
+below (increases forced by a failure floor always are).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+MATERIAL_SHARE = 0.20
+MIN_CHANGE = {"cpus": 1, "mem_mb": 1024, "time_s": 600}
+NOT_ENOUGH = "not-enough-history"
+CHANGED = "changed"
+UNCHANGED = "no-material-change"
+
+
+@dataclass(frozen=True)
+class Request:
+    nodes: int
+    ntasks: int
+    cpus_per_task: int
+    total_cpus: int
+    mem_per_node_mb: float | None  # None when the partition default applies and is unknown
+    time_limit_s: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    runs: int
+    peak_mem_mb: float | None = None  # largest per-node peak (MaxRSS) of any run
+    effective_cores: float | None = None  # typical cores used
+    peak_effective_cores: float | None = None  # most cores used in parallel in any run
+    runtime_p95_s: float | None = None
+    oom_request_mb: float | None = None  # largest memory request that still ran out of memory
+    timeout_limit_s: float | None = None  # largest time limit that was still hit
+
+
+@dataclass(frozen=True)
+class Change:
+    resource: str  # cpus | mem_mb | time_s
+    current: float
+    proposed: float
+    reason: str
+
+
+@dataclass
+class RightSizing:
+    status: str
+    message: str
+    changes: list[Change] = field(default_factory=list)
+    sbatch_lines: list[str] = field(default_factory=list)
+    cli_args: list[str] = field(default_factory=list)  # sbatch options that apply it (command line beats script)
+
+    def proposed(self, resource: str) -> float | None:
+        return next((c.proposed for c in self.changes if c.resource == resource), None)
+
+
+def format_time(seconds: float) -> str:
+    """SLURM time: [D-]HH:MM:SS, rounded up to the next minute (never truncated to whole hours)."""
+    minutes = math.ceil(seconds / 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    clock = f"{hours:02d}:{minutes:02d}:00"
+    return f"{days}-{clock}" if days else clock
+
+
+def format_mem(mem_mb: float) -> str:
+    return f"{int(mem_mb) // 1024}G" if mem_mb % 1024 == 0 else f"{int(math.ceil(mem_mb))}M"
+
+
+def _material(current: float, proposed: float, resource: str) -> bool:
+    delta = abs(proposed - current)
+    return delta >= MIN_CHANGE[resource] and (current <= 0 or delta / current >= MATERIAL_SHARE)
+
+
+def _memory(req: Request, ev: Evidence, headroom: float) -> Change | None:
+    if ev.peak_mem_mb is None or req.mem_per_node_mb is None:
+        return None
+    target = math.ceil(ev.peak_mem_mb * (1 + headroom) / 1024) * 1024
+    reason = f"peak {ev.peak_mem_mb / 1024:.1f} GiB + {headroom:.0%} headroom"
+    if ev.oom_request_mb and target < ev.oom_request_mb * (1 + headroom):
+        target = math.ceil(ev.oom_request_mb * (1 + headroom) / 1024) * 1024
+        reason = f"a run ran out of memory at {format_mem(ev.oom_request_mb)}; floor + {headroom:.0%}"
+        return Change("mem_mb", req.mem_per_node_mb, target, reason) if target > req.mem_per_node_mb else None
+    if _material(req.mem_per_node_mb, target, "mem_mb"):
+        return Change("mem_mb", req.mem_per_node_mb, target, reason)
+    return None
+
+
+def _cpus(req: Request, ev: Evidence) -> Change | None:
+    used = max(ev.effective_cores or 0.0, ev.peak_effective_cores or 0.0)
+    if used <= 0:
+        return None
+    target = max(math.ceil(used - 1e-9), 1)
+    if req.ntasks > 1 and req.cpus_per_task > 1:  # keep the task count: round up to whole tasks
+        target = math.ceil(target / req.ntasks) * req.ntasks
+    if target < req.total_cpus and _material(req.total_cpus, target, "cpus"):
+        return Change("cpus", req.total_cpus, target, f"at most {used:.1f} cores used in parallel")
+    return None
+
+
+def _time(req: Request, ev: Evidence, headroom: float) -> Change | None:
+    if not ev.runtime_p95_s:
+        return None
+    target = math.ceil(ev.runtime_p95_s * (1 + headroom) / 60) * 60
+    reason = f"p95 runtime {format_time(ev.runtime_p95_s)} + {headroom:.0%} headroom"
+    if ev.timeout_limit_s and target < ev.timeout_limit_s * (1 + headroom):
+        target = math.ceil(ev.timeout_limit_s * (1 + headroom) / 60) * 60
+        reason = f"a run hit its {format_time(ev.timeout_limit_s)} limit; floor + {headroom:.0%}"
+        return Change("time_s", req.time_limit_s, target, reason) if target > req.time_limit_s else None
+    if _material(req.time_limit_s, target, "time_s"):
+        return Change("time_s", req.time_limit_s, target, reason)
+    return None
+
+
+def _options(req: Request, change: Change) -> list[str]:
+    if change.resource == "mem_mb":
+        return [f"--mem={format_mem(change.proposed)}"]
+    if change.resource == "time_s":
+        return [f"--time={format_time(change.proposed)}"]
+    if req.ntasks > 1 and req.cpus_per_task == 1:
+        return [f"--ntasks={int(change.proposed)}"]
+    return [f"--cpus-per-task={int(change.proposed) // max(req.ntasks, 1)}"]
+
+
+def rightsize(
+    req: Request,
+    ev: Evidence,
+    *,
+    memory_headroom: float = 0.2,
+    time_headroom: float = 0.25,
+    min_runs: int = 2,
+) -> RightSizing:
+    if ev.runs < min_runs:
+        return RightSizing(NOT_ENOUGH, f"not enough history: {ev.runs} run(s) of this script, need {min_runs}")
+    changes = [c for c in (_cpus(req, ev), _memory(req, ev, memory_headroom), _time(req, ev, time_headroom)) if c]
+    if not changes:
+        return RightSizing(UNCHANGED, f"the request already fits {ev.runs} past runs; no material change")
+    args = [opt for change in changes for opt in _options(req, change)]
+    lines = [f"#SBATCH {opt}" for opt in args]
+    return RightSizing(CHANGED, f"right-sized from {ev.runs} past runs", changes, lines, args)
