@@ -1,0 +1,146 @@
+"""The text view of `asba explain`: roadmap-style sections rendered from the same dict as `--json`."""
+
+from __future__ import annotations
+
+from asba.report import units
+
+RULE = "=" * 40
+
+
+def _heading(title: str) -> list[str]:
+    return ["", title, "=" * len(title)]
+
+
+def request_line(req: dict) -> str:
+    gpus = f", {req['total_gpus']} GPU(s)" if req.get("total_gpus") else ""
+    part = f" on partition {req['partition']}" if req.get("partition") else ""
+    return (
+        f"{req['nodes']} node(s), {req['total_cpus']} CPUs, {units.mem(req.get('mem_per_node_mb'))}/node{gpus}, "
+        f"{units.duration(req['time_limit_s'])} limit{part}"
+    )
+
+
+def recommendation_line(rec: dict) -> str:
+    if rec["platform"] == "aws":
+        where = f"AWS: {rec['instance_type']} x{rec['nodes']}, {rec['purchasing']}"
+    else:
+        where = "the local cluster"
+    return f"RECOMMENDATION: run on {where} (confidence {units.pct(rec['confidence'])})"
+
+
+def side_lines(local: dict, aws: dict | None) -> list[str]:
+    lines = [
+        f"  Local: wait {units.duration(local['wait_p50_s'])} (p90 {units.duration(local['wait_p90_s'])}) + run "
+        f"{units.duration(local['runtime_s'])} -> {units.duration(local['time_to_result_s'])}, "
+        f"cost {units.usd(local['cost_usd'])}"
+    ]
+    if aws is None:
+        lines.append("  AWS:   no option (see notes)")
+        return lines
+    spot = f", spot {units.usd(aws['spot_usd'])}" if aws.get("spot_usd") is not None else ""
+    lines.append(
+        f"  AWS:   start-up {units.duration(aws['startup_s'])} + run {units.duration(aws['runtime_s'])} -> "
+        f"{units.duration(aws['time_to_result_s'])}, cost {units.usd(aws['cost_usd'])} "
+        f"({aws['instance_type']} x{aws['nodes']} {aws['purchasing']}; on-demand {units.usd(aws['on_demand_usd'])}{spot})"
+    )
+    return lines
+
+
+def _analysis(result: dict) -> list[str]:
+    local, aws, comp = result["local"], result["aws"], result["comparison"]
+    lines = _heading("CURRENT ANALYSIS")
+    lines.append(f"  Request: {request_line(result['request'])}")
+    lines.append(f"  Runtime: {units.duration(local['runtime_s'])} from {local['runtime_detail']}")
+    lines += side_lines(local, aws)
+    lines.append(f"  Value of an hour: {units.usd(comp['value_of_hour_usd'])}; {comp['break_even']}")
+    lines.append(f"  {comp['counterfactual']}")
+    lines.append(f"  {result['budget']['message']}")
+    return lines
+
+
+def _history(result: dict) -> list[str]:
+    hist = result.get("history")
+    lines = _heading("PERSONAL HISTORY INSIGHTS")
+    if not hist or not hist.get("runs"):
+        return lines + [f"  {hist['message'] if hist else 'no history of this script'}"]
+    lines.append(f"  You've run {result['script_name']} {hist['run_count']} time(s) before ({hist['source']}):")
+    for run in hist["runs"]:
+        lines.append(
+            f"    job {run['job_id']} ({run['partition']}, {run['state']}): {units.duration(run['elapsed_s'])}, "
+            f"{units.mem(run['max_memory_used_mb'])} peak, {run['cpu_efficiency']:.0f}% CPU efficiency"
+        )
+    lines.append("  PATTERNS DETECTED:")
+    lines += [f"    - {p}" for p in hist["patterns"]]
+    return lines
+
+
+def _block(title: str, block: dict) -> list[str]:
+    lines = ["", f"{title}:", f"  Request: {request_line(block['request'])}"]
+    lines += side_lines(block["local"], block["aws"])
+    lines.append(f"  {recommendation_line(block['recommendation'])}")
+    return lines
+
+
+def _optimized(result: dict) -> list[str]:
+    opt = result["optimized"]
+    lines = _heading("RIGHT-SIZING (--optimize)")
+    if opt["status"] != "changed":
+        return lines + [f"  {opt['message']}"]
+    current = {k: result[k] for k in ("request", "local", "aws", "recommendation")}
+    lines += _block("CURRENT REQUEST (over-allocated)", current)
+    lines += _block("OPTIMIZED REQUEST (right-sized)", opt)
+    lines += ["", "  Changes:"]
+    lines += [f"    {c['resource']}: {c['current_text']} -> {c['proposed_text']} ({c['reason']})" for c in opt["changes"]]
+    lines += ["", "  Ready to paste:"] + [f"    {line}" for line in opt["sbatch_lines"]]
+    lines += ["", f"KEY INSIGHT: {opt['key_insight']}"]
+    return lines
+
+
+def _instances(result: dict) -> list[str]:
+    lines = _heading("INSTANCE TYPE ANALYSIS")
+    for note in result.get("instance_notes", []):
+        lines.append(f"  {note}")
+    for row in result.get("instances", []):
+        spot = units.usd(row.get("spot_usd_per_hour")) if row.get("spot_usd_per_hour") is not None else "n/a"
+        lines.append(
+            f"  {row['instance_type']:<16} x{row['nodes']}  {row['vcpus']:>4} vCPU {row['memory_gib']:>7.0f} GiB"
+            f"  on-demand {units.usd(row['on_demand_usd_per_hour'])}/h  spot {spot}/h  "
+            f"job {units.usd(row['job_cost_usd'])}  [{row['family_class']}]"
+        )
+    if not result.get("instances"):
+        lines.append("  no instance type can hold this job")
+    return lines
+
+
+def _warnings(result: dict) -> list[str]:
+    if not result["warnings"]:
+        return []
+    lines = _heading("WARNINGS")
+    for w in result["warnings"]:
+        lines += [f"  [{w['severity']}] {w['found']} ({w['rule']})", f"      why: {w['why']}", f"      fix: {w['fix']}"]
+    return lines
+
+
+def render(result: dict, *, brief: bool = False, trace_text: str | None = None) -> str:
+    rec = result["recommendation"]
+    lines = [f"asba explain {result['script']}" + (f" -> burst partition {result['burst_partition']}"
+                                                    if result.get("burst_partition") else "")]
+    lines.append("Data: " + "; ".join(f"{k}: {v}" for k, v in result["data_sources"].items()))
+    lines += ["", recommendation_line(rec)] + [f"  - {reason}" for reason in rec["reasons"]]
+    lines += _analysis(result)
+    if "history" in result:
+        lines += _history(result)
+    if "optimized" in result:
+        lines += _optimized(result)
+    if "instances" in result:
+        lines += _instances(result)
+    lines += _warnings(result)
+    if result.get("notes"):
+        lines += _heading("NOTES") + [f"  - {n}" for n in result["notes"]]
+    if result.get("why_not"):
+        lines += _heading(f"WHY NOT {result['why_not_target'].upper()}") + [f"  {w}" for w in result["why_not"]]
+    if trace_text and not brief:
+        lines += _heading("TRACE") + trace_text.rstrip("\n").splitlines()
+    if result.get("decision_id"):
+        lines += ["", f"Decision {result['decision_id']} logged (asba audit show {result['decision_id']})."]
+    return "\n".join(lines) + "\n"
