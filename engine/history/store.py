@@ -1,0 +1,278 @@
+"""The history database: SQLite at ``asba_home()/jobs.db`` (the one module that talks to it).
+
+WAL mode and a busy timeout let two asba processes read and write at once; each batch of jobs is one
+transaction; jobs are upserted by (cluster, job_id), so importing or syncing the same jobs twice changes
+nothing. A file that is not an SQLite database, or one written by a newer asba, is refused with one clear
+error and never overwritten.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from operator import attrgetter
+from pathlib import Path
+
+from asba.errors import StoreError
+from asba.history.record import COLUMNS, JobRecord
+from asba.paths import asba_home
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15000
+BATCH = 5000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_TYPES = {"int": "INTEGER", "float": "REAL", "str": "TEXT"}
+# Columns that change while a job runs; an upsert that changes none of them is skipped (idempotent sync).
+_MOVING = ("state", "end_ts", "start_ts", "elapsed_s", "total_cpu_s", "max_memory_used_mb", "steps",
+           "exit_code", "job_id_raw", "cpu_efficiency", "memory_efficiency")
+
+
+def default_path() -> Path:
+    return asba_home() / "jobs.db"
+
+
+def connect(path: Path | str | None = None) -> sqlite3.Connection:
+    """An open connection (autocommit; use BEGIN/COMMIT) with WAL, a busy timeout and the schema in place."""
+    db = Path(path) if path else default_path()
+    _refuse_foreign_file(db)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        _migrate(conn, db)
+    except sqlite3.DatabaseError as exc:
+        raise _store_error(db, exc) from None
+    except OSError as exc:
+        raise StoreError(f"cannot open the history database: {exc.strerror}", where=str(db),
+                         hint="check the directory's permissions or set ASBA_HOME", code="ASBA-HIST-011") from None
+    return conn
+
+
+def _store_error(db: Path, exc: Exception) -> StoreError:
+    return StoreError(f"not a usable asba history database ({exc})", where=str(db),
+                      hint="asba leaves the file as it is: move it aside and run `asba history sync` again",
+                      code="ASBA-HIST-010")
+
+
+def _refuse_foreign_file(db: Path) -> None:
+    try:
+        if not db.is_file() or db.stat().st_size == 0:
+            return
+        with db.open("rb") as handle:
+            magic = handle.read(16)
+    except OSError as exc:
+        raise StoreError(f"cannot read the history database: {exc.strerror}", where=str(db),
+                         code="ASBA-HIST-011") from None
+    if magic != _SQLITE_MAGIC:
+        raise _store_error(db, ValueError("the file is not an SQLite database"))
+
+
+def _column_sql() -> str:
+    hints = JobRecord.__annotations__
+    return ", ".join(f"{name} {_TYPES[hints[name].split(' ')[0].split('|')[0].strip()]}" for name in COLUMNS)
+
+
+def _migrate(conn: sqlite3.Connection, db: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"written by a newer asba (schema {version}, this asba knows {SCHEMA_VERSION})",
+                         where=str(db), hint="upgrade asba", code="ASBA-HIST-012")
+    if version == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({_column_sql()}, PRIMARY KEY (cluster, job_id))")
+    for column in ("script_name", "job_name", "submit_ts", "user", "base_id"):
+        conn.execute(f"CREATE INDEX IF NOT EXISTS jobs_{column} ON jobs ({column})")
+    conn.execute("CREATE TABLE IF NOT EXISTS submissions (job_id TEXT PRIMARY KEY, script_path TEXT, "
+                 "script_name TEXT, script_hash TEXT, submitted_at INTEGER)")
+    conn.execute("CREATE INDEX IF NOT EXISTS submissions_hash ON submissions (script_hash)")
+    conn.execute("CREATE TABLE IF NOT EXISTS sync_state (scope TEXT PRIMARY KEY, last_sync INTEGER)")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    conn.execute("COMMIT")
+
+
+_UPSERT = (
+    f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+    f"ON CONFLICT (cluster, job_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("cluster", "job_id", "script_hash"))
+    + " WHERE " + " OR ".join(f"jobs.{c} IS NOT excluded.{c}" for c in _MOVING)
+)
+_as_row = attrgetter(*COLUMNS)
+
+
+@dataclass
+class WriteCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def write_records(conn: sqlite3.Connection, records: Iterable[JobRecord], db: Path,
+                  progress: Callable[[int], None] | None = None) -> WriteCounts:
+    """Upsert records in batches of BATCH, one transaction each."""
+    counts = WriteCounts()
+    batch: list[tuple] = []
+    for record in records:
+        batch.append(_as_row(record))
+        if len(batch) >= BATCH:
+            _write_batch(conn, batch, counts, db)
+            if progress:
+                progress(len(batch))
+            batch = []
+    if batch:
+        _write_batch(conn, batch, counts, db)
+        if progress:
+            progress(len(batch))
+    return counts
+
+
+def _write_batch(conn: sqlite3.Connection, rows: list[tuple], counts: WriteCounts, db: Path) -> None:
+    # Rows are never deleted, so new rows are exactly those above the previous largest rowid.
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        before_changes = conn.total_changes
+        top = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0]
+        conn.executemany(_UPSERT, rows)
+        new = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0] - top
+        changed = conn.total_changes - before_changes
+        conn.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise _store_error(db, exc) from None
+    counts.new += new
+    counts.updated += changed - new
+    counts.unchanged += len(rows) - changed
+
+
+def now_epoch() -> int:
+    """Now, on the same naive-local-as-UTC scale that sacct times are stored on."""
+    lt = time.localtime()
+    return int(time.time()) + (lt.tm_gmtoff or 0)
+
+
+@dataclass
+class JobQuery:
+    script_hash: str | None = None
+    script_name: str | None = None
+    days: float | None = None
+    user: str | None = None
+    job_id: str | None = None
+    params: list = field(default_factory=list)
+
+    def sql(self) -> str:
+        cols = ", ".join(
+            "COALESCE(s.script_hash, j.script_hash)" if c == "script_hash"
+            else "COALESCE(s.script_name, j.script_name)" if c == "script_name"
+            else "COALESCE(s.script_path, j.script_path)" if c == "script_path"
+            else f"j.{c}" for c in COLUMNS)
+        where, self.params = self._where()
+        return (f"SELECT {cols} FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id"
+                f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY j.submit_ts, j.job_id")
+
+    def _where(self) -> tuple[list[str], list]:
+        where: list[str] = []
+        params: list = []
+        if self.script_hash:
+            where.append("s.script_hash = ?")
+            params.append(self.script_hash)
+        if self.script_name:
+            stem = self.script_name.rsplit("/", 1)[-1]
+            where.append("(COALESCE(s.script_name, j.script_name) = ? OR j.job_name IN (?, ?))")
+            params += [stem, stem, stem.rsplit(".", 1)[0]]
+        if self.days is not None:
+            where.append("j.submit_ts >= ?")
+            params.append(now_epoch() - int(self.days * 86400))
+        if self.user:
+            where.append("j.user = ?")
+            params.append(self.user)
+        if self.job_id:
+            where.append("(j.job_id = ? OR j.job_id_raw = ?)")
+            params += [self.job_id, self.job_id]
+        return where, params
+
+
+def iter_query(conn: sqlite3.Connection, query: JobQuery, db: Path) -> Iterator[JobRecord]:
+    try:
+        sql = query.sql()
+        for row in conn.execute(sql, query.params):
+            yield JobRecord(*row)
+    except sqlite3.DatabaseError as exc:
+        raise _store_error(db, exc) from None
+
+
+class HistoryStore:
+    """The job history: open it, load jobs into it, ask it for jobs. Raises StoreError / InputError."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> HistoryStore:
+        db = Path(path) if path else default_path()
+        return cls(connect(db), db)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def import_file(self, path: Path | str, *, delimiter: str | None = None, fields: list[str] | None = None,
+                    cluster: str = "", progress: Callable[[int], None] | None = None):
+        from asba.history.sync import import_file
+
+        return import_file(self.conn, self.path, Path(path), delimiter=delimiter, fields=fields,
+                           cluster=cluster, progress=progress)
+
+    def sync(self, runner, days: float | None = None, user: str | None = None, all_users: bool = False):
+        from asba.history.sync import sync
+
+        return sync(self.conn, self.path, runner, days=days, user=user, all_users=all_users)
+
+    def iter_jobs(self, script_hash: str | None = None, script_name: str | None = None,
+                  days: float | None = None, user: str | None = None, job_id: str | None = None) -> Iterator[JobRecord]:
+        """Jobs in submit order, streamed (for big histories)."""
+        query = JobQuery(script_hash, script_name, days, user, job_id)
+        return iter_query(self.conn, query, self.path)
+
+    def jobs(self, script_hash: str | None = None, script_name: str | None = None, days: float | None = None,
+             user: str | None = None, job_id: str | None = None) -> list[JobRecord]:
+        return list(self.iter_jobs(script_hash, script_name, days, user, job_id))
+
+    def queue_waits(self, partition: str, cpus_min: int, cpus_max: int, days: float | None = 30) -> list[float]:
+        """Submit->Start seconds of jobs that started on `partition` with cpus_min..cpus_max CPUs."""
+        sql = ("SELECT queue_wait_s FROM jobs WHERE partition = ? AND alloc_cpus BETWEEN ? AND ? "
+               "AND queue_wait_s IS NOT NULL")
+        params: list = [partition, cpus_min, cpus_max]
+        if days is not None:
+            sql += " AND submit_ts >= ?"
+            params.append(now_epoch() - int(days * 86400))
+        try:
+            return [float(row[0]) for row in self.conn.execute(sql + " ORDER BY submit_ts", params)]
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from None
+
+    def record_submission(self, script_path: str | Path, script_hash: str, job_id: str,
+                          submitted_at: int | None = None) -> None:
+        """Remember which script a job id ran (``--track-history``); joins sacct's jobs by id."""
+        path = str(script_path)
+        try:
+            self.conn.execute(
+                "INSERT INTO submissions (job_id, script_path, script_name, script_hash, submitted_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET script_path = excluded.script_path, "
+                "script_name = excluded.script_name, script_hash = excluded.script_hash",
+                (str(job_id), path, path.rsplit("/", 1)[-1], script_hash, submitted_at or now_epoch()))
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from None
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM jobs").fetchone()[0]

@@ -1,0 +1,188 @@
+"""sacct: the call asba makes (explicit fields, a safe delimiter, always -S) and a streaming reader of its
+output or of a saved dump. Rows come out as (line number, list of fields) with the column positions known;
+merging a job's step rows into one record is `asba.history.merge`'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from asba.errors import InputError
+from asba.inputs.slurm import CommandOutput, SlurmRunner
+
+# A delimiter no job name, SubmitLine or WorkDir contains (ASCII unit separator).
+SYNC_DELIMITER = "\x1f"
+SYNC_FIELDS = (
+    "Cluster", "JobID", "JobIDRaw", "JobName", "User", "Account", "Partition", "QOS", "State", "ExitCode",
+    "Submit", "Start", "End", "ElapsedRaw", "Timelimit", "ReqCPUS", "AllocCPUS", "NNodes", "NTasks",
+    "ReqMem", "ReqTRES", "AllocTRES", "TotalCPU", "MaxRSS", "TRESUsageInTot", "SubmitLine", "WorkDir",
+)
+# States of jobs that have ended; asking for them with -E is what lists jobs that never started.
+ENDED_STATES = "CA,CD,DL,F,NF,OOM,PR,TO,BF"
+DELIMITER_CANDIDATES = ("\x1f", "^|^", "|", "\t", ";", ",")
+
+
+@dataclass
+class Columns:
+    """Positions of the sacct fields in a row; -1 where the dump lacks a field."""
+
+    names: list[str]
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {name.lower(): pos for pos, name in enumerate(self.names)}
+
+    def pos(self, name: str) -> int:
+        return self.index.get(name.lower(), -1)
+
+
+@dataclass
+class Malformed:
+    line_no: int
+    reason: str
+
+
+@dataclass
+class SacctStream:
+    """Rows of one sacct output, read lazily. Malformed lines are recorded, not raised."""
+
+    lines: Iterable[str]
+    source: str
+    delimiter: str | None = None
+    fields: list[str] | None = None
+    malformed: list[Malformed] = field(default_factory=list)
+    columns: Columns | None = None
+    rows_read: int = 0
+    _carry: tuple[int, list[str]] | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        it = iter(self.lines)
+        line_no, first = _first_nonblank(it)
+        if first is None:
+            return
+        pending: list[tuple[int, str]] = []
+        if self.fields:
+            self.columns = Columns(list(self.fields))
+            self.delimiter = self.delimiter or _guess_delimiter(first, len(self.fields))
+            pending.append((line_no, first))
+        else:
+            self._read_header(first, line_no)
+        assert self.columns is not None and self.delimiter is not None
+        width, delim = len(self.columns.names), self.delimiter
+        for number, line in pending:
+            parts = line.split(delim)
+            if len(parts) == width:
+                self.rows_read += 1
+                yield number, parts
+            else:
+                yield from self._slow(number, parts, width)
+        for line in it:
+            line_no += 1
+            parts = line.rstrip("\r\n").split(delim)
+            if len(parts) == width and self._carry is None:
+                self.rows_read += 1
+                yield line_no, parts
+            else:
+                yield from self._slow(line_no, parts, width)
+        self.finish()
+
+    def _slow(self, number: int, parts: list[str], width: int) -> Iterator[tuple[int, list[str]]]:
+        """Rows that are not exactly `width` fields: blank, trailing delimiter (--parsable), a field with a
+        newline in it (SubmitLine of ``srun python3 -c "..."``) continued on the next lines, or malformed."""
+        if len(parts) == 1 and not parts[0].strip():
+            return
+        if len(parts) == width + 1 and parts[-1] == "" and self._carry is None:
+            self.rows_read += 1
+            yield number, parts[:width]
+            return
+        if self._carry is not None:
+            start, carried = self._carry
+            self._carry = None
+            joined = carried[:-1] + [carried[-1] + "\n" + parts[0]] + parts[1:]
+            if len(joined) in (width, width + 1):
+                self.rows_read += 1
+                yield start, joined[:width]
+                return
+            if len(joined) < width:
+                self._carry = (start, joined)
+                return
+            self.malformed.append(Malformed(start, f"{len(carried)} fields, expected {width}"))
+            yield from self._slow(number, parts, width)
+            return
+        if len(parts) < width:
+            self._carry = (number, parts)
+        else:
+            self.malformed.append(Malformed(number, f"{len(parts)} fields, expected {width}"))
+
+    def finish(self) -> None:
+        """Report a row left incomplete at the end of the input."""
+        if self._carry is not None:
+            number, parts = self._carry
+            width = len(self.columns.names) if self.columns else 0
+            self.malformed.append(Malformed(number, f"{len(parts)} fields, expected {width}"))
+            self._carry = None
+
+    def _read_header(self, line: str, line_no: int) -> None:
+        delim = self.delimiter or next((d for d in DELIMITER_CANDIDATES if "JobID" in line.split(d)), None)
+        names = line.split(delim) if delim else []
+        if names and names[-1] == "":
+            names = names[:-1]
+        if "JobID" not in names:
+            raise InputError(
+                "no sacct header line (a line naming the fields, with JobID among them)",
+                where=f"{self.source}:{line_no}",
+                hint="save the dump with sacct --parsable2 and without --noheader, or pass --fields",
+                code="ASBA-HIST-001",
+            )
+        self.delimiter = delim
+        self.columns = Columns(names)
+
+
+def _first_nonblank(it: Iterator[str]) -> tuple[int, str | None]:
+    for line_no, line in enumerate(it, 1):
+        line = line.rstrip("\r\n")
+        if line.strip():
+            return line_no, line
+    return 0, None
+
+
+def _guess_delimiter(line: str, width: int) -> str:
+    for delim in DELIMITER_CANDIDATES:
+        count = len(line.split(delim))
+        if count in (width, width + 1):
+            return delim
+    raise InputError(
+        f"cannot tell the delimiter: no candidate splits the first line into {width} fields",
+        hint="pass --delimiter",
+        code="ASBA-HIST-002",
+    )
+
+
+def sacct_argv(start: datetime, *, user: str | None, all_users: bool, ended_only: bool) -> list[str]:
+    """The sacct command line. -S is always given (sacct's default window is 'since midnight')."""
+    argv = [
+        "sacct", "--parsable2", f"--delimiter={SYNC_DELIMITER}", "--format=" + ",".join(SYNC_FIELDS),
+        "-S", start.strftime("%Y-%m-%dT%H:%M:%S"), "-E", "now",
+    ]
+    if ended_only:
+        argv += ["-s", ENDED_STATES]
+    if all_users:
+        argv.append("--allusers")
+    elif user:
+        argv += ["--user", user]
+    return argv
+
+
+def run_sacct(runner: SlurmRunner, start: datetime, *, user: str | None, all_users: bool) -> list[CommandOutput]:
+    """Two calls: every job active in the window, and every ended job (which adds never-started ones)."""
+    window = runner.run("sacct_window", sacct_argv(start, user=user, all_users=all_users, ended_only=False),
+                        timeout_s=300)
+    ended = runner.run("sacct_ended", sacct_argv(start, user=user, all_users=all_users, ended_only=True),
+                       timeout_s=300)
+    return [window, ended]
+
+
+def start_for_days(days: float, now: datetime | None = None) -> datetime:
+    return (now or datetime.now()) - timedelta(days=days)

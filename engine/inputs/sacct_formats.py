@@ -1,0 +1,137 @@
+"""Value formats that sacct prints, parsed into plain numbers.
+
+Durations (``MM:SS.mmm``, ``HH:MM:SS``, ``D-HH:MM:SS``), memory with K/M/G/T/P suffixes (``516.31M``,
+``140K``, ``0``), ReqMem with the pre-21.08 per-CPU / per-node suffix (``4000Mc``, ``1Gn``, ``0n``), TRES
+strings (``billing=2,cpu=2,mem=200M,node=1,gres/gpu=1``), exit codes ``code:signal``, states such as
+``CANCELLED by 0``, and timestamps that may be ``Unknown`` or ``None``. Every parser returns ``None`` for an
+empty or unknown value and raises ValueError for text that is not the format at all, so the caller can
+report the line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+_MEM_FACTOR_MB = {"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2, "P": 1024.0**3}
+_UNSET = frozenset(("", "Unknown", "None", "UNLIMITED", "Partition_Limit", "INVALID", "NONE"))
+
+
+def duration_s(text: str) -> float | None:
+    """Seconds in a sacct duration: ``[D-][HH:]MM:SS[.mmm]``. ``UNLIMITED``/empty -> None."""
+    if not text or text in _UNSET:
+        return None
+    days = 0
+    if "-" in text:
+        day_text, _, text = text.partition("-")
+        days = int(day_text)
+    parts = text.split(":")
+    if len(parts) == 3:
+        seconds = int(parts[0]) * 3600 + int(parts[1]) * 60 + float(parts[2])
+    elif len(parts) == 2:
+        seconds = int(parts[0]) * 60 + float(parts[1])
+    elif len(parts) == 1 and days:
+        seconds = int(parts[0]) * 3600
+    else:
+        raise ValueError(f"not a duration: {text!r}")
+    return days * 86400 + seconds
+
+
+def seff_step_cpu(text: str) -> tuple[int, float]:
+    """A TotalCPU value split as seff sums it: (whole seconds, fractional seconds)."""
+    value = duration_s(text)
+    if value is None:
+        return 0, 0.0
+    whole = int(value)
+    return whole, value - whole
+
+
+def memory_mb(text: str) -> float | None:
+    """MiB in a sacct memory value (``516.31M``, ``140K``, ``2G``, ``0``).
+
+    A bare number is taken as KiB: that is MaxRSS's unit when sacct prints no suffix (it does so for 0).
+    """
+    if not text or text in _UNSET:
+        return None
+    unit = text[-1]
+    factor = _MEM_FACTOR_MB.get(unit.upper())
+    if factor is None:
+        return float(text) / 1024
+    return float(text[:-1]) * factor
+
+
+def req_mem(text: str) -> tuple[float | None, str]:
+    """ReqMem as (MiB, scope): scope 'c' per CPU, 'n' per node, '' total (SLURM >= 21.08 prints totals)."""
+    if not text or text in _UNSET:
+        return None, ""
+    scope = ""
+    if text[-1] in "cn":
+        scope = text[-1]
+        text = text[:-1]
+    if text and text[-1].upper() in _MEM_FACTOR_MB:
+        return float(text[:-1]) * _MEM_FACTOR_MB[text[-1].upper()], scope
+    return float(text), scope  # ReqMem without a unit is in MiB
+
+
+def tres(text: str) -> dict[str, str]:
+    """A TRES string as a dict: ``cpu=2,mem=200M,gres/gpu=1`` -> {'cpu': '2', 'mem': '200M', ...}."""
+    if not text:
+        return {}
+    out: dict[str, str] = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"not a TRES item: {item!r}")
+        out[key] = value
+    return out
+
+
+def tres_gpus(items: dict[str, str]) -> int:
+    """GPUs in a TRES dict: ``gres/gpu`` (the total), else the sum of typed ``gres/gpu:TYPE`` entries."""
+    if "gres/gpu" in items:
+        return int(items["gres/gpu"])
+    return sum(int(v) for k, v in items.items() if k.startswith("gres/gpu:"))
+
+
+def exit_code(text: str) -> tuple[int | None, int | None]:
+    """``3:0`` -> (3, 0); ``0:125`` -> (0, 125). Empty -> (None, None)."""
+    if not text:
+        return None, None
+    code, sep, signal = text.partition(":")
+    return int(code), (int(signal) if sep else 0)
+
+
+def state(text: str) -> tuple[str, int | None]:
+    """``CANCELLED by 1234`` -> ('CANCELLED', 1234); ``COMPLETED`` -> ('COMPLETED', None)."""
+    if " by " in text:
+        name, _, uid = text.partition(" by ")
+        return name.strip().upper(), int(uid) if uid.strip().isdigit() else None
+    return text.strip().upper(), None
+
+
+def timestamp(text: str) -> int | None:
+    """Epoch seconds (UTC) of a sacct time ``2026-11-28T17:20:56``; ``Unknown``/``None``/empty -> None.
+
+    sacct prints local time without a zone; asba stores it as if UTC so that differences (queue wait,
+    elapsed) are exact and the printed times read the same as sacct's.
+    """
+    if not text or text in _UNSET:
+        return None
+    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
+
+
+def iso(epoch: int | None) -> str | None:
+    """Inverse of timestamp(): the sacct-style time text, or None."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def time_limit_s(text: str) -> int | None:
+    """Timelimit (``00:05:00``, ``2-00:00:00``, ``UNLIMITED``) in seconds."""
+    value = duration_s(text)
+    return None if value is None else int(value)
+
+
+def count(text: str) -> int | None:
+    """An integer field that may be empty."""
+    return int(text) if text else None
