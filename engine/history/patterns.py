@@ -1,0 +1,217 @@
+"""Patterns per script, from 2 runs up: how the user's runs of one script really behaved.
+
+Runs are grouped by script hash (recorded with ``--track-history``), else by script name (sacct's
+SubmitLine, else the job name). Pure statistics over the runs; the workload type is the classification
+rule pack's business, not this module's.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from operator import attrgetter
+
+from asba.history.record import FAILURE_STATES
+
+MIN_RUNS = 2
+TREND_THRESHOLD = 0.15  # later half vs earlier half: more than 15 % apart is a trend
+
+# What a pattern needs from one run, in this order (a JobRecord attribute or a SQL column of the same name).
+RUN_FIELDS = ("job_id", "state", "exit_code", "elapsed_s", "time_limit_s", "alloc_cpus", "requested_memory_mb",
+              "max_memory_used_mb", "cpu_efficiency", "memory_efficiency", "effective_cpus", "submit_ts",
+              "execution_platform", "queue_wait_s", "partition")
+run_view = attrgetter(*RUN_FIELDS)
+(JOB, STATE, EXIT, ELAPSED, LIMIT, CPUS, REQ_MEM, PEAK_MEM, CPU_EFF, MEM_EFF, EFF_CPUS, SUBMIT, PLATFORM,
+ WAIT, PARTITION) = range(len(RUN_FIELDS))
+
+
+@dataclass
+class Pattern:
+    script: str
+    script_hash: str
+    runs: int
+    job_ids: list[str]
+    finished_runs: int
+    cpu_efficiency_pct: float | None
+    cpu_efficiency_peak_pct: float | None
+    cpu_efficiency_cv: float | None
+    effective_cores: float | None
+    memory_efficiency_pct: float | None
+    memory_efficiency_peak_pct: float | None
+    memory_typical_mb: float | None
+    peak_memory_mb: float | None
+    memory_cv: float | None
+    requested_cpus: float | None
+    requested_memory_mb: float | None
+    cpu_request_ratio: float | None  # requested CPUs / effective cores
+    memory_request_ratio: float | None  # requested memory / peak memory
+    gb_per_effective_core: float | None
+    runtime_mean_s: float | None
+    runtime_p50_s: float | None
+    runtime_p95_s: float | None
+    runtime_cv: float | None
+    time_limit_s: float | None
+    runtime_to_limit_ratio: float | None  # p95 runtime / typical time limit
+    success_rate: float
+    oom_count: int
+    timeout_count: int
+    other_failure_count: int
+    runtime_trend: str  # rising | falling | stable | unknown
+    memory_trend: str
+    platform_runs: dict[str, int]
+    queue_wait_p50_s: dict[str, float] = field(default_factory=dict)  # per partition
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _clean(values: Iterable[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None]
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None
+
+
+def percentile(values: Sequence[float], pct: float) -> float | None:
+    """Nearest-rank percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+def _cv(values: Sequence[float]) -> float | None:
+    if len(values) < 2:
+        return None
+    mean = statistics.fmean(values)
+    return round(statistics.pstdev(values) / mean, 3) if mean else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def _trend(values: Sequence[float]) -> str:
+    if len(values) < 4:
+        return "unknown"
+    half = len(values) // 2
+    early, late = statistics.fmean(values[:half]), statistics.fmean(values[-half:])
+    if not early:
+        return "unknown"
+    change = (late - early) / early
+    return "rising" if change > TREND_THRESHOLD else "falling" if change < -TREND_THRESHOLD else "stable"
+
+
+def compute(script: str, script_hash: str, runs: Sequence[tuple]) -> Pattern | None:
+    """The pattern of one script's runs (tuples in RUN_FIELDS order, oldest first); None below 2 runs."""
+    finished = [r for r in runs if r[STATE] == "COMPLETED" or r[STATE] in FAILURE_STATES]
+    if len(finished) < MIN_RUNS:
+        return None
+    ok = [r for r in finished if r[STATE] == "COMPLETED" and not r[EXIT]]
+    kinds = [FAILURE_STATES.get(r[STATE], "failed") for r in finished if r[STATE] != "COMPLETED" or r[EXIT]]
+    measured = [r for r in finished if r[ELAPSED]]
+    cpu_eff = _clean(r[CPU_EFF] for r in measured)
+    mem_eff = _clean(r[MEM_EFF] for r in measured)
+    peaks = _clean(r[PEAK_MEM] for r in measured)
+    runtimes = _clean(r[ELAPSED] for r in ok)
+    effective = _median(_clean(r[EFF_CPUS] for r in measured))
+    typical_mem = _median(peaks)
+    limit = _median(_clean(r[LIMIT] for r in finished))
+    p95 = percentile(runtimes, 95)
+    platforms: dict[str, int] = {}
+    for r in finished:
+        platforms[r[PLATFORM]] = platforms.get(r[PLATFORM], 0) + 1
+    req_cpus = _median(_clean(r[CPUS] for r in finished))
+    req_mem = _median(_clean(r[REQ_MEM] for r in finished))
+    return Pattern(
+        script=script, script_hash=script_hash, runs=len(runs), job_ids=[r[JOB] for r in runs],
+        finished_runs=len(finished), cpu_efficiency_pct=_median(cpu_eff),
+        cpu_efficiency_peak_pct=max(cpu_eff) if cpu_eff else None, cpu_efficiency_cv=_cv(cpu_eff),
+        effective_cores=effective, memory_efficiency_pct=_median(mem_eff),
+        memory_efficiency_peak_pct=max(mem_eff) if mem_eff else None, memory_typical_mb=typical_mem,
+        peak_memory_mb=max(peaks) if peaks else None, memory_cv=_cv(peaks), requested_cpus=req_cpus,
+        requested_memory_mb=req_mem, cpu_request_ratio=_ratio(req_cpus, effective),
+        memory_request_ratio=_ratio(req_mem, max(peaks) if peaks else None),
+        gb_per_effective_core=_ratio(typical_mem / 1024 if typical_mem is not None else None, effective),
+        runtime_mean_s=round(statistics.fmean(runtimes), 1) if runtimes else None,
+        runtime_p50_s=_median(runtimes), runtime_p95_s=p95, runtime_cv=_cv(runtimes), time_limit_s=limit,
+        runtime_to_limit_ratio=_ratio(p95, limit), success_rate=round(len(ok) / len(finished), 3),
+        oom_count=kinds.count("oom"), timeout_count=kinds.count("timeout"),
+        other_failure_count=len(kinds) - kinds.count("oom") - kinds.count("timeout"),
+        runtime_trend=_trend(runtimes), memory_trend=_trend(peaks), platform_runs=platforms,
+        queue_wait_p50_s=_waits(finished),
+    )
+
+
+def _waits(runs: Sequence[tuple]) -> dict[str, float]:
+    by_partition: dict[str, list[float]] = {}
+    for r in runs:
+        if r[WAIT] is not None:
+            by_partition.setdefault(r[PARTITION], []).append(float(r[WAIT]))
+    return {p: round(statistics.median(w), 1) for p, w in sorted(by_partition.items())}
+
+
+def pattern_for_script(store, script_hash: str | None = None, script_name: str | None = None,
+                       days: float | None = None, user: str | None = None) -> Pattern | None:
+    """The pattern of one script: by hash when runs with that hash exist, else by name. None below 2 runs."""
+    for key, kwargs in (("hash", {"script_hash": script_hash}), ("name", {"script_name": script_name})):
+        if not next(iter(kwargs.values())):
+            continue
+        records = store.jobs(days=days, user=user, **kwargs)
+        label = script_name or (records[0].script_name if records else "")
+        pattern = compute(label or str(script_hash), script_hash if key == "hash" else "", [run_view(r) for r in records])
+        if pattern is not None:
+            return pattern
+    return None
+
+
+def all_patterns(store, days: float | None = None, user: str | None = None) -> Iterator[Pattern]:
+    """Patterns of every script with 2 runs or more, streamed one script at a time (bounded memory)."""
+    key_sql = "COALESCE(NULLIF(s.script_hash, ''), 'name:' || COALESCE(s.script_name, j.script_name))"
+    where, params = [], []
+    if days is not None:
+        from asba.history.store import now_epoch
+
+        where.append("j.submit_ts >= ?")
+        params.append(now_epoch() - int(days * 86400))
+    if user:
+        where.append("j.user = ?")
+        params.append(user)
+    sql = (f"SELECT {key_sql} AS k, COALESCE(s.script_name, j.script_name), "
+           + ", ".join(f"j.{c}" for c in RUN_FIELDS)
+           + " FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY k, j.submit_ts")
+    current, name, runs = None, "", []
+    for row in store.conn.execute(sql, params):
+        if row[0] != current:
+            if runs and (pattern := _grouped(current, name, runs)) is not None:
+                yield pattern
+            current, name, runs = row[0], row[1], []
+        runs.append(row[2:])
+    if runs and (pattern := _grouped(current, name, runs)) is not None:
+        yield pattern
+
+
+def _grouped(key: str | None, name: str, runs: list[tuple]) -> Pattern | None:
+    script_hash = "" if key is None or key.startswith("name:") else key
+    return compute(name, script_hash, runs)
+
+
+def user_runtime_limit_ratio(store, user: str | None = None, days: float | None = None) -> tuple[float | None, int]:
+    """Median of elapsed / time limit over the user's finished jobs, and how many jobs that is."""
+    sql = ("SELECT CAST(elapsed_s AS REAL) / time_limit_s FROM jobs WHERE time_limit_s > 0 AND elapsed_s > 0 "
+           "AND end_ts IS NOT NULL")
+    params: list = []
+    if user:
+        sql += " AND user = ?"
+        params.append(user)
+    if days is not None:
+        from asba.history.store import now_epoch
+
+        sql += " AND submit_ts >= ?"
+        params.append(now_epoch() - int(days * 86400))
+    ratios = [row[0] for row in store.conn.execute(sql, params)]
+    return (_median(ratios), len(ratios))
