@@ -8,6 +8,7 @@ Callers give each call a stable ``key`` (e.g. ``"squeue_json"``): it names the c
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -26,6 +27,7 @@ class CommandOutput:
     stdout: str
     captured_at: float  # epoch seconds
     from_snapshot: bool = False
+    stderr: str = ""  # sbatch --test-only writes its answer here
 
 
 @dataclass
@@ -63,7 +65,7 @@ class SlurmRunner:
         if proc.returncode != 0:
             first = (proc.stderr.strip().splitlines() or ["no message"])[0]
             raise ExternalCommandError(f"{exe} exited {proc.returncode}: {first}", where=key)
-        return CommandOutput(key=key, argv=list(argv), stdout=proc.stdout, captured_at=time.time())
+        return CommandOutput(key, list(argv), proc.stdout, time.time(), stderr=proc.stderr)
 
     def _from_snapshot(self, key: str, argv: list[str]) -> CommandOutput:
         assert self.snapshot_dir is not None
@@ -72,14 +74,38 @@ class SlurmRunner:
             raise ExternalCommandError(f"snapshot has no {path.name}", where=str(self.snapshot_dir))
         meta = _read_meta(self.snapshot_dir / f"{key}.meta.json")
         captured = float(meta.get("captured_at", path.stat().st_mtime))
-        return CommandOutput(key, list(meta.get("argv", argv)), path.read_text(errors="replace"), captured, True)
+        err_path = self.snapshot_dir / f"{key}.err"
+        stderr = err_path.read_text(errors="replace") if err_path.is_file() else ""
+        stdout = path.read_text(errors="replace")
+        return CommandOutput(key, list(meta.get("argv", argv)), stdout, captured, True, stderr=stderr)
 
     def _save(self, out: CommandOutput) -> None:
         assert self.capture_dir is not None
         self.capture_dir.mkdir(parents=True, exist_ok=True)
         (self.capture_dir / f"{out.key}.out").write_text(out.stdout)
+        if out.stderr:
+            (self.capture_dir / f"{out.key}.err").write_text(out.stderr)
         meta = {"argv": out.argv, "captured_at": out.captured_at}
         (self.capture_dir / f"{out.key}.meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+_VERSION = re.compile(r"slurm[- ](?:wlm )?(\d+)\.(\d+)\.(\d+)", re.IGNORECASE)
+
+
+def detect_version(runner: SlurmRunner) -> tuple[int, int, int]:
+    """The installed SLURM version from ``sinfo --version`` (``slurm 22.05.8``, Debian: ``slurm-wlm 22.05.8``)."""
+    out = runner.run("version", ["sinfo", "--version"])
+    match = _VERSION.search(out.stdout)
+    if not match:
+        raise ExternalCommandError(
+            f"cannot read a SLURM version from {out.stdout.strip()[:60]!r}", where="sinfo --version"
+        )
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def supports_json(version: tuple[int, int, int]) -> bool:
+    """squeue/sinfo --json arrived in 21.08 (openapi v0.0.37); older releases need -o/-O formats."""
+    return version >= (21, 8, 0)
 
 
 def _read_meta(path: Path) -> dict:

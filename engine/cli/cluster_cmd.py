@@ -1,0 +1,163 @@
+"""`asba cluster`: the cluster-state facts with their sources; `asba cluster wait JOB.sbatch`: the wait range."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from asba.cli.output import add_json_flag, console, print_json
+from asba.errors import InputError
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "cluster",
+        help="show the cluster-state facts (queue, nodes, limits, fair-share) with their sources",
+        description="Read squeue/sinfo/scontrol/sprio/sshare (or a saved snapshot) and show the facts asba uses.",
+    )
+    _common(parser, None)
+    parser.set_defaults(func=run, cluster_action="show")
+    actions = parser.add_subparsers(dest="cluster_action", metavar="ACTION")
+    wait = actions.add_parser("wait", help="estimate the queue wait (p10/p50/p90) of a batch script")
+    wait.add_argument("script", type=Path, help="the batch script (its #SBATCH options are used)")
+    wait.add_argument("--cpus", type=int, help="CPUs the job needs (default: as sbatch --test-only resolves them)")
+    wait.add_argument("--gpus", type=int, default=0, help="GPUs the job needs (default 0)")
+    wait.add_argument("--time-limit", help="the job's time limit, SLURM syntax (default: the partition's DefaultTime)")
+    wait.add_argument("--runtime-ratio", type=float, help="your typical runtime / time limit (0-1]")
+    wait.add_argument("--past-wait", type=float, action="append", default=[], metavar="SECONDS",
+                      help="a past Submit->Start wait of a similar job (repeatable)")
+    _common(wait, argparse.SUPPRESS)
+    wait.set_defaults(func=run_wait)
+
+
+def _common(parser: argparse.ArgumentParser, default) -> None:
+    kw = {} if default is None else {"default": default}
+    parser.add_argument("--partition", "-p", help="target partition (default: the cluster's default)", **kw)
+    parser.add_argument("--burst-partition", "-b", help="the burst (AWS) partition to read as well", **kw)
+    parser.add_argument("--capture", type=Path, metavar="DIR", help="save every raw SLURM output to DIR", **kw)
+    parser.add_argument("--cluster-snapshot", type=Path, metavar="DIR",
+                        help="read a saved capture instead of calling SLURM", **kw)
+    parser.add_argument("--no-snapshot-fallback", action="store_true",
+                        help="without SLURM, do not fall back to the shipped example snapshot", **kw)
+    if default is None:
+        add_json_flag(parser)
+    else:
+        parser.add_argument("--json", action="store_true", default=default, help="print JSON instead of text")
+
+
+def _runner(args):
+    from asba.inputs.cluster_snapshot import choose_runner
+
+    return choose_runner(args.capture, args.cluster_snapshot, fallback=not args.no_snapshot_fallback)
+
+
+def run(args) -> int:
+    from asba.facts.cluster_facts import read_cluster
+
+    runner, note = _runner(args)
+    view = read_cluster(runner, partition=args.partition, burst_partition=args.burst_partition)
+    if args.json:
+        print_json({**view.as_dict(), "note": note})
+        return 0
+    _print_view(view, note)
+    return 0
+
+
+def run_wait(args) -> int:
+    from asba.decide.wait import estimate_wait
+    from asba.facts.cluster_facts import JobNeeds, read_cluster
+    from asba.inputs.cluster_parse import parse_duration
+
+    if not args.script.is_file():
+        raise InputError(f"no such batch script: {args.script}", where=str(args.script), code="ASBA-CLUSTER-001",
+                         hint="give the path of an existing sbatch script")
+    if args.runtime_ratio is not None and not 0 < args.runtime_ratio <= 1:
+        raise InputError(f"--runtime-ratio {args.runtime_ratio} is not in (0, 1]", code="ASBA-CLUSTER-002",
+                         hint="use e.g. 0.4 when your jobs typically run 40% of their limit")
+    limit = _limit(args.time_limit, parse_duration)
+    runner, note = _runner(args)
+    view = read_cluster(runner, partition=getattr(args, "partition", None),
+                        burst_partition=getattr(args, "burst_partition", None), script=args.script)
+    estimates = []
+    for name, summary in view.partitions.items():
+        cpus = args.cpus or _test_only_cpus(runner, name) or 1
+        needs = JobNeeds(cpus=cpus, gpus=args.gpus, time_limit_s=limit)
+        estimates.append(estimate_wait(view, needs, name, args.past_wait, args.runtime_ratio))
+    if args.json:
+        print_json({"source": view.source, "note": note, "gaps": view.gaps, "estimates": estimates})
+        return 0
+    _print_waits(view, estimates, note)
+    return 0
+
+
+def _limit(text: str | None, parse) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        raise InputError(f"--time-limit {text!r} is not a SLURM time", code="ASBA-CLUSTER-003",
+                         hint="use MM, HH:MM:SS or D-HH:MM:SS") from None
+
+
+def _test_only_cpus(runner, partition: str) -> int | None:
+    from asba.inputs.cluster_parse_nodes import parse_test_only
+    from asba.errors import ExternalCommandError
+
+    for call in reversed(runner.calls):
+        if call.key.startswith("sbatch_test_only") and f"--partition={partition}" in call.argv:
+            try:
+                return parse_test_only(call.stderr + "\n" + call.stdout).cpus
+            except ExternalCommandError:
+                return None
+    return None
+
+
+def _print_view(view, note: str) -> None:
+    out = console()
+    out.print(f"[bold]cluster[/bold]: {view.source} (SLURM {view.state.version or 'version unknown'})")
+    if note:
+        out.print(f"[yellow]{note}[/yellow]")
+    width = max((len(f.name) for f in view.facts), default=10)
+    for fact in view.facts:
+        out.print(f"  {fact.name:<{width}}  {fact.value!s:>12}  [dim]{fact.source}[/dim]", markup=True, soft_wrap=True)
+    _print_gaps(out, view.gaps)
+
+
+def _print_waits(view, estimates, note: str) -> None:
+    out = console()
+    out.print(f"[bold]queue wait[/bold] (cluster: {view.source})")
+    if note:
+        out.print(f"[yellow]{note}[/yellow]")
+    for est in estimates:
+        if est.p50_s is None:
+            out.print(f"  {est.partition}: no estimate (nothing could be read)")
+            continue
+        out.print(f"  [bold]{est.partition}[/bold]: p50 {_human(est.p50_s)}, p90 {_human(est.p90_s)} "
+                  f"(p10 {_human(est.p10_s)}); method {est.method}, evidence {est.evidence_count}")
+        for c in est.components:
+            out.print(f"    {c.name:<12} weight {c.weight:4.2f}  p50 {_human(c.p50_s):>8}  p90 {_human(c.p90_s):>8}"
+                      f"  [dim]{c.detail}[/dim]", soft_wrap=True)
+        for gap in est.gaps:
+            out.print(f"    [dim]not used: {gap}[/dim]", soft_wrap=True)
+    _print_gaps(out, view.gaps)
+
+
+def _print_gaps(out, gaps: list[str]) -> None:
+    if gaps:
+        out.print("[bold]could not read[/bold]:")
+        for gap in gaps:
+            out.print(f"  - {gap}", markup=False, soft_wrap=True)
+
+
+def _human(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = round(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"

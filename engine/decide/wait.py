@@ -1,0 +1,228 @@
+"""How long will this job wait in the queue? A p10/p50/p90 range from up to three methods, each with its weight.
+
+* ``slurm``: SLURM's own plan for the job (``sbatch --test-only``), which assumes every job runs to its limit.
+* ``queue_model``: replay the partition in priority order (`simulate_start`): the jobs ahead start as running
+  jobs end, each running for ``ratio x its time limit``; the job starts when its CPUs (or GPUs) are free after
+  them, or at once when it fits now and ends before the first blocked job could start (backfill). p50 uses the
+  user's runtime/limit ratio (or the default below), p10 half of it, p90 the full limits.
+* ``history``: Submit->Start of the user's similar past jobs on this partition (percentiles).
+
+The methods are combined by weight (per-quantile weighted mean). ``method`` names the heaviest.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from asba.facts.cluster_facts import ClusterView, JobNeeds, PartitionSummary, job_needs
+from asba.facts.model import Fact
+from asba.inputs.cluster_parse import QueueJob, parse_duration
+
+# Median runtime / time-limit ratio of the 365 jobs in the mila Cedar trace (benchmarks/backtest_wait.py prints
+# it); used when the user's own ratio is unknown.
+DEFAULT_RUNTIME_RATIO = 0.10
+WEIGHT_SLURM = 0.5
+WEIGHT_QUEUE = 1.0
+HISTORY_MIN_SAMPLES = 3
+HISTORY_FULL_WEIGHT_AT = 10  # past waits at which history weighs as much as the queue model (x1.5)
+
+
+@dataclass(frozen=True)
+class WaitComponent:
+    name: str
+    p10_s: float
+    p50_s: float
+    p90_s: float
+    weight: float
+    evidence: int
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "p10_s": round(self.p10_s), "p50_s": round(self.p50_s),
+                "p90_s": round(self.p90_s), "weight": round(self.weight, 3), "evidence": self.evidence,
+                "detail": self.detail}
+
+
+@dataclass
+class WaitEstimate:
+    partition: str
+    p10_s: float | None
+    p50_s: float | None
+    p90_s: float | None
+    method: str  # the component with the largest weight, or "none"
+    components: list[WaitComponent] = field(default_factory=list)
+    evidence_count: int = 0
+    gaps: list[str] = field(default_factory=list)
+
+    def to_facts(self, side: str = "local") -> list[Fact]:
+        """``wait.<side>_*`` facts (side: local or burst); none when no method could estimate."""
+        if self.p50_s is None:
+            return []
+        weights = ", ".join(f"{c.name} {c.weight:.2f}" for c in self.components)
+        src = f"wait estimate for partition {self.partition} ({weights})"
+        values = {"p10_s": round(self.p10_s or 0.0, 1), "p50_s": round(self.p50_s, 1),
+                  "p90_s": round(self.p90_s or 0.0, 1), "method": self.method, "evidence_count": self.evidence_count}
+        return [Fact(f"wait.{side}_{key}", value, src) for key, value in values.items()]
+
+    def as_dict(self) -> dict:
+        def r(x: float | None) -> int | None:
+            return None if x is None else round(x)
+
+        return {"partition": self.partition, "p10_s": r(self.p10_s), "p50_s": r(self.p50_s), "p90_s": r(self.p90_s),
+                "method": self.method, "evidence_count": self.evidence_count,
+                "components": [c.as_dict() for c in self.components], "gaps": self.gaps}
+
+
+def estimate_wait(
+    view: ClusterView,
+    job: Any = None,
+    partition: str | None = None,
+    past_waits_s: list[float] | None = None,
+    runtime_ratio: float | None = None,
+) -> WaitEstimate:
+    needs = job_needs(job)
+    name = partition or next(iter(view.partitions), "")
+    summary = view.summary(name)
+    gaps: list[str] = []
+    parts = [
+        _slurm_component(summary, gaps),
+        _queue_component(summary, needs, runtime_ratio, gaps, view),
+        _history_component(past_waits_s or [], gaps),
+    ]
+    return combine(name, [c for c in parts if c is not None], gaps)
+
+
+def combine(partition: str, components: list[WaitComponent], gaps: list[str]) -> WaitEstimate:
+    total = sum(c.weight for c in components)
+    if not components or total <= 0:
+        return WaitEstimate(partition, None, None, None, "none", [], 0, gaps)
+    components = [_normalised(c, total) for c in components]
+
+    def mix(attr: str) -> float:
+        return sum(getattr(c, attr) * c.weight for c in components)
+
+    p10, p50, p90 = mix("p10_s"), mix("p50_s"), mix("p90_s")
+    dominant = max(components, key=lambda c: c.weight).name
+    evidence = sum(c.evidence for c in components)
+    return WaitEstimate(partition, min(p10, p50), p50, max(p90, p50), dominant, components, evidence, gaps)
+
+
+def _normalised(c: WaitComponent, total: float) -> WaitComponent:
+    return WaitComponent(c.name, c.p10_s, c.p50_s, c.p90_s, c.weight / total, c.evidence, c.detail)
+
+
+def _slurm_component(summary: PartitionSummary | None, gaps: list[str]) -> WaitComponent | None:
+    if summary is None or summary.test_only_s is None:
+        gaps.append("slurm: no sbatch --test-only estimate for this partition")
+        return None
+    est = summary.test_only_s
+    return WaitComponent("slurm", est, est, est, WEIGHT_SLURM, 1, "sbatch --test-only start time minus now")
+
+
+def _history_component(waits: list[float], gaps: list[str]) -> WaitComponent | None:
+    waits = sorted(w for w in waits if w is not None and w >= 0)
+    if len(waits) < HISTORY_MIN_SAMPLES:
+        gaps.append(f"history: {len(waits)} past waits of similar jobs (needs {HISTORY_MIN_SAMPLES})")
+        return None
+    p10, p50, p90 = _percentiles(waits)
+    weight = 1.5 * min(1.0, len(waits) / HISTORY_FULL_WEIGHT_AT)
+    return WaitComponent("history", p10, p50, p90, weight, len(waits),
+                         f"Submit->Start of {len(waits)} similar past jobs")
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    cuts = statistics.quantiles(values, n=10, method="inclusive")
+    return cuts[0], statistics.median(values), cuts[-1]
+
+
+def _queue_component(
+    summary: PartitionSummary | None, needs: JobNeeds, ratio: float | None, gaps: list[str], view: ClusterView
+) -> WaitComponent | None:
+    if summary is None or not summary.exists:
+        gaps.append("queue_model: partition not read")
+        return None
+    if summary.total_cpus is None or summary.idle_cpus is None or not view.state.has("squeue"):
+        gaps.append("queue_model: needs both the queue (squeue) and the nodes (sinfo)")
+        return None
+    use_gpus = needs.gpus > 0 and bool(summary.total_gpus)
+    capacity = (summary.total_gpus if use_gpus else summary.total_cpus) or 0
+    free = (summary.idle_gpus if use_gpus else summary.idle_cpus) or 0
+    need = needs.gpus if use_gpus else needs.cpus
+    if need > capacity:
+        gaps.append(f"queue_model: the job needs {need} {'GPUs' if use_gpus else 'CPUs'}, the partition has {capacity}")
+        return None
+    fallback_limit = parse_duration(summary.settings.get("DefaultTime", "")) or 3600
+    limit = needs.time_limit_s or fallback_limit
+    r50 = ratio if ratio and ratio > 0 else DEFAULT_RUNTIME_RATIO
+    quantiles = []
+    for r in (r50 / 2, r50, 1.0):
+        running = [(_amount(j, use_gpus), _remaining(j, summary, r)) for j in summary.running]
+        ahead = [(_amount(j, use_gpus), r * (j.time_limit_s or fallback_limit)) for j in summary.ahead
+                 for _ in range(j.tasks)]
+        quantiles.append(simulate_start(capacity, free, running, ahead, need, limit))
+    if math.inf in quantiles:
+        gaps.append("queue_model: running jobs without a time limit hold the resources it needs indefinitely")
+        return None
+    source = "your runtime/limit ratio" if ratio else "default ratio"
+    detail = (f"{sum(j.tasks for j in summary.ahead)} jobs ahead, {len(summary.running)} running, {free}/{capacity} "
+              f"{'GPUs' if use_gpus else 'CPUs'} free; runtimes = limit x {r50:.2f} ({source})")
+    evidence = len(summary.running) + sum(j.tasks for j in summary.ahead)
+    return WaitComponent("queue_model", *sorted(quantiles), WEIGHT_QUEUE, evidence, detail)
+
+
+def _amount(job: QueueJob, gpus: bool) -> int:
+    return job.gpus if gpus else job.cpus
+
+
+def _remaining(job: QueueJob, summary: PartitionSummary, ratio: float) -> float:
+    """Expected time left: ``ratio x limit - elapsed``, but never below ``ratio x`` the time left by the limit."""
+    by_limit = summary.remaining_s.get(job.job_id)
+    if by_limit is None:
+        return math.inf  # no limit at all (UNLIMITED partition): it may hold its resources for ever
+    limit = job.time_limit_s or (by_limit if by_limit > 0 else 0)
+    elapsed = max(0.0, limit - by_limit)
+    return max(ratio * limit - elapsed, ratio * by_limit)
+
+
+def simulate_start(
+    capacity: float,
+    free_now: float,
+    running: list[tuple[float, float]],
+    ahead: list[tuple[float, float]],
+    need: float,
+    limit_s: float,
+) -> float:
+    """Seconds until a job needing ``need`` units starts, given running (units, seconds left) and, in priority
+    order, the jobs ahead (units, runtime). Strict priority order, plus backfill when it fits now and ends before
+    the first job ahead could start. Units are CPUs or GPUs of one partition (node packing is not modelled)."""
+    releases = [(t, units) for units, t in running if units > 0]
+    heapq.heapify(releases)
+    free, now = float(free_now), 0.0
+    first_ahead_start: float | None = None
+    for units, runtime in ahead:
+        units = min(units, capacity)
+        now, free = _wait_for(units, free, now, releases)
+        if now == math.inf:
+            return math.inf
+        first_ahead_start = now if first_ahead_start is None else first_ahead_start
+        free -= units
+        heapq.heappush(releases, (now + runtime, units))
+    if need <= free_now and (first_ahead_start is None or limit_s <= first_ahead_start):
+        return 0.0  # backfill: fits now without delaying the first job ahead
+    start, _ = _wait_for(need, free, now, releases)
+    return start
+
+
+def _wait_for(units: float, free: float, now: float, releases: list[tuple[float, float]]) -> tuple[float, float]:
+    while free < units:
+        if not releases:
+            return math.inf, free
+        t, freed = heapq.heappop(releases)
+        now, free = max(now, t), free + freed
+    return now, free

@@ -1,0 +1,160 @@
+"""Read the cluster's state through the SlurmRunner: queue, nodes, partitions, priorities, fair-share, config.
+
+Every command is optional: one that is missing, fails or hangs becomes a *gap* (what could not be read and why)
+and reading goes on. JSON is used where the installed SLURM has it (21.08+), else explicit ``-o`` formats.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asba.errors import ExternalCommandError
+from asba.inputs.cluster_parse import (
+    SQUEUE_FORMAT,
+    NodeInfo,
+    PartitionInfo,
+    PrioRow,
+    QueueJob,
+    ShareRow,
+    TestOnlyEstimate,
+    json_version,
+    parse_squeue_json,
+    parse_squeue_text,
+)
+from asba.inputs.cluster_parse_nodes import (
+    SINFO_FORMAT,
+    SPRIO_FORMAT,
+    SSHARE_FIELDS,
+    parse_config,
+    parse_partitions,
+    parse_sinfo_json,
+    parse_sinfo_text,
+    parse_sprio,
+    parse_sshare,
+    parse_test_only,
+)
+from asba.inputs.slurm import SlurmRunner, detect_version, supports_json
+
+
+@dataclass
+class ClusterState:
+    """Everything read from SLURM at one moment; ``captured`` maps a command key to (epoch, describe)."""
+
+    source: str  # "live", "snapshot DIR" or "none"
+    version: str | None = None
+    jobs: list[QueueJob] = field(default_factory=list)
+    nodes: list[NodeInfo] = field(default_factory=list)
+    partitions: dict[str, PartitionInfo] = field(default_factory=dict)
+    prio: list[PrioRow] = field(default_factory=list)
+    shares: list[ShareRow] = field(default_factory=list)
+    config: dict[str, str] = field(default_factory=dict)
+    user: str = ""
+    captured: dict[str, tuple[float, str]] = field(default_factory=dict)
+    gaps: list[str] = field(default_factory=list)
+
+    def has(self, key: str) -> bool:
+        return key in self.captured
+
+    @property
+    def now(self) -> float:
+        """The moment the queue was read: remaining times are measured from here, not from the wall clock."""
+        for key in ("squeue", "sinfo"):
+            if key in self.captured:
+                return self.captured[key][0]
+        return max((t for t, _ in self.captured.values()), default=0.0)
+
+
+def current_user() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return os.environ.get("USER", "")
+
+
+def read_state(runner: SlurmRunner, user: str | None = None) -> ClusterState:
+    source = f"snapshot {runner.snapshot_dir}" if runner.snapshot_dir else "live"
+    state = ClusterState(source=source, user=user or _snapshot_user(runner) or current_user())
+    version = _read_version(runner, state)
+    use_json = version is None or supports_json(version)
+    _read_queue(runner, state, use_json)
+    _read_nodes(runner, state, use_json)
+    if not state.has("squeue") and not state.has("sinfo"):
+        state.gaps.append("partitions, config, sprio, sshare: not tried, squeue and sinfo both failed")
+        state.source = "none" if not state.captured else state.source
+        return state
+    _try(runner, state, "partitions", ["scontrol", "show", "partition", "-o"],
+         lambda out: state.partitions.update(parse_partitions(out)))
+    _try(runner, state, "config", ["scontrol", "show", "config"], lambda out: state.config.update(parse_config(out)))
+    _try(runner, state, "sprio", ["sprio", "-h", "-o", SPRIO_FORMAT], lambda out: state.prio.extend(parse_sprio(out)))
+    _try(runner, state, "sshare", ["sshare", "-P", "-U", "-u", state.user, "-o", SSHARE_FIELDS],
+         lambda out: state.shares.extend(parse_sshare(out)))
+    if not state.version:
+        state.version = state.config.get("SLURM_VERSION")
+    if not state.captured:
+        state.source = "none"
+    return state
+
+
+def _snapshot_user(runner: SlurmRunner) -> str | None:
+    if not runner.snapshot_dir:
+        return None
+    path = Path(runner.snapshot_dir) / "user.txt"
+    return path.read_text().strip() if path.is_file() else None
+
+
+def _read_version(runner: SlurmRunner, state: ClusterState) -> tuple[int, int, int] | None:
+    try:
+        version = detect_version(runner)
+    except ExternalCommandError as exc:
+        state.gaps.append(f"SLURM version: {exc.message}")
+        return None
+    state.version = f"{version[0]}.{version[1]:02d}.{version[2]}"
+    state.captured["version"] = (runner.calls[-1].captured_at, "sinfo --version")
+    return version
+
+
+def _read_queue(runner: SlurmRunner, state: ClusterState, use_json: bool) -> None:
+    if use_json and _try(runner, state, "squeue", ["squeue", "--json"], lambda out: _json_queue(state, out),
+                         key="squeue_json"):
+        return
+    _try(runner, state, "squeue", ["squeue", "-h", "-a", "-O", SQUEUE_FORMAT],
+         lambda out: state.jobs.extend(parse_squeue_text(out)), key="squeue_text")
+
+
+def _json_queue(state: ClusterState, out: str) -> None:
+    state.jobs.extend(parse_squeue_json(out))
+    state.version = state.version or json_version(out)
+
+
+def _read_nodes(runner: SlurmRunner, state: ClusterState, use_json: bool) -> None:
+    if use_json and _try(runner, state, "sinfo", ["sinfo", "--json"],
+                         lambda out: state.nodes.extend(parse_sinfo_json(out)), key="sinfo_json"):
+        return
+    _try(runner, state, "sinfo", ["sinfo", "-N", "-h", "-O", SINFO_FORMAT],
+         lambda out: state.nodes.extend(parse_sinfo_text(out)), key="sinfo_text")
+
+
+def _try(runner: SlurmRunner, state: ClusterState, what: str, argv: list[str], parse, key: str | None = None) -> bool:
+    """Run and parse one command; on failure record a gap instead of raising."""
+    try:
+        out = runner.run(key or what, argv)
+        parse(out.stdout)
+    except ExternalCommandError as exc:
+        state.gaps.append(f"{what}: {exc.message}")
+        return False
+    state.captured[what] = (out.captured_at, " ".join(argv))
+    return True
+
+
+def test_only(runner: SlurmRunner, script: Path, partition: str, cli_args: list[str]) -> TestOnlyEstimate:
+    """SLURM's own start estimate for this job on ``partition`` (``sbatch --test-only``; nothing is queued)."""
+    argv = ["sbatch", "--test-only", f"--partition={partition}", *cli_args, str(script)]
+    out = runner.run(f"sbatch_test_only_{_safe(partition)}", argv)
+    return parse_test_only(out.stderr + "\n" + out.stdout)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
