@@ -1,0 +1,244 @@
+"""`asba history` (runs, --patterns, --script insights), `history sync`, `history import`, `asba insights`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from asba.cli.output import add_json_flag, console, print_json
+from asba.errors import InputError
+
+PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "history", help="your past jobs from sacct: runs, efficiency as seff computes it, per-script patterns",
+        description="Show the job history stored in ASBA_HOME/jobs.db (fill it with `asba history sync`).")
+    _filters(parser, None)
+    parser.add_argument("--patterns", action="store_true", help="show per-script patterns (scripts with 2+ runs)")
+    parser.set_defaults(func=run_list)
+    actions = parser.add_subparsers(dest="history_action", metavar="ACTION")
+
+    sync = actions.add_parser("sync", help="read new jobs from sacct into the history (incremental, idempotent)")
+    sync.add_argument("--days", type=float, default=None, help="read this many days back (default: since the last "
+                      "sync, or 30 days the first time)")
+    sync.add_argument("--user", "-u", help="read this user's jobs (default: yours)")
+    sync.add_argument("--all-users", action="store_true", help="read every user's jobs (sacct --allusers)")
+    sync.add_argument("--capture", type=Path, metavar="DIR", help="save sacct's raw output to DIR")
+    sync.add_argument("--cluster-snapshot", type=Path, metavar="DIR", help="read a saved capture instead of sacct")
+    _db(sync, argparse.SUPPRESS)
+    sync.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the report as JSON")
+    sync.set_defaults(func=run_sync)
+
+    load = actions.add_parser("import", help="load a saved sacct dump (parsable output with a header line)")
+    load.add_argument("file", type=Path, help="the dump (sacct --parsable2 ..., any delimiter)")
+    load.add_argument("--delimiter", help="field delimiter (default: guessed from the header line)")
+    load.add_argument("--fields", help="comma-separated field names, for a dump without a header line")
+    load.add_argument("--cluster", default="", help="cluster name for dumps without a Cluster field")
+    _db(load, argparse.SUPPRESS)
+    load.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the report as JSON")
+    load.set_defaults(func=run_import)
+
+    insights = subparsers.add_parser(
+        "insights", help="one job in depth (request vs use, with bars), or your overall efficiency and biggest wastes",
+        description="Without --job-id: your overall efficiency, biggest wastes first.")
+    insights.add_argument("--job-id", help="the job (sacct JobID such as 42 or 7_2, or JobIDRaw)")
+    insights.add_argument("--efficiency", action="store_true", help="overall efficiency, biggest wastes first "
+                          "(the default without --job-id)")
+    insights.add_argument("--days", type=float, default=None, help="only jobs submitted in the last N days")
+    insights.add_argument("--user", "-u", help="only this user's jobs")
+    _db(insights, None)
+    add_json_flag(insights)
+    insights.set_defaults(func=run_insights)
+
+
+def _filters(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument("--days", type=float, default=None, help="only jobs submitted in the last N days")
+    parser.add_argument("--script", help="only runs of this script (file name, job name or path); adds the "
+                        "PERSONAL HISTORY INSIGHTS block")
+    parser.add_argument("--user", "-u", help="only this user's jobs")
+    _db(parser, default)
+    add_json_flag(parser)
+
+
+def _db(parser: argparse.ArgumentParser, default) -> None:
+    kw = {} if default is None else {"default": default}
+    parser.add_argument("--db", type=Path, metavar="FILE", help="history database (default: ASBA_HOME/jobs.db)", **kw)
+
+
+def _store(args):
+    from asba.history.store import HistoryStore
+
+    return HistoryStore.open(getattr(args, "db", None))
+
+
+def _check_days(days: float | None) -> None:
+    if days is not None and days <= 0:
+        raise InputError(f"--days {days:g} is not a positive number", code="ASBA-HIST-020",
+                         hint="give the number of days to look back, e.g. --days 30")
+
+
+def run_list(args) -> int:
+    _check_days(args.days)
+    if args.patterns:
+        return _run_patterns(args)
+    from asba.history import views
+
+    with _store(args) as store:
+        records = store.jobs(script_name=args.script, days=args.days, user=args.user)
+        pattern = _pattern(store, args) if args.script else None
+    if args.json:
+        print_json([r.as_dict() for r in records])
+        return 0
+    out = console()
+    if not records:
+        out.print("No jobs in the history" + (f" for {args.script}" if args.script else "") +
+                  ". Fill it with `asba history sync` or `asba history import FILE`.")
+        return 0
+    out.print(views.runs_table(records))
+    out.print(views.totals_line(records))
+    if pattern is not None:
+        out.print()
+        for line in views.insights_block(pattern, records):
+            out.print(line, markup=False)
+    return 0
+
+
+def _pattern(store, args):
+    from asba.history.patterns import pattern_for_script
+
+    return pattern_for_script(store, script_name=args.script, days=args.days, user=args.user)
+
+
+def _run_patterns(args) -> int:
+    from asba.history.patterns import all_patterns, pattern_for_script
+
+    with _store(args) as store:
+        if args.script:
+            found = pattern_for_script(store, script_name=args.script, days=args.days, user=args.user)
+            patterns = [found] if found else []
+        else:
+            patterns = list(all_patterns(store, days=args.days, user=args.user))
+    if args.json:
+        print_json([p.as_dict() for p in patterns])
+        return 0
+    _print_patterns(patterns)
+    return 0
+
+
+def _print_patterns(patterns) -> None:
+    from asba.history.views import patterns_table
+
+    out = console()
+    if not patterns:
+        out.print("No script has 2 or more finished runs in the history yet.")
+        return
+    out.print(patterns_table(patterns))
+
+
+def run_sync(args) -> int:
+    from asba.inputs.slurm import SlurmRunner
+
+    _check_days(args.days)
+    if args.all_users and args.user:
+        raise InputError("--user and --all-users cannot be combined", code="ASBA-HIST-021",
+                         hint="give one of them")
+    runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
+    with _store(args) as store:
+        report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
+    return _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start))
+
+
+def run_import(args) -> int:
+    if not args.file.is_file():
+        raise InputError(f"no such file: {args.file}", where=str(args.file), code="ASBA-HIST-004",
+                         hint="give the path of a saved sacct dump")
+    fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
+    delimiter = args.delimiter.encode().decode("unicode_escape") if args.delimiter else None
+    with _store(args) as store:
+        progress, done = _progress(args.file)
+        try:
+            report = store.import_file(args.file, delimiter=delimiter, fields=fields, cluster=args.cluster,
+                                       progress=progress)
+        finally:
+            done()
+    return _print_report(report, getattr(args, "json", False), f"imported {args.file}")
+
+
+def _progress(path: Path):
+    """A rich progress bar over the file's bytes, on a terminal and for big files only."""
+    size = path.stat().st_size
+    if size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   console=console(stderr=True), transient=True)
+    task = bar.add_task("importing", total=size)
+    bar.start()
+    return (lambda n: bar.advance(task, n)), bar.stop
+
+
+def _print_report(report, as_json: bool, what: str) -> int:
+    if as_json:
+        print_json(report.as_dict())
+        return 0
+    out = console()
+    out.print(f"{what}: {report.rows} rows, {report.jobs} jobs ({report.new} new, {report.updated} updated, "
+              f"{report.unchanged} unchanged), {report.step_rows} step rows merged", markup=False)
+    if report.orphan_steps:
+        out.print(f"{report.orphan_steps} step rows had no job row and were skipped", markup=False)
+    if report.malformed:
+        shown = ", ".join(str(m.line_no) for m in report.malformed[:20])
+        more = f" (and {len(report.malformed) - 20} more)" if len(report.malformed) > 20 else ""
+        out.print(f"{len(report.malformed)} malformed lines skipped, good lines kept: lines {shown}{more}; "
+                  f"first: line {report.malformed[0].line_no}: {report.malformed[0].reason}", markup=False)
+    return 0
+
+
+def run_insights(args) -> int:
+    from asba.history import views
+
+    _check_days(args.days)
+    with _store(args) as store:
+        if args.job_id:
+            records = store.jobs(job_id=args.job_id, user=args.user)
+            if not records:
+                raise InputError(f"job {args.job_id} is not in the history", code="ASBA-HIST-022",
+                                 hint="run `asba history sync` (or --days N) first, or check the id with `asba history`")
+            if args.json:
+                print_json([r.as_dict() for r in records])
+            else:
+                for record in records:
+                    for line in views.job_bars(record):
+                        console().print(line, markup=False, highlight=False)
+            return 0
+        records = store.jobs(days=args.days, user=args.user)
+    rows = views.waste_rows(records)
+    if args.json:
+        print_json({"totals": views.totals(records), "by_script": rows})
+        return 0
+    _print_wastes(records, rows)
+    return 0
+
+
+def _print_wastes(records, rows) -> None:
+    from rich.table import Table
+
+    from asba.history import views
+
+    out = console()
+    out.print(views.totals_line(records), markup=False)
+    if not rows:
+        return
+    table = Table(title="Biggest wastes first")
+    for header in ("script", "jobs", "core-h allocated", "core-h used", "core-h wasted", "CPU eff",
+                   "mem GB-h allocated", "mem GB-h used", "mem eff"):
+        table.add_column(header)
+    for a in rows:
+        table.add_row(a["script"], str(a["jobs"]), f"{a['core_h']:.3f}", f"{a['used_core_h']:.3f}",
+                      f"{a['wasted_core_h']:.3f}", views.pct(a["cpu_efficiency"]), f"{a['mem_gbh']:.3f}",
+                      f"{a['used_mem_gbh']:.3f}", views.pct(a["memory_efficiency"]))
+    out.print(table)

@@ -1,0 +1,197 @@
+"""What people read about their history: the runs table, the roadmap's PERSONAL HISTORY INSIGHTS block,
+one job's request-versus-use bars (like jobstats / seff-array) and the biggest wastes. Pure: these build
+text lines and rich tables; the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from asba.history.patterns import Pattern
+from asba.history.record import JobRecord
+from asba.inputs.sacct_formats import iso
+
+BAR_WIDTH = 40
+OVER_ALLOCATED = 2.0  # requested / used above this is called over-allocation
+CONSISTENT_CV = 0.25
+
+
+def hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    days, rest = divmod(seconds, 86400)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{text}" if days else text
+
+
+def human_mb(mb: float | None) -> str:
+    if mb is None:
+        return "-"
+    return f"{mb / 1024:.2f} GB" if mb >= 1024 else f"{mb:.2f} MB"
+
+
+def pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def hours(seconds: float | None) -> str:
+    """Compact: 2.1h, 5.0m, 8s."""
+    if seconds is None:
+        return "-"
+    return f"{seconds / 3600:.1f}h" if seconds >= 3600 else f"{seconds / 60:.1f}m" if seconds >= 60 else f"{seconds:.0f}s"
+
+
+def runs_table(records: Sequence[JobRecord]):
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=f"{len(records)} jobs", box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in ("job", "script", "partition", "state", "exit", "CPU eff", "mem peak/req", "mem eff",
+                   "ran/limit", "wait"):
+        table.add_column(header)
+    for r in records:
+        table.add_row(r.job_id, r.script_name, r.partition, r.state, _exit(r),
+                      f"{pct(r.cpu_efficiency)} of {r.alloc_cpus or '-'}",
+                      f"{human_mb(r.max_memory_used_mb)}/ {human_mb(r.requested_memory_mb)}", pct(r.memory_efficiency),
+                      f"{hours(r.elapsed_s)}/{hours(r.time_limit_s)}", hours(r.queue_wait_s))
+    return table
+
+
+def patterns_table(patterns: Sequence[Pattern]):
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=f"Patterns of {len(patterns)} scripts (2+ finished runs)", box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in ("script", "runs", "CPU eff p50/peak", "cores used/req", "mem p50/peak", "mem eff",
+                   "runtime p50/p95/limit", "success", "OOM/TO", "trend"):
+        table.add_column(header)
+    for p in patterns:
+        table.add_row(p.script, str(p.finished_runs), f"{pct(p.cpu_efficiency_pct)}/{pct(p.cpu_efficiency_peak_pct)}",
+                      f"{_num(p.effective_cores)}/{_num(p.requested_cpus)}",
+                      f"{human_mb(p.memory_typical_mb)}/ {human_mb(p.peak_memory_mb)}", pct(p.memory_efficiency_pct),
+                      f"{hours(p.runtime_p50_s)}/{hours(p.runtime_p95_s)}/{hours(p.time_limit_s)}",
+                      f"{p.success_rate:.0%}", f"{p.oom_count}/{p.timeout_count}", p.runtime_trend)
+    return table
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _exit(r: JobRecord) -> str:
+    return "-" if r.exit_code is None else f"{r.exit_code}:{r.exit_signal or 0}"
+
+
+def totals(records: Sequence[JobRecord]) -> dict:
+    core_s = sum((r.elapsed_s or 0) * (r.alloc_cpus or 0) for r in records)
+    used_s = sum(r.seff_cpu_s or 0 for r in records if r.elapsed_s)
+    states: dict[str, int] = {}
+    for r in records:
+        states[r.state] = states.get(r.state, 0) + 1
+    return {"jobs": len(records), "states": states, "core_hours": round(core_s / 3600, 3),
+            "cpu_hours_used": round(used_s / 3600, 3),
+            "cpu_efficiency": round(100 * used_s / core_s, 2) if core_s else None}
+
+
+def totals_line(records: Sequence[JobRecord]) -> str:
+    t = totals(records)
+    states = ", ".join(f"{n} {s}" for s, n in sorted(t["states"].items()))
+    return (f"Totals: {t['jobs']} jobs ({states}); {t['core_hours']} core-hours allocated, "
+            f"{t['cpu_hours_used']} used (CPU efficiency {pct(t['cpu_efficiency'])})")
+
+
+def insights_block(pattern: Pattern, runs: Sequence[JobRecord]) -> list[str]:
+    """The roadmap's PERSONAL HISTORY INSIGHTS block for one script."""
+    lines = ["PERSONAL HISTORY INSIGHTS", "=" * 26, f"You've run {pattern.script} {pattern.finished_runs} times before:"]
+    for number, r in enumerate(runs, 1):
+        lines.append(f"  Run {number} ({r.execution_platform}, job {r.job_id}, {r.state}): {hours(r.elapsed_s)} runtime, "
+                     f"{human_mb(r.max_memory_used_mb)} memory, {pct(r.cpu_efficiency)} CPU efficiency")
+    lines += ["", "PATTERNS DETECTED:"] + [f"  {mark} {text}" for mark, text in _detected(pattern, runs)]
+    return lines
+
+
+def _detected(p: Pattern, runs: Sequence[JobRecord]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if p.runtime_p50_s is not None:
+        spread = "Consistent" if (p.runtime_cv or 0) <= CONSISTENT_CV else "Variable"
+        found.append(("✓", f"{spread} runtime: ~{hours(p.runtime_p50_s)} (p95 {hours(p.runtime_p95_s)}; "
+                           f"you request {hours(p.time_limit_s)})"))
+    if p.memory_request_ratio is not None and p.memory_request_ratio > OVER_ALLOCATED:
+        found.append(("✓", f"Memory over-allocation: you use ~{human_mb(p.memory_typical_mb)} "
+                           f"(peak {human_mb(p.peak_memory_mb)}), request {human_mb(p.requested_memory_mb)}"))
+    if p.cpu_efficiency_pct is not None:
+        found.append(("✓", f"CPU efficiency: {pct(p.cpu_efficiency_pct)} typical, {pct(p.cpu_efficiency_peak_pct)} "
+                           f"best (~{p.effective_cores} of {p.requested_cpus} cores used)"))
+    failures = p.oom_count + p.timeout_count + p.other_failure_count
+    if failures:
+        found.append(("!", f"Failures: {p.oom_count} out of memory, {p.timeout_count} timed out, "
+                           f"{p.other_failure_count} other (success rate {p.success_rate:.0%})"))
+    found += _platform_line(runs)
+    return found
+
+
+def _platform_line(runs: Sequence[JobRecord]) -> list[tuple[str, str]]:
+    by_platform: dict[str, list[float]] = {}
+    for r in runs:
+        if r.succeeded and r.elapsed_s:
+            by_platform.setdefault(r.execution_platform, []).append(r.elapsed_s)
+    if len(by_platform) < 2:
+        return []
+    import statistics
+
+    local, aws = statistics.median(by_platform["local"]), statistics.median(by_platform["aws"])
+    return [("✓", f"Platform performance: median runtime {hours(local)} local vs {hours(aws)} on AWS")]
+
+
+def bar(fraction: float | None, width: int = BAR_WIDTH) -> str:
+    if fraction is None:
+        return "[" + "?" * width + "]"
+    filled = max(0, min(width, round(fraction * width)))
+    return "[" + "|" * filled + " " * (width - filled) + "]"
+
+
+def job_bars(r: JobRecord) -> list[str]:
+    """One job, request versus use, as terminal bars."""
+    used_cpus = r.effective_cpus
+    lines = [f"Job {r.job_id} ({r.job_name}, script {r.script_name or '-'}) on {r.partition} "
+             f"[{r.execution_platform}]: {r.state}, exit {_exit(r)}",
+             f"  submitted {iso(r.submit_ts) or '-'}, waited {hms(r.queue_wait_s)}, ran {hms(r.elapsed_s)}"]
+    rows = [
+        ("CPU", _frac(r.cpu_efficiency), f"{pct(r.cpu_efficiency)} of {r.alloc_cpus or '-'} cores "
+                                         f"({'-' if used_cpus is None else f'{used_cpus:.2f}'} used)"),
+        ("Memory", _frac(r.memory_efficiency), f"{pct(r.memory_efficiency)} of {human_mb(r.requested_memory_mb)} "
+                                               f"({human_mb(r.max_memory_used_mb)} peak)"),
+        ("Time", _frac(r.time_efficiency), f"{pct(r.time_efficiency)} of {hms(r.time_limit_s)} "
+                                           f"({hms(r.elapsed_s)} used)"),
+    ]
+    lines += [f"  {name:<7}{bar(frac)} {text}" for name, frac, text in rows]
+    return lines
+
+
+def _frac(percent: float | None) -> float | None:
+    return None if percent is None else percent / 100
+
+
+def waste_rows(records: Iterable[JobRecord]) -> list[dict]:
+    """Per script: allocated vs used core-hours and memory GB-hours, biggest CPU waste first."""
+    acc: dict[str, dict] = {}
+    for r in records:
+        if not r.elapsed_s or not r.alloc_cpus:
+            continue
+        a = acc.setdefault(r.script_name, {"script": r.script_name, "jobs": 0, "core_h": 0.0, "used_core_h": 0.0,
+                                           "mem_gbh": 0.0, "used_mem_gbh": 0.0})
+        a["jobs"] += 1
+        a["core_h"] += r.elapsed_s * r.alloc_cpus / 3600
+        a["used_core_h"] += (r.seff_cpu_s or 0) / 3600
+        a["mem_gbh"] += r.elapsed_s * (r.requested_memory_mb or 0) / 1024 / 3600
+        a["used_mem_gbh"] += r.elapsed_s * (r.max_memory_used_mb or 0) / 1024 / 3600
+    rows = list(acc.values())
+    for a in rows:
+        a["wasted_core_h"] = round(a["core_h"] - a["used_core_h"], 3)
+        a["wasted_mem_gbh"] = round(a["mem_gbh"] - a["used_mem_gbh"], 3)
+        a["cpu_efficiency"] = round(100 * a["used_core_h"] / a["core_h"], 2) if a["core_h"] else None
+        a["memory_efficiency"] = round(100 * a["used_mem_gbh"] / a["mem_gbh"], 2) if a["mem_gbh"] else None
+        for key in ("core_h", "used_core_h", "mem_gbh", "used_mem_gbh"):
+            a[key] = round(a[key], 3)
+    return sorted(rows, key=lambda a: (-a["wasted_core_h"], -a["wasted_mem_gbh"]))
