@@ -1,0 +1,91 @@
+"""The one module that talks to durable-rules' C core (never its Host or DSL: see durable-rules.md).
+
+Per evaluation: a fresh session id from a counter, a sentinel fact whose no-op action runs first (so the
+session is fully initialised before anything can delete it), one ``assert_fact`` per fact (a batch can
+drop facts silently), then the agenda is driven action by action until it is empty or the firing budget
+is spent. Exceptions from the callback abandon the action and propagate; the session is always deleted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from typing import Callable, Iterable
+
+from asba.errors import EngineError
+
+_SIDS = itertools.count(1)
+_NOT_HANDLED, _OBSERVED = 1, 2
+
+OnFire = Callable[[str, dict], Iterable[dict]]
+
+
+class DurableRuleset:
+    """A compiled ruleset handle. Create one per distinct pack set per process (the C core leaks on delete)."""
+
+    def __init__(self, name: str, definition: dict) -> None:
+        import durable_rules_engine
+
+        self._core = durable_rules_engine
+        self._lock = threading.RLock()
+        try:
+            self._handle = durable_rules_engine.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
+        except Exception as exc:  # the C core raises plain Exception with an error code
+            raise EngineError(f"durable-rules refused the compiled ruleset: {exc}", code="ASBA-ENGINE-010",
+                              hint="this is a compiler bug; report it with the pack that triggers it") from None
+
+    def _assert(self, fact: dict) -> int:
+        try:
+            code, state = self._core.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
+        except Exception as exc:
+            raise EngineError(f"durable-rules could not take fact {fact.get('n', fact)!r}: {exc}",
+                              code="ASBA-ENGINE-011", hint="the value may be out of the engine's range") from None
+        if code == _OBSERVED:
+            raise EngineError(f"fact {fact.get('n')!r} asserted twice in one evaluation", code="ASBA-ENGINE-012",
+                              hint="this is an engine bug; report it")
+        return state
+
+    def evaluate(self, facts: list[dict], on_fire: OnFire, max_firings: int) -> int:
+        """Assert ``facts`` and run the agenda; ``on_fire(rule, match)`` returns facts to assert. Returns firings."""
+        with self._lock:
+            sid = f"e{next(_SIDS)}"
+            state = self._assert({"sid": sid, "t": "sentinel"})
+            try:
+                self._run_sentinel(state)
+                for fact in facts:
+                    self._assert({**fact, "sid": sid})
+                return self._agenda(sid, state, on_fire, max_firings)
+            finally:
+                try:
+                    self._core.delete_state(self._handle, sid)
+                except Exception:  # noqa: BLE001 - the session is gone either way; never mask the real error
+                    pass
+
+    def _run_sentinel(self, state: int) -> None:
+        result = self._core.start_action_for_state(self._handle, state)
+        if not result or "__sentinel" not in result[1]:
+            raise EngineError("durable-rules did not run the session sentinel first", code="ASBA-ENGINE-013",
+                              hint="this is an engine bug; report it")
+        if self._core.complete_and_start_action(self._handle, state):
+            raise EngineError("durable-rules activated a rule before any fact was asserted", code="ASBA-ENGINE-013",
+                              hint="this is an engine bug; report it")
+
+    def _agenda(self, sid: str, state: int, on_fire: OnFire, max_firings: int) -> int:
+        result = self._core.start_action_for_state(self._handle, state)
+        message = result[1] if result else None
+        fired = 0
+        while message:
+            rule, match = next(iter(json.loads(message).items()))
+            fired += 1
+            try:
+                if fired > max_firings:
+                    raise EngineError(f"more than {max_firings} rule firings in one evaluation (last: {rule})",
+                                      code="ASBA-ENGINE-001", hint="a rule pack loops; see the rules named")
+                for fact in on_fire(rule, match):
+                    self._assert({**fact, "sid": sid})
+            except BaseException:
+                self._core.abandon_action(self._handle, state)
+                raise
+            message = self._core.complete_and_start_action(self._handle, state)
+        return fired

@@ -1,0 +1,149 @@
+"""What an evaluation returns: conclusions, findings, the ordered trace events, and why-not answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from asba.errors import InputError
+from asba.facts.model import Fact
+from asba.rules.checks import PLACEHOLDER
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    name: str
+    value: Any
+    rule_id: str
+    pack: str
+    pack_revision: str
+    matched: list  # [Fact]
+
+    @property
+    def source(self) -> str:
+        return f"rule {self.rule_id} ({self.pack}@{self.pack_revision})"
+
+    def as_fact(self) -> Fact:
+        return Fact(self.name, self.value, self.source)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "value": self.value, "rule": self.rule_id, "pack": self.pack,
+                "pack_revision": self.pack_revision, "matched": [f.as_dict() for f in self.matched]}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    pack: str
+    pack_revision: str
+    severity: str
+    found: str
+    why: str
+    fix: str
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule_id, "pack": self.pack, "pack_revision": self.pack_revision,
+                "severity": self.severity, "found": self.found, "why": self.why, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    type: str  # fact_asserted | rule_fired | conclusion_asserted | conclusion_rejected | rule_suppressed
+    data: dict
+
+    def as_dict(self) -> dict:
+        return {"seq": self.seq, "type": self.type, **self.data}
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    target: str
+    happened: bool
+    summary: str
+    rules: list = field(default_factory=list)  # [{rule, pack, alternatives: [[Failure dict, ...], ...]}]
+
+    def as_dict(self) -> dict:
+        return {"target": self.target, "happened": self.happened, "summary": self.summary, "rules": self.rules}
+
+
+def _fmt(value: Any, spec: str | None) -> str:
+    if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format(value, spec)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def render_message(rule, wm: dict) -> tuple[str, str, str]:
+    def fill(text: str) -> str:
+        return PLACEHOLDER.sub(lambda m: _fmt(wm[m.group(1)], m.group(2)) if m.group(1) in wm
+                               else f"({m.group(1)} absent)", text)
+
+    return fill(rule.message.found), fill(rule.message.why), fill(rule.message.fix)
+
+
+class Evaluation:
+    """The result of ``evaluate``: see asba.rules for the public fields."""
+
+    def __init__(self, packset, comp) -> None:
+        self.packset, self._comp = packset, comp
+        self.events: list[Event] = []
+        self.conclusions: dict[str, Conclusion] = {}
+        self.findings: list[Finding] = []
+
+    def record(self, type_: str, **data: Any) -> None:
+        self.events.append(Event(len(self.events) + 1, type_, data))
+
+    @property
+    def fired(self) -> list[str]:
+        return [e.data["rule"] for e in self.events if e.type == "rule_fired"]
+
+    @property
+    def working_memory(self) -> dict[str, Any]:
+        wm = {e.data["fact"]: e.data["value"] for e in self.events if e.type == "fact_asserted"}
+        wm.update({name: c.value for name, c in self.conclusions.items()})
+        return wm
+
+    def why_not(self, target: str) -> WhyNot:
+        """Why a rule (by id) did not fire, or why a conclusion (by name) was not asserted."""
+        from asba.rules.oracle import explain_rule
+
+        wm = self.working_memory
+        rule = self.packset.rule(target)
+        if rule is not None:
+            if target in self.fired:
+                return WhyNot(target, True, f"rule {target} fired")
+            alts = explain_rule(rule, wm)
+            entry = {"rule": rule.id, "pack": rule.pack, "pack_revision": rule.pack_revision,
+                     "alternatives": [[f.as_dict() for f in alt] for alt in alts]}
+            first = "; ".join(f.text() for f in alts[0]) if alts and alts[0] else "its guards held but it was outranked"
+            return WhyNot(target, False, f"rule {target} did not fire: {first}", [entry])
+        if target in self.packset.vocabulary:
+            return self._why_not_conclusion(target, wm)
+        known = [r.id for r in self.packset.rules] + list(self.packset.vocabulary)
+        import difflib
+
+        guess = difflib.get_close_matches(target, known, n=1)
+        raise InputError(f"'{target}' is neither a loaded rule id nor a declared fact", code="ASBA-ENGINE-007",
+                         hint=f"did you mean '{guess[0]}'?" if guess else "see `asba rules list`")
+
+    def _why_not_conclusion(self, name: str, wm: dict) -> WhyNot:
+        if name in wm:
+            source = self.conclusions[name].source if name in self.conclusions else "the input facts"
+            return WhyNot(name, True, f"{name} = {wm[name]!r} (from {source})")
+        producers = self.packset.producers(name)
+        if not producers:
+            return WhyNot(name, False, f"{name} absent: it is not an input fact here and no loaded rule asserts it")
+        entries = [self.why_not(rule.id) for rule in producers]
+        rules = [entry.rules[0] for entry in entries if entry.rules]
+        summary = f"{name} absent: " + " | ".join(e.summary for e in entries)
+        return WhyNot(name, False, summary, rules)
+
+    def as_dict(self) -> dict:
+        return {"conclusions": {n: c.as_dict() for n, c in self.conclusions.items()},
+                "findings": [f.as_dict() for f in self.findings],
+                "events": [e.as_dict() for e in self.events],
+                "packs": [{"pack": p.name, "revision": p.revision} for p in self.packset.packs]}

@@ -1,0 +1,101 @@
+"""YAML loading that remembers where every mapping key and value sits (line:col), for error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from asba.errors import RulePackError
+
+
+class PosDict(dict):
+    """A mapping that knows the position of itself, of each key and of each value."""
+
+    pos: str = ""
+    key_pos: dict
+    value_pos: dict
+
+
+class PosList(list):
+    pos: str = ""
+    item_pos: list
+
+
+def _mark(path: str, node: Any) -> str:
+    return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+
+
+def _build(node: Any, path: str, constructor: Any) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        out = PosDict()
+        out.pos, out.key_pos, out.value_pos = _mark(path, node), {}, {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise RulePackError("mapping keys must be plain names", where=_mark(path, key_node),
+                                    code="ASBA-PACK-002", hint="quote the key or rename it")
+            key = str(key)
+            if key in out:
+                raise RulePackError(f"key '{key}' appears twice in this mapping", where=_mark(path, key_node),
+                                    code="ASBA-PACK-003", hint="remove one of them")
+            out[key] = _build(value_node, path, constructor)
+            out.key_pos[key], out.value_pos[key] = _mark(path, key_node), _mark(path, value_node)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = PosList(_build(item, path, constructor) for item in node.value)
+        items.pos, items.item_pos = _mark(path, node), [_mark(path, item) for item in node.value]
+        return items
+    return constructor.construct_object(node, deep=True)
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse one YAML document into PosDict/PosList/scalars; syntax errors become RulePackError."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulePackError(f"cannot read file: {exc}", where=str(path), code="ASBA-PACK-001",
+                            hint="check the path and that the file is UTF-8 text") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulePackError(f"not valid YAML: {problem}", where=where, code="ASBA-PACK-001",
+                            hint="fix the YAML syntax (indentation, quotes, colons)") from None
+    if node is None:
+        return None
+    constructor = yaml.SafeLoader(text)
+    try:
+        return _build(node, str(path), constructor)
+    except yaml.YAMLError as exc:
+        raise RulePackError(f"not valid YAML: {exc}", where=str(path), code="ASBA-PACK-001",
+                            hint="fix the YAML syntax") from None
+    finally:
+        constructor.dispose()
+
+
+def position_of(doc: Any, path: Sequence[Any]) -> str:
+    """The line:col of the value at ``path`` inside ``doc`` (the closest known ancestor if needed)."""
+    where = getattr(doc, "pos", "")
+    current = doc
+    for step in path:
+        if isinstance(current, PosDict) and step in current:
+            where = current.value_pos.get(step, where)
+            current = current[step]
+        elif isinstance(current, PosList) and isinstance(step, int) and 0 <= step < len(current):
+            where = current.item_pos[step]
+            current = current[step]
+        else:
+            break
+    return where
+
+
+def key_position(doc: Any, key: str) -> str:
+    if isinstance(doc, PosDict) and key in doc:
+        return doc.key_pos[key]
+    return getattr(doc, "pos", "")
