@@ -220,7 +220,7 @@ def _json_job(raw: dict, state: str) -> QueueJob:
 
 
 # squeue -O fields, each printed unpadded and followed by "|"; the free-text job name is last.
-SQUEUE_FIELDS = ("JobID", "Partition", "UserName", "State", "Reason", "PriorityLong", "NumCPUs", "NumNodes",
+SQUEUE_FIELDS = ("JobArrayID", "Partition", "UserName", "State", "Reason", "PriorityLong", "NumCPUs", "NumNodes",
                  "tres-per-node", "TimeLimit", "StartTime", "SubmitTime", "Name")
 SQUEUE_FORMAT = ",".join(f"{name}:|" for name in SQUEUE_FIELDS)
 

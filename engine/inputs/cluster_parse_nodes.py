@@ -104,8 +104,8 @@ def parse_config(text: str) -> dict[str, str]:
     return config
 
 
-# sprio -h -o fields: job id, partition, user, priority, age factor.
-SPRIO_FORMAT = "%i|%r|%u|%Y|%a"
+# sprio -h -o fields: job id, partition, user, priority, weighted age factor.
+SPRIO_FORMAT = "%i|%r|%u|%Y|%A"
 
 
 def parse_sprio(text: str) -> list[PrioRow]:
