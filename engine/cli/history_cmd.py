@@ -102,7 +102,7 @@ def run_list(args) -> int:
     if pattern is not None:
         out.print()
         for line in views.insights_block(pattern, records):
-            out.print(line, markup=False)
+            out.print(line, markup=False, soft_wrap=True)
     return 0
 
 
@@ -187,14 +187,14 @@ def _print_report(report, as_json: bool, what: str) -> int:
         return 0
     out = console()
     out.print(f"{what}: {report.rows} rows, {report.jobs} jobs ({report.new} new, {report.updated} updated, "
-              f"{report.unchanged} unchanged), {report.step_rows} step rows merged", markup=False)
+              f"{report.unchanged} unchanged), {report.step_rows} step rows merged", markup=False, soft_wrap=True)
     if report.orphan_steps:
-        out.print(f"{report.orphan_steps} step rows had no job row and were skipped", markup=False)
+        out.print(f"{report.orphan_steps} step rows had no job row and were skipped", markup=False, soft_wrap=True)
     if report.malformed:
         shown = ", ".join(str(m.line_no) for m in report.malformed[:20])
         more = f" (and {len(report.malformed) - 20} more)" if len(report.malformed) > 20 else ""
         out.print(f"{len(report.malformed)} malformed lines skipped, good lines kept: lines {shown}{more}; "
-                  f"first: line {report.malformed[0].line_no}: {report.malformed[0].reason}", markup=False)
+                  f"first: line {report.malformed[0].line_no}: {report.malformed[0].reason}", markup=False, soft_wrap=True)
     return 0
 
 
@@ -213,7 +213,7 @@ def run_insights(args) -> int:
             else:
                 for record in records:
                     for line in views.job_bars(record):
-                        console().print(line, markup=False, highlight=False)
+                        console().print(line, markup=False, highlight=False, soft_wrap=True)
             return 0
         records = store.jobs(days=args.days, user=args.user)
     rows = views.waste_rows(records)
@@ -230,7 +230,7 @@ def _print_wastes(records, rows) -> None:
     from asba.history import views
 
     out = console()
-    out.print(views.totals_line(records), markup=False)
+    out.print(views.totals_line(records), markup=False, soft_wrap=True)
     if not rows:
         return
     table = Table(title="Biggest wastes first")

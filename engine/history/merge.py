@@ -188,9 +188,9 @@ def _alloc_cpus(v: dict[str, str], alloc: dict[str, str]) -> int | None:
 
 def _cpu_seconds(job: _Open, job_total: str) -> tuple[int | None, float | None]:
     """(seff CPU seconds, exact seconds): from the steps, or from the job row when there are none (-X)."""
+    exact = fmt.duration_s(job_total)  # parsed even when steps give the answer: a bad value is reported
     if job.steps:
         return eff.seff_cpu_seconds(job.cpu_whole, job.cpu_frac), round(job.cpu_exact, 3)
-    exact = fmt.duration_s(job_total)
     if exact is None:
         return None, None
     return int(exact + 0.5), round(exact, 3)

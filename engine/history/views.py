@@ -11,7 +11,7 @@ from asba.history.patterns import Pattern
 from asba.history.record import JobRecord
 from asba.inputs.sacct_formats import iso
 
-BAR_WIDTH = 40
+BAR_WIDTH = 30
 OVER_ALLOCATED = 2.0  # requested / used above this is called over-allocation
 CONSISTENT_CV = 0.25
 

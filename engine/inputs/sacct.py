@@ -97,6 +97,16 @@ class SacctStream:
             self.rows_read += 1
             yield number, parts[:width]
             return
+        if self._carry is not None and len(parts) in (width, width + 1):
+            start, carried = self._carry  # a complete row: what came before was not its beginning
+            self._carry = None
+            self.malformed.append(Malformed(start, f"{len(carried)} fields, expected {width}"))
+            if parts[-1] == "" and len(parts) == width + 1 or len(parts) == width:
+                self.rows_read += 1
+                yield number, parts[:width]
+            else:
+                self.malformed.append(Malformed(number, f"{len(parts)} fields, expected {width}"))
+            return
         if self._carry is not None:
             start, carried = self._carry
             self._carry = None
@@ -111,7 +121,7 @@ class SacctStream:
             self.malformed.append(Malformed(start, f"{len(carried)} fields, expected {width}"))
             yield from self._slow(number, parts, width)
             return
-        if len(parts) < width:
+        if 1 < len(parts) < width:
             self._carry = (number, parts)
         else:
             self.malformed.append(Malformed(number, f"{len(parts)} fields, expected {width}"))
