@@ -158,34 +158,52 @@ def _queue_component(
         gaps.append(f"queue_model: the job needs {need} {'GPUs' if use_gpus else 'CPUs'}, the partition has {capacity}")
         return None
     fallback_limit = parse_duration(summary.settings.get("DefaultTime", "")) or 3600
-    limit = needs.time_limit_s or fallback_limit
     r50 = ratio if ratio and ratio > 0 else DEFAULT_RUNTIME_RATIO
-    quantiles = []
-    for r in (r50 / 2, r50, 1.0):
-        running = [(_amount(j, use_gpus), _remaining(j, summary, r)) for j in summary.running]
-        ahead = [(_amount(j, use_gpus), r * (j.time_limit_s or fallback_limit)) for j in summary.ahead
-                 for _ in range(j.tasks)]
-        quantiles.append(simulate_start(capacity, free, running, ahead, need, limit))
+    running = [(_amount(j, use_gpus), summary.remaining_s.get(j.job_id, math.inf), j.time_limit_s)
+               for j in summary.running]
+    ahead = [(_amount(j, use_gpus), j.time_limit_s or fallback_limit) for j in summary.ahead for _ in range(j.tasks)]
+    quantiles = queue_model_quantiles(capacity, free, running, ahead, need, needs.time_limit_s or fallback_limit, r50)
     if math.inf in quantiles:
         gaps.append("queue_model: running jobs without a time limit hold the resources it needs indefinitely")
         return None
     source = "your runtime/limit ratio" if ratio else "default ratio"
-    detail = (f"{sum(j.tasks for j in summary.ahead)} jobs ahead, {len(summary.running)} running, {free}/{capacity} "
+    detail = (f"{len(ahead)} jobs ahead, {len(running)} running, {free}/{capacity} "
               f"{'GPUs' if use_gpus else 'CPUs'} free; runtimes = limit x {r50:.2f} ({source})")
-    evidence = len(summary.running) + sum(j.tasks for j in summary.ahead)
-    return WaitComponent("queue_model", *sorted(quantiles), WEIGHT_QUEUE, evidence, detail)
+    return WaitComponent("queue_model", *quantiles, WEIGHT_QUEUE, len(running) + len(ahead), detail)
+
+
+def queue_model_quantiles(
+    capacity: float,
+    free: float,
+    running: list[tuple[float, float, int | None]],
+    ahead: list[tuple[float, float]],
+    need: float,
+    limit_s: float,
+    ratio: float,
+) -> tuple[float, float, float]:
+    """p10/p50/p90 start of the job: replays with runtimes of ratio/2, ratio and 1 x the limits.
+
+    ``running``: (units, seconds left by the limit, the job's limit or None); ``ahead``: (units, limit), in
+    priority order (one entry per array task).
+    """
+    out = []
+    for r in (ratio / 2, ratio, 1.0):
+        left = [(units, _remaining(by_limit, limit, r)) for units, by_limit, limit in running]
+        out.append(simulate_start(capacity, free, left, [(u, r * lim) for u, lim in ahead], need, limit_s))
+    low, mid, high = sorted(out)
+    return low, mid, high
 
 
 def _amount(job: QueueJob, gpus: bool) -> int:
     return job.gpus if gpus else job.cpus
 
 
-def _remaining(job: QueueJob, summary: PartitionSummary, ratio: float) -> float:
+def _remaining(by_limit: float, limit: int | None, ratio: float) -> float:
     """Expected time left: ``ratio x limit - elapsed``, but never below ``ratio x`` the time left by the limit."""
-    by_limit = summary.remaining_s.get(job.job_id)
-    if by_limit is None:
+    if by_limit == math.inf:
         return math.inf  # no limit at all (UNLIMITED partition): it may hold its resources for ever
-    limit = job.time_limit_s or (by_limit if by_limit > 0 else 0)
+    if not limit:
+        return ratio * by_limit
     elapsed = max(0.0, limit - by_limit)
     return max(ratio * limit - elapsed, ratio * by_limit)
 

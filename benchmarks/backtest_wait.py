@@ -1,0 +1,207 @@
+"""Backtest of the queue-wait estimate against real waits, beside SLURM's estimate and a naive baseline.
+
+    python benchmarks/backtest_wait.py                 # replay the mila Cedar trace
+    python benchmarks/backtest_wait.py --cluster       # also run real jobs on the SLURM test cluster (~4 min)
+    python benchmarks/backtest_wait.py --out benchmarks/results/wait_backtest.md
+
+Cedar: every row is a job still pending at the noon poll, with the queue (q_p_*: pending jobs ahead in its
+partition) and the running jobs (r_p_*) at that moment, and the real wait from the poll (poll_wait_sec). The
+trace has aggregates, not job lists, so the replay spreads them into equal jobs: the jobs ahead each get
+cores_above/jobs_above cores and core_hours_above/cores_above hours of limit; the running jobs' remaining time is
+spread evenly over [0, 2 x the mean remaining]; the partition's capacity is its running cores (Cedar is full).
+The trace has no SLURM estimate and no per-user past waits, so on Cedar the estimate is the queue model alone.
+
+Test cluster: jobs of 16-48 CPUs sleeping 15-45 s under 2-minute limits are submitted one by one to a 64-CPU
+partition; before each, asba reads the live cluster (with ``sbatch --test-only``) and estimates; the real wait is
+Submit->Start from sacct afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from asba.decide.wait import DEFAULT_RUNTIME_RATIO, estimate_wait, queue_model_quantiles
+from asba.facts.cluster_facts import JobNeeds, read_cluster
+from asba.inputs.slurm import SlurmRunner
+
+REPO = Path(__file__).resolve().parents[1]
+TRACE = REPO.parent / "shared" / "data" / "traces" / "mila_cedar" / "jobs_cedar_2021-05-16.csv"
+
+
+@dataclass
+class Case:
+    real_s: float
+    p10_s: float | None
+    p50_s: float | None
+    p90_s: float | None
+    slurm_s: float | None
+    naive_s: float | None
+
+
+def cedar_cases(path: Path, ratio: float, scope: str = "p_") -> list[Case]:
+    """``scope`` "p_": the job's partition (q_p_*, r_p_*); "": the whole cluster (q_*, r_*)."""
+    cases = []
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            cases.append(_cedar_case(row, ratio, scope))
+    return cases
+
+
+def _cedar_case(row: dict, ratio: float, scope: str) -> Case:
+    q, r = f"q_{scope}", f"r_{scope}"
+    q_jobs, q_cores, q_core_h = int(row[q + "jobs_above"]), float(row[q + "cores_above"]), float(
+        row[q + "core_hours_above"])
+    r_jobs, r_cores, r_core_h = int(row[r + "jobs_above"]), float(row[r + "cores_above"]), float(
+        row[r + "core_hours_above"])
+    need, limit = float(row["req_cpus"]), float(row["time_limit_sec"])
+    capacity = max(r_cores, need)
+    mean_left = r_core_h / r_cores * 3600 if r_cores else 0.0
+    running = [(r_cores / r_jobs, 2 * mean_left * (i + 0.5) / r_jobs, None) for i in range(r_jobs)]
+    ahead_limit = q_core_h / q_cores * 3600 if q_cores else 0.0
+    ahead = [(q_cores / q_jobs, ahead_limit) for _ in range(q_jobs)]
+    p10, p50, p90 = queue_model_quantiles(capacity, 0.0, running, ahead, need, limit, ratio)
+    naive = q_jobs * ahead_limit
+    return Case(float(row["poll_wait_sec"]), p10, p50, p90, None, naive)
+
+
+def cedar_runtime_ratio(path: Path) -> float:
+    with path.open(newline="") as handle:
+        ratios = [float(r["run_time_sec"]) / float(r["time_limit_sec"]) for r in csv.DictReader(handle)
+                  if float(r["time_limit_sec"]) > 0]
+    return statistics.median(ratios)
+
+
+# ------------------------------------------------------------------ test cluster
+
+WORKLOAD = [(48, 40), (32, 30), (32, 20), (16, 45), (48, 25), (24, 15), (32, 35), (16, 20), (48, 30),
+            (24, 40), (32, 15), (16, 25), (48, 20), (32, 30)]  # (CPUs, seconds of sleep)
+
+
+def cluster_cases(partition: str, burst: str) -> list[Case]:
+    estimates, ids = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            for n, (cpus, sleep_s) in enumerate(WORKLOAD):
+                script = Path(tmp) / f"bt{n}.sbatch"
+                script.write_text(f"#!/bin/sh\n#SBATCH -c {cpus}\n#SBATCH -t 2\n#SBATCH -J asba-backtest-{n}\n"
+                                  f"#SBATCH -o /dev/null\nsleep {sleep_s}\n")
+                view = read_cluster(SlurmRunner(), partition=partition, burst_partition=burst, script=script)
+                needs = JobNeeds(cpus=cpus, time_limit_s=120)
+                est = estimate_wait(view, needs, partition)
+                summary = view.summary(partition)
+                naive = sum(j.tasks for j in summary.ahead) * _mean_limit(summary)
+                estimates.append((est, summary.test_only_s, naive))
+                ids.append(_sbatch(["sbatch", "--parsable", "-p", partition, str(script)]))
+                time.sleep(2)
+            waits = _real_waits(ids)
+        finally:
+            subprocess.run(["scancel", *ids], capture_output=True, timeout=30)
+    return [Case(waits[i], e.p10_s, e.p50_s, e.p90_s, slurm, naive)
+            for i, (e, slurm, naive) in zip(ids, estimates) if i in waits]
+
+
+def _mean_limit(summary) -> float:
+    limits = [j.time_limit_s for j in summary.ahead if j.time_limit_s]
+    return statistics.mean(limits) if limits else 0.0
+
+
+def _sbatch(argv: list[str]) -> str:
+    return subprocess.run(argv, capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+
+
+def _real_waits(ids: list[str], timeout_s: float = 600) -> dict[str, float]:
+    from datetime import datetime
+
+    deadline, waits = time.time() + timeout_s, {}
+    while time.time() < deadline and len(waits) < len(ids):
+        time.sleep(5)
+        out = _sbatch(["sacct", "-X", "-n", "-P", "-o", "JobID,Submit,Start", "-j", ",".join(ids)])
+        for line in out.splitlines():
+            job_id, submit, start = line.split("|")
+            if start not in ("Unknown", "None", ""):
+                waits[job_id] = (datetime.fromisoformat(start) - datetime.fromisoformat(submit)).total_seconds()
+    return waits
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def score(cases: list[Case]) -> dict:
+    usable = [c for c in cases if c.p50_s is not None]
+    inside = [c.p10_s <= c.real_s <= c.p90_s for c in usable]
+    out = {"jobs": len(cases), "estimated": len(usable),
+           "inside_p10_p90": sum(inside) / len(inside) if inside else None,
+           "below_p10": sum(c.real_s < c.p10_s for c in usable), "above_p90": sum(c.real_s > c.p90_s for c in usable),
+           "mae_p50_s": _mae([(c.p50_s, c.real_s) for c in usable]),
+           "mae_slurm_s": _mae([(c.slurm_s, c.real_s) for c in cases if c.slurm_s is not None]),
+           "mae_naive_s": _mae([(c.naive_s, c.real_s) for c in cases if c.naive_s is not None]),
+           "real_median_s": statistics.median(c.real_s for c in cases) if cases else None}
+    return out
+
+
+def _mae(pairs: list[tuple[float | None, float]]) -> float | None:
+    errors = [abs(est - real) for est, real in pairs if est is not None]
+    return statistics.median(errors) if errors else None
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds < 600:
+        return f"{seconds:.0f} s"
+    if seconds < 36000:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def report(results: dict[str, dict], ratio_note: str) -> str:
+    lines = ["# Queue-wait backtest", "", ratio_note, "",
+             "| data | jobs | real wait (median) | inside [p10, p90] (below / above) | median abs. error p50 | "
+             "SLURM --test-only | naive (jobs ahead x mean limit) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, s in results.items():
+        inside = "n/a" if s["inside_p10_p90"] is None else (
+            f"{100 * s['inside_p10_p90']:.0f} % ({s['below_p10']} / {s['above_p90']})")
+        lines.append(f"| {name} | {s['jobs']} | {_fmt(s['real_median_s'])} | {inside} | {_fmt(s['mae_p50_s'])} | "
+                     f"{_fmt(s['mae_slurm_s'])} | {_fmt(s['mae_naive_s'])} |")
+    lines += ["", "Errors are median absolute errors in the same run; 'n/a' = the data has no such estimate.",
+              "Produced by `python benchmarks/backtest_wait.py" + (" --cluster" if len(results) > 2 else "") + "`."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trace", type=Path, default=TRACE)
+    parser.add_argument("--cluster", action="store_true", help="also run real jobs on the SLURM test cluster")
+    parser.add_argument("--partition", default="highmem")
+    parser.add_argument("--burst-partition", default="cpu-aws")
+    parser.add_argument("--out", type=Path, help="write the Markdown table here")
+    args = parser.parse_args(argv)
+    measured = cedar_runtime_ratio(args.trace)
+    results = {
+        "mila Cedar 2021-05-16, queue of the job's partition": score(
+            cedar_cases(args.trace, DEFAULT_RUNTIME_RATIO, "p_")),
+        "mila Cedar 2021-05-16, whole-cluster queue": score(cedar_cases(args.trace, DEFAULT_RUNTIME_RATIO, "")),
+    }
+    if args.cluster:
+        results[f"SLURM test cluster, partition {args.partition} (live)"] = score(
+            cluster_cases(args.partition, args.burst_partition))
+    note = (f"Runtime/limit ratio used for p50: {DEFAULT_RUNTIME_RATIO} (asba's default; the Cedar trace's own "
+            f"median is {measured:.3f}); p10 uses half of it, p90 the full limits.")
+    text = report(results, note)
+    sys.stdout.write(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
