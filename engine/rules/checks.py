@@ -144,7 +144,8 @@ def check_leaf(leaf: Leaf, vocab: Vocabulary, conclusions: dict) -> None:
     allowed = conclusions[leaf.fact].values if leaf.fact in conclusions else None
     for value in values:
         try:
-            normalise(value, item_type)
+            if normalise(value, item_type) != value:
+                raise ValueError("the engine would round it; use at most 6 decimals and 0.0001 <= |x| < 1e15")
         except ValueError as exc:
             raise _fail(f"'{leaf.fact}' is a {spec.type}, but the test compares it with {value!r}: {exc}",
                         leaf.where, "ASBA-PACK-033", f"compare it with a {spec.type} value") from None

@@ -183,6 +183,29 @@ def uses_only_durable_arithmetic(node: Node) -> bool:
     return False
 
 
+def constant_divisions(node: Node) -> Node:
+    """Rewrite ``x / c`` as ``x * (1/c)`` for a non-zero constant c; raise ExprError for any other division.
+
+    Conditions are computed inside durable-rules' C core, where int / int truncates and a zero divisor
+    kills the process (SIGFPE); a multiplication by a float constant behaves the same in C and Python.
+    """
+    kind = node[0]
+    if kind == "num" and node[1] != 0 and not 1e-4 <= abs(node[1]) < 1e15:
+        raise ExprError(f"{node[1]} is out of the engine's range (0.0001 <= |x| < 1e15)", 1)
+    if kind == "neg":
+        return ("neg", constant_divisions(node[1]))
+    if kind == "call":
+        return ("call", node[1], [constant_divisions(arg) for arg in node[2]])
+    if kind != "bin":
+        return node
+    left, right = constant_divisions(node[2]), constant_divisions(node[3])
+    if node[1] != "/":
+        return ("bin", node[1], left, right)
+    if right[0] != "num" or right[1] == 0:
+        raise ExprError("in a condition, divide only by a non-zero number (write a * b instead of a / b)", 1)
+    return constant_divisions(("bin", "*", left, ("num", round(1 / right[1], 12))))
+
+
 def evaluate(node: Node, values: Mapping[str, Any]) -> float | int:
     """Compute the value; raises ZeroDivisionError or KeyError (absent fact) for the caller to report."""
     kind = node[0]

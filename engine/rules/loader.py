@@ -168,7 +168,12 @@ def parse_operand(op: str, value: Any, where: str) -> Any:
         return tuple(value)
     if isinstance(value, dict):
         text = value.get("expr", value.get("fact"))
-        return parse_expr(text, where)
+        parsed = parse_expr(text, where)
+        try:
+            return Expr(parsed.text, exprlang.constant_divisions(parsed.node))
+        except exprlang.ExprError as exc:
+            raise RulePackError(f"expression '{text}': {exc.message}", where=where, code="ASBA-PACK-045",
+                                hint="compare a * b with c instead of a with c / b") from None
     return value
 
 
