@@ -60,6 +60,7 @@ def job_needs(job: Any) -> JobNeeds:
 class PartitionSummary:
     name: str
     exists: bool
+    known: bool = True  # False when neither scontrol show partition nor sinfo could be read
     state: str = "UNKNOWN"
     total_cpus: int | None = None
     idle_cpus: int | None = None
@@ -137,6 +138,9 @@ def summarise(state: ClusterState, name: str) -> PartitionSummary:
     info = state.partitions.get(name)
     nodes = [n for n in state.nodes if name in n.partitions]
     summary = PartitionSummary(name=name, exists=bool(info or nodes), settings=dict(info.settings) if info else {})
+    if not state.has("partitions") and not state.has("sinfo"):
+        summary.known = False  # unknown, which is not the same as absent
+        return summary
     if not summary.exists:
         state.gaps.append(f"partition {name!r}: not found in scontrol show partition or sinfo")
         return summary
@@ -230,7 +234,7 @@ def cluster_facts(
         facts.append(Fact("cluster.slurm_version", state.version, _source_of(state, "version")))
     facts += _fairshare_facts(state)
     for prefix, name in (("cluster.partition", partition), ("cluster.burst", burst)):
-        if name and name in summaries:
+        if name and name in summaries and summaries[name].known:
             facts += partition_facts(state, summaries[name], prefix)
     return facts
 

@@ -144,3 +144,24 @@ def test_shipped_snapshot_has_every_core_command(key):
     from asba.inputs.cluster_snapshot import shipped_snapshot
 
     assert (shipped_snapshot() / f"{key}.out").is_file()
+
+
+def test_without_slurm_the_cli_shows_the_shipped_snapshot_and_says_so(tmp_path, monkeypatch, capsys):
+    from asba.cli.main import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code = main(["cluster", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["source"].startswith("snapshot") and "cluster-snapshot" in data["source"]
+    assert "no SLURM installed" in data["note"] and "not your cluster" in data["note"]
+
+
+def test_without_slurm_and_without_fallback_nothing_is_invented(tmp_path, monkeypatch, capsys):
+    from asba.cli.main import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code = main(["cluster", "--json", "--no-snapshot-fallback", "-p", "cpu"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["source"] == "none"
+    assert [f["name"] for f in data["facts"]] == ["cluster.available", "cluster.source"]
+    assert any("squeue not found" in g for g in data["gaps"])
