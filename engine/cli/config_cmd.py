@@ -1,0 +1,70 @@
+"""`asba config show` (the effective configuration and where each value came from) and `asba config check`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from asba.cli.output import add_json_flag, console, print_json
+from asba.errors import EXIT_OK
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "config", help="the effective configuration and where each value came from",
+        description="Config files are layered over asba's embedded defaults: /etc/asba/config.yaml, "
+                    "$ASBA_HOME/config.yaml (~/.asba/config.yaml), $ASBA_CONFIG, then --config FILE.")
+    parser.set_defaults(func=lambda args: _no_action(parser))
+    actions = parser.add_subparsers(dest="config_action", metavar="ACTION")
+    show = actions.add_parser("show", help="print every setting with its source (default, or FILE:LINE)")
+    show.add_argument("--config", help="an extra config file, read last")
+    add_json_flag(show)
+    show.set_defaults(func=run_show)
+    check = actions.add_parser("check", help="validate the config files; exit 0 when valid")
+    check.add_argument("--config", help="an extra config file, read last")
+    check.set_defaults(func=run_check)
+
+
+def _no_action(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _value(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from asba.inputs.config import defaults_path, load_config
+
+    cfg = load_config(args.config)
+    leaves = list(cfg.leaves())
+    if args.json:
+        print_json({
+            "files": cfg.files,
+            "used_defaults": cfg.used_defaults,
+            "defaults": str(defaults_path()),
+            "config": cfg.as_dict(),
+            "sources": {key: source for key, _value, source in leaves},
+        })
+        return EXIT_OK
+    lines = [f"config files read: {', '.join(cfg.files) if cfg.files else 'none (asba defaults only)'}"]
+    if cfg.used_defaults:
+        lines.append(f"every value below is asba's embedded default ({defaults_path()})")
+    width = max(len(f"{k} = {_value(v)}") for k, v, _s in leaves)
+    for key, value, source in leaves:
+        lines.append(f"{f'{key} = {_value(value)}'.ljust(width)}  # {source}")
+    out = console()
+    for line in lines:
+        out.print(line, markup=False, soft_wrap=True, highlight=False)
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from asba.inputs.config import load_config
+
+    cfg = load_config(args.config)  # raises ConfigError (one line, exit 2) on the first problem
+    files = ", ".join(cfg.files) if cfg.files else "no config files (asba defaults only)"
+    console().print(f"config ok: {files}", markup=False, soft_wrap=True)
+    return EXIT_OK
