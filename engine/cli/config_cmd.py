@@ -38,8 +38,11 @@ def _value(value: object) -> str:
 def run_show(args: argparse.Namespace) -> int:
     from asba.inputs.config import defaults_path, load_config
 
+    from asba.knowledge.burst import burst_partitions
+
     cfg = load_config(args.config)
     leaves = list(cfg.leaves())
+    partitions = burst_partitions(cfg)
     if args.json:
         print_json({
             "files": cfg.files,
@@ -47,6 +50,7 @@ def run_show(args: argparse.Namespace) -> int:
             "defaults": str(defaults_path()),
             "config": cfg.as_dict(),
             "sources": {key: source for key, _value, source in leaves},
+            "burst_partitions_effective": {name: p.as_dict() for name, p in partitions.items()},
         })
         return EXIT_OK
     lines = [f"config files read: {', '.join(cfg.files) if cfg.files else 'none (asba defaults only)'}"]
@@ -55,6 +59,11 @@ def run_show(args: argparse.Namespace) -> int:
     width = max(len(f"{k} = {_value(v)}") for k, v, _s in leaves)
     for key, value, source in leaves:
         lines.append(f"{f'{key} = {_value(value)}'.ljust(width)}  # {source}")
+    lines.append("effective burst partitions:" if partitions else "effective burst partitions: none")
+    for name, part in partitions.items():
+        nodes = f"max {part.max_nodes} nodes" if part.max_nodes else "no node limit"
+        lines.append(f"  {name}: {part.region}, {part.purchasing}, {nodes}, types {', '.join(part.instance_types)}"
+                     f"  # {part.source}")
     out = console()
     for line in lines:
         out.print(line, markup=False, soft_wrap=True, highlight=False)

@@ -109,3 +109,12 @@ def test_config_check_reports_the_bad_line(capsys):
     assert main(["config", "check", "--config", str(FIX / "config" / "wrong_type.yaml")]) == 2
     err = capsys.readouterr().err
     assert "wrong_type.yaml:2" in err and "memory_headroom" in err
+
+
+def test_config_show_lists_effective_burst_partitions(capsys):
+    site = FIX / "config" / "site.yaml"
+    code, data = _json(capsys, ["config", "show", "--json", "--config", str(site)])
+    effective = data["burst_partitions_effective"]
+    assert set(effective) == {"aws", "gpu-aws"} and effective["aws"]["purchasing"] == "spot"
+    assert main(["config", "show"]) == 0
+    assert "gpu-aws: us-east-1, on-demand, max 4 nodes" in capsys.readouterr().out
