@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -118,6 +119,18 @@ class Catalog:
         return f"{prices}; {spot}"
 
 
+def _now() -> datetime:
+    """The current time, or $ASBA_NOW (ISO, e.g. 2026-11-28T18:00:00Z) so golden outputs can pin it."""
+    pinned = os.environ.get("ASBA_NOW")
+    if pinned:
+        try:
+            return datetime.fromisoformat(pinned.replace("Z", "+00:00")).astimezone(timezone.utc)
+        except ValueError:
+            raise InputError(f"ASBA_NOW is not an ISO time: {pinned!r}", hint="e.g. ASBA_NOW=2026-11-28T18:00:00Z",
+                             code="ASBA-KB-005") from None
+    return datetime.now(timezone.utc)
+
+
 def _read_json(path: Path) -> Any:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
@@ -158,7 +171,7 @@ def load_catalog(
         )
     live, notes = (None, [])
     if use_cache:
-        live, notes = price_cache.read_fresh(region, ttl, now or datetime.now(timezone.utc))
+        live, notes = price_cache.read_fresh(region, ttl, now or _now())
     return _assemble(region, instances, prices, advisor, live, notes)
 
 

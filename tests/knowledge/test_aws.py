@@ -133,3 +133,40 @@ def test_access_denied_names_the_permissions(clients):
     with pytest.raises(aws.AwsProblem) as exc:
         aws.fetch_on_demand(pricing, "us-east-1")
     assert "pricing:GetProducts" in str(exc.value) and not exc.value.fatal
+
+
+def test_partial_answer_stores_nothing_for_that_part(clients, asba_home):
+    pricing, ec2, ps, es = clients
+    pages = _pages("pricing_get_products_us-east-1.json")
+    first = {"ServiceCode": "AmazonEC2", "Filters": aws.on_demand_filters("us-east-1"), "FormatVersion": "aws_v1"}
+    ps.add_response("get_products", pages[0], first)
+    ps.add_client_error("get_products", service_error_code="ThrottlingException", service_message="Rate exceeded",
+                        http_status_code=400)
+    _stub_ec2(es)
+    result = refresh("us-east-1", pricing=pricing, ec2=ec2, now=NOW)
+    assert result.problems == [
+        "on-demand prices not refreshed: throttled by AWS after 3 attempts (ThrottlingException); try again later"
+    ]
+    assert "on_demand" not in result.counts and result.counts["spot"] == 3
+    cat = load_catalog("us-east-1", now=NOW)
+    assert cat.get("m5.large").price_source == "snapshot"  # page 1's m5.large price was not kept
+    assert cat.get("c5.xlarge").spot_usd_per_hour == 0.0642 and not cat.live
+
+
+def test_runaway_pagination_is_cut_short(clients, monkeypatch):
+    pricing, _ec2, ps, _es = clients
+    monkeypatch.setattr(aws, "MAX_PAGES", 1)
+    _stub_pricing(ps)
+    with pytest.raises(aws.AwsProblem, match="partial answer"):
+        aws.fetch_on_demand(pricing, "us-east-1")
+
+
+def test_network_failure_is_fatal_and_said_once(asba_home, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    class Down:
+        def get_paginator(self, _name):
+            raise EndpointConnectionError(endpoint_url="https://api.pricing.us-east-1.amazonaws.com")
+
+    result = refresh("us-east-1", pricing=Down(), ec2=Down(), now=NOW)
+    assert result.problems == ["nothing refreshed: no network connection to AWS"]

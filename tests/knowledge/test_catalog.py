@@ -100,3 +100,14 @@ def test_corrupt_cache_falls_back_to_snapshot(asba_home):
     cat = load_catalog("us-east-1", now=NOW)
     assert cat.get("c5.large").price_source == "snapshot"
     assert any("unreadable" in n for n in cat.notes)
+
+
+def test_asba_now_pins_the_freshness_check(asba_home, monkeypatch):
+    _cache("us-east-1", timedelta(hours=1))  # fetched 2026-11-28T17:00Z
+    monkeypatch.setenv("ASBA_NOW", "2026-11-28T18:00:00Z")
+    assert load_catalog("us-east-1").get("c5.large").price_source == "live AWS Pricing API"
+    monkeypatch.setenv("ASBA_NOW", "2026-12-05T18:00:00Z")
+    assert load_catalog("us-east-1").get("c5.large").price_source == "snapshot"
+    monkeypatch.setenv("ASBA_NOW", "next tuesday")
+    with pytest.raises(InputError):
+        load_catalog("us-east-1")
