@@ -1,0 +1,59 @@
+"""`asba facts JOB.sbatch [sbatch options...] [--json]`: what the batch script asks for, as SLURM resolves it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from asba.cli.output import add_json_flag, console, print_json
+
+ASBA_FLAGS = {"--json"}  # asba's own flags may also follow the sbatch options
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "facts",
+        help="show the facts gathered from a batch script (resources, time, placement) with their sources",
+        description=(
+            "Read JOB.sbatch as sbatch does (#SBATCH directives, then SBATCH_* environment variables, then the "
+            "sbatch options given after the script, each overriding the one before) and show what it requests, "
+            "with the line every value came from."
+        ),
+    )
+    add_json_flag(parser)
+    parser.add_argument("script", help="the batch script")
+    parser.add_argument("sbatch_options", nargs=argparse.REMAINDER, metavar="SBATCH_OPTION",
+                        help="sbatch options that override the script's (e.g. --mem=64G -c 8)")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from asba.facts.job_facts import job_facts
+    from asba.inputs.batch_script import parse_script
+
+    options = [o for o in args.sbatch_options if o not in ASBA_FLAGS]
+    as_json = args.json or len(options) != len(args.sbatch_options)
+    req = parse_script(args.script, cli_args=options, env=os.environ)
+    facts = job_facts(req)
+    if as_json:
+        print_json({"script": req.script, "job": req.job, "sources": req.sources, "warnings": req.warnings,
+                    "facts": [f.as_dict() for f in facts]})
+        return 0
+    _print_text(req, facts)
+    return 0
+
+
+def _print_text(req, facts) -> None:
+    from rich.table import Table
+
+    out = console()
+    table = Table(title=f"facts from {req.script}", show_lines=False, title_justify="left")
+    table.add_column("fact")
+    table.add_column("value", justify="right")
+    table.add_column("source")
+    for fact in facts:
+        value = ", ".join(fact.value) if isinstance(fact.value, list) else fact.value
+        table.add_row(fact.name, "" if value is None else str(value), fact.source)
+    out.print(table)
+    for warning in req.warnings:
+        out.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)

@@ -1,0 +1,200 @@
+"""Turn the effective sbatch options into the resources SLURM resolves, with SLURM's defaults and semantics.
+
+Checked against ``sbatch --hold`` + ``scontrol show job`` on SLURM 22.05 (tests/script/test_differential.py):
+
+* ``-N2`` alone is 2 tasks (one per node); ``-N2 -n8 -c4`` is 32 CPUs (tasks x cpus-per-task, not nodes x c).
+* ``--ntasks-per-node`` without ``-n`` gives nodes x ntasks-per-node tasks; with ``-n`` it is a per-node maximum.
+* A job gets at least one CPU per node (``-N2-4`` alone is allocated 2 CPUs); ``--overcommit`` asks for one CPU
+  per node whatever the tasks.
+* ``--mem`` is per node (``0`` = the whole node), ``--mem-per-cpu`` x CPUs, ``--mem-per-gpu`` x GPUs; with
+  none of them the partition's DefMemPerCPU/DefMemPerNode applies.
+* ``--gres=gpu:..`` and ``--gpus-per-node`` are per node, ``--gpus`` per job, ``--gpus-per-task`` per task.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from asba.errors import InputError
+from asba.inputs.sbatch_options import OptionValue
+from asba.inputs.sbatch_values import (parse_array, parse_dependency, parse_gpu_count, parse_gres, parse_nodes,
+                                       positive_int)
+from asba.inputs.slurm_formats import parse_memory_mb, parse_time_limit
+
+MEM_FAMILY = ("mem", "mem-per-cpu", "mem-per-gpu")
+ORIGINS = ("cli", "env", "script")  # highest precedence first
+
+
+def effective_options(options: list[OptionValue]) -> dict[str, OptionValue]:
+    """Last value wins, in the order script < SBATCH_* env < command line; then sbatch's memory rule."""
+    chosen: dict[str, OptionValue] = {}
+    for option in sorted(options, key=lambda o: ORIGINS[::-1].index(o.origin)):
+        chosen[option.name] = option
+    for origin in ORIGINS:  # the highest source that sets any memory option decides which one counts
+        family = [o for o in options if o.origin == origin and o.name in MEM_FAMILY]
+        names = {o.name for o in family}
+        if len(names) > 1:
+            raise InputError(f"{', '.join('--' + n for n in sorted(names))} are mutually exclusive",
+                             where=family[-1].where, code="ASBA-SCRIPT-030",
+                             hint="request memory one way: per node (--mem), per CPU or per GPU")
+        if names:
+            for other in MEM_FAMILY:
+                if other not in names:
+                    chosen.pop(other, None)
+            chosen[family[-1].name] = family[-1]
+            break
+    return chosen
+
+
+class Resolver:
+    """Builds the job dict and its sources from the effective options."""
+
+    def __init__(self, chosen: Mapping[str, OptionValue], defaults: Mapping[str, Any] | None) -> None:
+        self.opt = chosen
+        self.defaults = dict(defaults or {})
+        self.job: dict[str, Any] = {}
+        self.sources: dict[str, str] = {}
+        self.provenance: dict[str, str] = {}  # key -> "job.sbatch:7 --mem=64G; ..." (fact sources)
+        self.warnings: list[str] = []
+
+    def value(self, name: str) -> str | None:
+        option = self.opt.get(name)
+        return option.value if option else None
+
+    def where(self, name: str) -> str:
+        return self.opt[name].where
+
+    def put(self, key: str, value: Any, *names: str, default: str = "SLURM default") -> None:
+        self.job[key] = value
+        given = [self.opt[n] for n in dict.fromkeys(names) if n in self.opt]
+        self.sources[key] = ", ".join(dict.fromkeys(o.where for o in given)) if given else default
+        self.provenance[key] = "; ".join(f"{o.where} {o.text}" for o in given) if given else default
+
+    def resolve(self) -> None:
+        self._tasks()
+        self._gpus()
+        self._memory()
+        self._time()
+        self._array_and_dependencies()
+        self._placement()
+
+    def _int(self, name: str) -> int | None:
+        text = self.value(name)
+        return None if text is None else positive_int(text, f"--{name}", self.where(name))
+
+    def _tasks(self) -> None:
+        low, high = parse_nodes(self.value("nodes"), self.where("nodes")) if "nodes" in self.opt else (1, None)
+        per_node, ntasks, cpt = self._int("ntasks-per-node"), self._int("ntasks"), self._int("cpus-per-task") or 1
+        if ntasks and per_node:
+            low = max(low, math.ceil(ntasks / per_node))
+        tasks = ntasks or low * (per_node or 1)
+        cpus = max(tasks * cpt, low)
+        if "overcommit" in self.opt:
+            cpus = low
+        mincpus = self._int("mincpus")
+        if mincpus:
+            cpus = max(cpus, mincpus * low)
+        resource = ("nodes", "ntasks", "ntasks-per-node", "cpus-per-task")
+        self.put("nodes_min", low, "nodes", "ntasks", "ntasks-per-node")
+        self.put("nodes_max", high, "nodes")
+        self.put("ntasks", tasks, "ntasks", "nodes", "ntasks-per-node")
+        self.put("ntasks_per_node", per_node, "ntasks-per-node")
+        self.put("cpus_per_task", cpt, "cpus-per-task")
+        self.put("total_cpus", cpus, *resource, "overcommit", "mincpus")
+
+    def _gpus(self) -> None:
+        nodes, tasks = self.job["nodes_min"], self.job["ntasks"]
+        gres = parse_gres(self.value("gres"), self.where("gres")) if "gres" in self.opt else []
+        self.put("gres", [g.text() for g in gres], "gres")
+        gres_gpus = [g for g in gres if g.name == "gpu"]
+        per_node, total, gpu_type, names = 0, 0, None, ("gres",)
+        if gres_gpus:
+            per_node = sum(g.count for g in gres_gpus)
+            gpu_type = ",".join(dict.fromkeys(g.type for g in gres_gpus if g.type)) or None
+            total = per_node * nodes
+        for name in ("gpus", "gpus-per-task", "gpus-per-node"):  # the most specific one wins
+            if name in self.opt:
+                count, gpu_type = parse_gpu_count(self.value(name), f"--{name}", self.where(name))
+                total = {"gpus": count, "gpus-per-task": count * tasks, "gpus-per-node": count * nodes}[name]
+                per_node = count if name == "gpus-per-node" else math.ceil(total / nodes)
+                names = (name,)
+        given = names if any(n in self.opt for n in names) else ()
+        self.put("gpus_per_node", per_node, *given)
+        self.put("total_gpus", total, *given, *(("nodes", "ntasks") if given else ()))
+        self.put("gpu_type", gpu_type, *given)
+
+    def _memory(self) -> None:
+        cpus, nodes, gpus = self.job["total_cpus"], self.job["nodes_min"], self.job["total_gpus"]
+        per_cpu = per_gpu = per_node = total = None
+        names: tuple[str, ...] = ()
+        if "mem" in self.opt:
+            per_node, names = parse_memory_mb(self.value("mem"), where=self.where("mem")), ("mem",)
+            basis = "per-node"
+            if per_node == 0:
+                basis, per_node = "whole-node", self.defaults.get("RealMemory")
+        elif "mem-per-cpu" in self.opt:
+            per_cpu = parse_memory_mb(self.value("mem-per-cpu"), where=self.where("mem-per-cpu"),
+                                      option="--mem-per-cpu")
+            basis, names = "per-cpu", ("mem-per-cpu", "ntasks", "cpus-per-task", "nodes")
+        elif "mem-per-gpu" in self.opt:
+            per_gpu = parse_memory_mb(self.value("mem-per-gpu"), where=self.where("mem-per-gpu"),
+                                      option="--mem-per-gpu")
+            basis, names = "per-gpu", ("mem-per-gpu", "gres", "gpus", "gpus-per-node", "gpus-per-task")
+            if not gpus:
+                self.warnings.append(f"{self.where('mem-per-gpu')}: --mem-per-gpu without any GPU request")
+        else:
+            basis = "partition-default"
+            per_cpu, per_node = self.defaults.get("DefMemPerCPU"), self.defaults.get("DefMemPerNode")
+            per_cpu = None if per_node else per_cpu
+        if per_cpu is not None:
+            total, per_node = per_cpu * cpus, per_cpu * math.ceil(cpus / nodes)
+        elif per_gpu is not None:
+            total, per_node = per_gpu * gpus, per_gpu * self.job["gpus_per_node"]
+        elif per_node is not None:
+            total = per_node * nodes
+        default = "partition default" if basis == "partition-default" else "SLURM default"
+        self.put("mem_basis", basis, *names[:1], default=default)
+        self.put("mem_per_node_mb", per_node, *names, default=default)
+        self.put("mem_per_cpu_mb", per_cpu, *(names[:1] if basis == "per-cpu" else ()), default=default)
+        self.put("mem_per_gpu_mb", per_gpu, *(names[:1] if basis == "per-gpu" else ()), default=default)
+        self.put("total_mem_mb", total, *names, "nodes", default=default)
+
+    def _time(self) -> None:
+        for key, name in (("time_limit_s", "time"), ("time_min_s", "time-min")):
+            if name in self.opt:
+                seconds = parse_time_limit(self.value(name), where=self.where(name))
+                self.put(key, seconds, name)
+                if key == "time_limit_s":
+                    self.put("time_limit_basis", "unlimited" if seconds is None else "requested", name)
+            elif key == "time_limit_s":
+                self.put(key, self.defaults.get("DefaultTime_s"), default="partition default")
+                self.put("time_limit_basis", "partition-default", default="partition default")
+            else:
+                self.put(key, None)
+
+    def _array_and_dependencies(self) -> None:
+        spec = parse_array(self.value("array"), self.where("array")) if "array" in self.opt else None
+        self.put("array", self.value("array"), "array")
+        self.put("array_task_count", spec.count if spec else 1, "array")
+        self.put("array_max_concurrent", spec.max_concurrent if spec else None, "array")
+        deps, mode = ([], None)
+        if "dependency" in self.opt and self.value("dependency").strip():
+            deps, mode = parse_dependency(self.value("dependency"), self.where("dependency"))
+        self.put("dependencies", deps, "dependency")
+        self.put("dependency_mode", mode, "dependency")
+
+    def _placement(self) -> None:
+        parts = [p.strip() for p in (self.value("partition") or "").split(",") if p.strip()]
+        self.put("partition", parts[0] if parts else None, "partition", default="cluster default")
+        self.put("partitions", parts, "partition", default="cluster default")
+        for key, name in (("account", "account"), ("qos", "qos"), ("constraint", "constraint"),
+                          ("job_name", "job-name"), ("output", "output"), ("error", "error"),
+                          ("begin", "begin"), ("hint", "hint"), ("nodelist", "nodelist"),
+                          ("exclude", "exclude"), ("reservation", "reservation")):
+            self.put(key, self.value(name), name)
+        self.put("exclusive", "exclusive" in self.opt, "exclusive")
+        self.put("threads_per_core", self._int("threads-per-core"), "threads-per-core")
+        tmp = self.value("tmp")
+        self.put("tmp_mb", parse_memory_mb(tmp, where=self.where("tmp"), option="--tmp") if tmp else None, "tmp")
