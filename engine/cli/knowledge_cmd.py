@@ -15,8 +15,13 @@ def register(subparsers) -> None:
         "knowledge", help="EC2 instance types and prices asba knows (offline snapshot, live refresh)",
         description="Show, search and refresh asba's EC2 catalog. Prices come from the shipped snapshot "
                     "(us-east-1, dated) unless `asba knowledge refresh` cached fresher ones.")
-    parser.set_defaults(func=lambda args: _no_action(parser))
+    _common(parser)
+    parser.set_defaults(func=run_status)
     actions = parser.add_subparsers(dest="knowledge_action", metavar="ACTION")
+
+    status = actions.add_parser("status", help="what the catalog holds and where its prices come from (default)")
+    _common(status)
+    status.set_defaults(func=run_status)
 
     show = actions.add_parser("show", help="one instance type: specs, prices, spot interruption")
     show.add_argument("instance", help="EC2 instance type, e.g. p4d.24xlarge")
@@ -49,11 +54,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help="AWS region (default: config `region`, else us-east-1)")
     parser.add_argument("--config", help="config file (see `asba config show`)")
     add_json_flag(parser)
-
-
-def _no_action(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def _positive_int(text: str) -> int:
@@ -90,6 +90,37 @@ def _print_lines(lines: list[str]) -> None:
 def _notes(catalog) -> None:
     for note in catalog.notes:
         sys.stderr.write(f"asba: note: {note}\n")
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from asba.knowledge import price_cache
+
+    cfg, catalog = _catalog(args)
+    cache = price_cache.cache_path(catalog.region)
+    data = {
+        "region": catalog.region,
+        "instance_types": len(catalog),
+        "offered_in_region": sum(1 for t in catalog if t.offered),
+        "priced_in_region": sum(1 for t in catalog if t.on_demand_usd_per_hour is not None),
+        "price_label": catalog.price_label(),
+        "specs_source": catalog.specs_source,
+        "live_cache": str(cache) if cache.is_file() else None,
+        "price_ttl_hours": cfg.get("knowledge.price_ttl_hours", None),
+        "notes": catalog.notes,
+    }
+    if args.json:
+        print_json(data)
+        return EXIT_OK
+    _print_lines([
+        f"EC2 catalog: {data['instance_types']} instance types; {data['offered_in_region']} offered and "
+        f"{data['priced_in_region']} priced in {catalog.region}",
+        f"specs: {catalog.specs_source}",
+        catalog.price_label(),
+        f"live cache: {data['live_cache'] or 'none (run `asba knowledge refresh` with AWS credentials)'}; "
+        f"TTL {data['price_ttl_hours']} h",
+        *(f"note: {n}" for n in catalog.notes),
+    ])
+    return EXIT_OK
 
 
 def run_show(args: argparse.Namespace) -> int:

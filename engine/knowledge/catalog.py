@@ -112,7 +112,9 @@ class Catalog:
             prices = f"prices: none for {self.region} in the snapshot"
         else:
             prices = f"prices: {self.price_source} {self.price_date}, {self.region}"
-        if self.spot_source == "estimate":
+        if self.spot_source == "estimate" and self.price_date == "none":
+            spot = "spot: none (the estimate needs an on-demand price)"
+        elif self.spot_source == "estimate":
             spot = f"spot: estimate (on-demand x (1 - savings)) from Spot Advisor {self.spot_date}"
         else:
             spot = f"spot: {self.spot_source} {self.spot_date}"

@@ -118,3 +118,12 @@ def test_config_show_lists_effective_burst_partitions(capsys):
     assert set(effective) == {"aws", "gpu-aws"} and effective["aws"]["purchasing"] == "spot"
     assert main(["config", "show"]) == 0
     assert "gpu-aws: us-east-1, on-demand, max 4 nodes" in capsys.readouterr().out
+
+
+def test_knowledge_status_is_the_default_action(capsys):
+    assert main(["knowledge"]) == 0
+    out = capsys.readouterr().out
+    assert "1407 instance types" in out and "prices: snapshot 2026-07-20, us-east-1" in out
+    code, data = _json(capsys, ["knowledge", "status", "--region", "eu-west-1", "--json"])
+    assert data["priced_in_region"] == 0 and "none for eu-west-1" in data["price_label"]
+    assert data["notes"] and data["live_cache"] is None
