@@ -49,7 +49,8 @@ def refresh(
             pricing, ec2 = aws.clients(region, profile)
         except Exception as exc:  # noqa: BLE001 - e.g. an unknown profile
             problem = aws.describe(exc, "prices")
-            return RefreshResult(region, now or datetime.now(timezone.utc), problems=[str(problem)])
+            return RefreshResult(region, now or datetime.now(timezone.utc),
+                                 problems=[f"nothing refreshed: {problem.reason}"])
     now = now or datetime.now(timezone.utc)
     result = RefreshResult(region, now)
     fetchers = {

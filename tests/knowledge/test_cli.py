@@ -127,3 +127,16 @@ def test_knowledge_status_is_the_default_action(capsys):
     code, data = _json(capsys, ["knowledge", "status", "--region", "eu-west-1", "--json"])
     assert data["priced_in_region"] == 0 and "none for eu-west-1" in data["price_label"]
     assert data["notes"] and data["live_cache"] is None
+
+
+def test_refresh_unknown_profile_is_one_line(capsys):
+    assert main(["knowledge", "refresh", "--profile", "no-such-profile", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["problems"] == ["nothing refreshed: AWS profile not found: "
+                                "The config profile (no-such-profile) could not be found"]
+    assert data["now_using"].startswith("prices: snapshot 2026-07-20")
+
+
+def test_refresh_unknown_region_fails_before_calling_aws(capsys):
+    assert main(["knowledge", "refresh", "--region", "us-east-9"]) == 2
+    assert "unknown AWS region 'us-east-9'" in capsys.readouterr().err
