@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -99,15 +100,17 @@ class Merger:
             return
         pos = self.step_pos
         try:
-            whole, frac = fmt.seff_step_cpu(parts[pos["totalcpu"]]) if pos["totalcpu"] >= 0 else (0, 0.0)
+            total = fmt.duration_s(parts[pos["totalcpu"]]) if pos["totalcpu"] >= 0 else None
             peak, source = _step_peak(parts, pos)
         except ValueError as exc:
             self.stats.bad_values.append(Malformed(line_no, str(exc)))
             return
         job.steps += 1
-        job.cpu_whole += whole
-        job.cpu_frac += frac
-        job.cpu_exact += whole + frac
+        if total:
+            whole = int(total)
+            job.cpu_whole += whole
+            job.cpu_frac += total - whole
+            job.cpu_exact += total
         if peak is not None and (job.peak_mb is None or peak > job.peak_mb):
             job.peak_mb, job.memory_source = peak, source
 
@@ -123,9 +126,9 @@ class Merger:
 
 def _step_peak(parts: list[str], pos: dict[str, int]) -> tuple[float | None, str]:
     if pos["tresusageintot"] >= 0 and parts[pos["tresusageintot"]]:
-        mem = fmt.tres(parts[pos["tresusageintot"]]).get("mem")
+        mem = fmt.tres_mem_mb(parts[pos["tresusageintot"]])
         if mem is not None:
-            return fmt.memory_mb(mem), "TRESUsageInTot"
+            return mem, "TRESUsageInTot"
     if pos["maxrss"] >= 0:
         rss = fmt.memory_mb(parts[pos["maxrss"]])
         if rss is not None:
@@ -141,7 +144,7 @@ def build_record(job: _Open, default_cluster: str) -> JobRecord:
     code, signal = fmt.exit_code(v["exitcode"])
     submit, start, end = fmt.timestamp(v["submit"]), fmt.timestamp(v["start"]), fmt.timestamp(v["end"])
     elapsed = _elapsed(v, start, end)
-    limit = fmt.time_limit_s(v["timelimit"])
+    limit = _limit(v["timelimit"])
     cpus = _alloc_cpus(v, alloc)
     nodes = fmt.count(v["nnodes"]) or (int(alloc["node"]) if "node" in alloc else None)
     req_mb, scope = fmt.req_mem(v["reqmem"])
@@ -156,7 +159,7 @@ def build_record(job: _Open, default_cluster: str) -> JobRecord:
     job_id = v["jobid"]
     return JobRecord(
         cluster=v["cluster"] or default_cluster, job_id=job_id, job_id_raw=v["jobidraw"] or job_id,
-        base_id=re.split(r"[_+]", job_id, maxsplit=1)[0], job_name=v["jobname"], user=v["user"],
+        base_id=job_id.partition("_")[0].partition("+")[0], job_name=v["jobname"], user=v["user"],
         account=v["account"], partition=v["partition"], qos=v["qos"], state=state, cancelled_by=cancelled_by,
         exit_code=code, exit_signal=signal, submit_ts=submit, start_ts=start, end_ts=end, elapsed_s=elapsed,
         time_limit_s=limit, queue_wait_s=(start - submit) if start is not None and submit is not None else None,
@@ -165,10 +168,21 @@ def build_record(job: _Open, default_cluster: str) -> JobRecord:
         max_memory_used_mb=peak, memory_source=job.memory_source, cpu_efficiency=cpu_pct,
         memory_efficiency=eff.memory_efficiency(peak, memory_mb), time_efficiency=eff.time_efficiency(elapsed, limit),
         effective_cpus=effective, gb_per_effective_cpu=eff.gb_per_effective_cpu(peak, effective),
-        execution_platform="aws" if AWS_PARTITION.search(v["partition"]) else "local",
+        execution_platform=platform_of(v["partition"]),
         script_name=script_path.rsplit("/", 1)[-1] if script_path else v["jobname"], script_path=script_path,
         script_hash="", work_dir=v["workdir"], submit_line=v["submitline"], steps=job.steps,
     )
+
+
+@lru_cache(maxsize=1024)
+def platform_of(partition: str) -> str:
+    """aws for a cloud-burst partition (its name says aws/cloud/ec2/burst), else local."""
+    return "aws" if AWS_PARTITION.search(partition) else "local"
+
+
+@lru_cache(maxsize=1024)
+def _limit(text: str) -> int | None:
+    return fmt.time_limit_s(text)
 
 
 def _elapsed(v: dict[str, str], start: int | None, end: int | None) -> int | None:

@@ -7,6 +7,7 @@ rule pack's business, not this module's.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -84,10 +85,15 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
 
 
 def _cv(values: Sequence[float]) -> float | None:
-    if len(values) < 2:
+    """Population coefficient of variation, in floats (statistics.pstdev's exact fractions are too slow)."""
+    n = len(values)
+    if n < 2:
         return None
-    mean = statistics.fmean(values)
-    return round(statistics.pstdev(values) / mean, 3) if mean else None
+    mean = math.fsum(values) / n
+    if not mean:
+        return None
+    variance = math.fsum((v - mean) ** 2 for v in values) / n
+    return round(math.sqrt(variance) / mean, 3)
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -170,7 +176,12 @@ def pattern_for_script(store, script_hash: str | None = None, script_name: str |
 
 def all_patterns(store, days: float | None = None, user: str | None = None) -> Iterator[Pattern]:
     """Patterns of every script with 2 runs or more, streamed one script at a time (bounded memory)."""
-    key_sql = "COALESCE(NULLIF(s.script_hash, ''), 'name:' || COALESCE(s.script_name, j.script_name))"
+    tracked = store.conn.execute("SELECT 1 FROM submissions LIMIT 1").fetchone() is not None
+    if tracked:
+        key_sql = "COALESCE(NULLIF(s.script_hash, ''), 'name:' || COALESCE(s.script_name, j.script_name))"
+        name_sql, join = "COALESCE(s.script_name, j.script_name)", " LEFT JOIN submissions s ON s.job_id = j.base_id"
+    else:  # nothing recorded with --track-history: group by name, in the order of the (script_name, submit) index
+        key_sql, name_sql, join = "'name:' || j.script_name", "j.script_name", ""
     where, params = [], []
     if days is not None:
         from asba.history.store import now_epoch
@@ -180,18 +191,18 @@ def all_patterns(store, days: float | None = None, user: str | None = None) -> I
     if user:
         where.append("j.user = ?")
         params.append(user)
-    sql = (f"SELECT {key_sql} AS k, COALESCE(s.script_name, j.script_name), "
-           + ", ".join(f"j.{c}" for c in RUN_FIELDS)
-           + " FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id"
-           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY k, j.submit_ts")
+    order = "k, j.submit_ts" if tracked else "j.script_name, j.submit_ts"
+    sql = (f"SELECT {', '.join(f'j.{c}' for c in RUN_FIELDS)}, {name_sql}, {key_sql} AS k FROM jobs j{join}"
+           + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
+    key_pos = len(RUN_FIELDS) + 1
     current, name, runs = None, "", []
     for row in store.conn.execute(sql, params):
-        if row[0] != current:
-            if runs and (pattern := _grouped(current, name, runs)) is not None:
+        if row[key_pos] != current:
+            if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs)) is not None:
                 yield pattern
-            current, name, runs = row[0], row[1], []
-        runs.append(row[2:])
-    if runs and (pattern := _grouped(current, name, runs)) is not None:
+            current, name, runs = row[key_pos], row[key_pos - 1], []
+        runs.append(row)
+    if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs)) is not None:
         yield pattern
 
 

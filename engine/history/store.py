@@ -85,8 +85,8 @@ def _migrate(conn: sqlite3.Connection, db: Path) -> None:
         return
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({_column_sql()}, PRIMARY KEY (cluster, job_id))")
-    for column in ("script_name", "job_name", "submit_ts", "user", "base_id"):
-        conn.execute(f"CREATE INDEX IF NOT EXISTS jobs_{column} ON jobs ({column})")
+    for name, columns in (("script", "script_name, submit_ts"), ("job_name", "job_name"), ("submit", "submit_ts")):
+        conn.execute(f"CREATE INDEX IF NOT EXISTS jobs_{name} ON jobs ({columns})")
     conn.execute("CREATE TABLE IF NOT EXISTS submissions (job_id TEXT PRIMARY KEY, script_path TEXT, "
                  "script_name TEXT, script_hash TEXT, submitted_at INTEGER)")
     conn.execute("CREATE INDEX IF NOT EXISTS submissions_hash ON submissions (script_hash)")

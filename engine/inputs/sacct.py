@@ -21,7 +21,7 @@ SYNC_FIELDS = (
 )
 # States of jobs that have ended; asking for them with -E is what lists jobs that never started.
 ENDED_STATES = "CA,CD,DL,F,NF,OOM,PR,TO,BF"
-DELIMITER_CANDIDATES = ("\x1f", "^|^", "|", "\t", ";", ",")
+DELIMITER_CANDIDATES = ("\x1f", "^|^", ";|;", "|", "\t", ";", ",")
 
 
 @dataclass

@@ -11,6 +11,7 @@ report the line.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 
 _MEM_FACTOR_MB = {"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2, "P": 1024.0**3}
 _UNSET = frozenset(("", "Unknown", "None", "UNLIMITED", "Partition_Limit", "INVALID", "NONE"))
@@ -36,15 +37,6 @@ def duration_s(text: str) -> float | None:
     return days * 86400 + seconds
 
 
-def seff_step_cpu(text: str) -> tuple[int, float]:
-    """A TotalCPU value split as seff sums it: (whole seconds, fractional seconds)."""
-    value = duration_s(text)
-    if value is None:
-        return 0, 0.0
-    whole = int(value)
-    return whole, value - whole
-
-
 def memory_mb(text: str) -> float | None:
     """MiB in a sacct memory value (``516.31M``, ``140K``, ``2G``, ``0``).
 
@@ -59,6 +51,7 @@ def memory_mb(text: str) -> float | None:
     return float(text[:-1]) * factor
 
 
+@lru_cache(maxsize=4096)
 def req_mem(text: str) -> tuple[float | None, str]:
     """ReqMem as (MiB, scope): scope 'c' per CPU, 'n' per node, '' total (SLURM >= 21.08 prints totals)."""
     if not text or text in _UNSET:
@@ -72,8 +65,11 @@ def req_mem(text: str) -> tuple[float | None, str]:
     return float(text), scope  # ReqMem without a unit is in MiB
 
 
+@lru_cache(maxsize=8192)
 def tres(text: str) -> dict[str, str]:
-    """A TRES string as a dict: ``cpu=2,mem=200M,gres/gpu=1`` -> {'cpu': '2', 'mem': '200M', ...}."""
+    """A TRES string as a dict: ``cpu=2,mem=200M,gres/gpu=1`` -> {'cpu': '2', 'mem': '200M', ...}.
+
+    Cached (jobs repeat the same few allocations): callers must not change the dict."""
     if not text:
         return {}
     out: dict[str, str] = {}
@@ -83,6 +79,19 @@ def tres(text: str) -> dict[str, str]:
             raise ValueError(f"not a TRES item: {item!r}")
         out[key] = value
     return out
+
+
+def tres_mem_mb(text: str) -> float | None:
+    """The ``mem=`` item of a TRES string in MiB, found without splitting the whole string (hot path)."""
+    if text.startswith("mem="):
+        start = 4
+    else:
+        start = text.find(",mem=")
+        if start < 0:
+            return None
+        start += 5
+    end = text.find(",", start)
+    return memory_mb(text[start:] if end < 0 else text[start:end])
 
 
 def tres_gpus(items: dict[str, str]) -> int:
@@ -116,7 +125,14 @@ def timestamp(text: str) -> int | None:
     """
     if not text or text in _UNSET:
         return None
+    if len(text) == 19 and text[10] == "T":
+        return _day_epoch(text[:10]) + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
     return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
+
+
+@lru_cache(maxsize=4096)
+def _day_epoch(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp())
 
 
 def iso(epoch: int | None) -> str | None:

@@ -7,6 +7,7 @@ next word, except the flags listed here. ``--wrap`` jobs have no script.
 from __future__ import annotations
 
 import shlex
+from functools import lru_cache
 
 # sbatch options that take no value (from `sbatch --help`, SLURM 22.05).
 _FLAGS = frozenset(
@@ -16,14 +17,18 @@ _FLAGS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def script_from_submit_line(line: str) -> str:
     """The script path as typed on the sbatch command line, or '' (no SubmitLine, --wrap, unparsable)."""
     if not line:
         return ""
-    try:
-        words = shlex.split(line)
-    except ValueError:
-        words = line.split()
+    if '"' in line or "'" in line or "\\" in line:
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            words = line.split()
+    else:
+        words = line.split()  # no quoting: the same words, without shlex's cost
     if not words or not words[0].endswith("sbatch"):
         return ""
     skip_next = False

@@ -1,0 +1,176 @@
+"""History at a big site's scale: import a generated 1,000,000-row sacct dump, then patterns over 1M jobs.
+
+Run: ``.venv/bin/pytest benchmarks/bench_history.py --benchmark-enable -s`` (ASBA_BENCH_ROWS=N for a smaller
+dump). Baselines measured in the same run, each over the same file:
+* the floor: a bare Python loop that only splits every line on the delimiter;
+* slurm2sql (PyPI; ``pip install slurm2sql`` into the venv) importing the dump through a stand-in ``sacct``
+  on PATH that prints it. Skipped, with the reason, when slurm2sql is not installed.
+Targets (from issue 5): asba within 4x of the bare split, faster than slurm2sql, patterns for 1M jobs under 10 s,
+memory bounded. Ratios and peak RSS are recorded in each benchmark's extra_info and printed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from history_dump import DELIMITER, write_dump  # noqa: E402
+
+ROWS = int(os.environ.get("ASBA_BENCH_ROWS", "1000000"))
+PATTERN_JOBS = int(os.environ.get("ASBA_BENCH_PATTERN_JOBS", "1000000"))
+RESULTS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def dump(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("history-bench") / "sacct_dump.psv"
+    RESULTS["jobs_in_dump"] = write_dump(path, ROWS)
+    RESULTS["dump_mb"] = path.stat().st_size / 2**20
+    return path
+
+
+def _bare_split(path: Path) -> int:
+    count = 0
+    with path.open() as handle:
+        for line in handle:
+            line.split(DELIMITER)
+            count += 1
+    return count
+
+
+def _median_time(fn, rounds: int = 3) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _asba_import(path: Path, db: Path):
+    from asba.history.store import HistoryStore
+
+    db.unlink(missing_ok=True)
+    with HistoryStore.open(db) as store:
+        return store.import_file(path)
+
+
+def test_bare_split_floor(benchmark, dump):
+    rows = benchmark.pedantic(_bare_split, args=(dump,), rounds=3, iterations=1)
+    RESULTS["bare_split_s"] = benchmark.stats.stats.median
+    assert rows >= ROWS
+
+
+def test_asba_import(benchmark, dump, tmp_path):
+    bare = _median_time(lambda: _bare_split(dump))
+    report = benchmark.pedantic(_asba_import, args=(dump, tmp_path / "jobs.db"), rounds=3, iterations=1)
+    median = benchmark.stats.stats.median
+    RESULTS["asba_import_s"] = median
+    RESULTS["asba_vs_bare_split"] = median / bare
+    benchmark.extra_info.update(bare_split_s=bare, ratio_vs_bare_split=median / bare, jobs=report.jobs)
+    assert report.malformed == [] and report.jobs == RESULTS["jobs_in_dump"]
+
+
+STAND_IN_SACCT = """#!/bin/sh
+if [ "$1" = "--version" ]; then echo "slurm 22.05.8"; exit 0; fi
+exec cat "{dump}"
+"""
+
+
+def test_slurm2sql_import(benchmark, dump, tmp_path):
+    slurm2sql = pytest.importorskip("slurm2sql", reason="slurm2sql not installed: pip install slurm2sql into the venv")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sacct").write_text(STAND_IN_SACCT.format(dump=dump))
+    (bin_dir / "sacct").chmod(0o755)
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = f"{bin_dir}:{old_path}"
+
+    def run():
+        db_path = tmp_path / "slurm2sql.db"
+        db_path.unlink(missing_ok=True)
+        db = sqlite3.connect(db_path)
+        errors = slurm2sql.slurm2sql(db, sacct_filter=["-a"])
+        db.close()
+        return errors
+
+    try:
+        errors = benchmark.pedantic(run, rounds=1, iterations=1)
+    finally:
+        os.environ["PATH"] = old_path
+    RESULTS["slurm2sql_import_s"] = benchmark.stats.stats.median
+    if "asba_import_s" in RESULTS:
+        benchmark.extra_info["asba_speedup"] = RESULTS["slurm2sql_import_s"] / RESULTS["asba_import_s"]
+    assert errors == 0
+
+
+def _store_with_jobs(path: Path, dump: Path, jobs: int):
+    """Import the dump, then copy its job records under new ids until the store holds `jobs` jobs."""
+    report = _asba_import(dump, path)
+    conn = sqlite3.connect(path)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(jobs)")]
+    select = ", ".join(f"job_id || '-c' || {{n}}" if c == "job_id" else c for c in columns)
+    copy = 0
+    while conn.execute("SELECT count(*) FROM jobs").fetchone()[0] < jobs:
+        copy += 1
+        conn.execute(f"INSERT INTO jobs SELECT {select.format(n=copy)} FROM jobs WHERE job_id NOT LIKE '%-c%' "
+                     f"LIMIT {jobs - conn.execute('SELECT count(*) FROM jobs').fetchone()[0]}")
+        conn.commit()
+    conn.close()
+    return report
+
+
+def test_patterns_for_a_million_jobs(benchmark, dump, tmp_path):
+    from asba.history.patterns import all_patterns
+    from asba.history.store import HistoryStore
+
+    _store_with_jobs(tmp_path / "jobs.db", dump, PATTERN_JOBS)
+    with HistoryStore.open(tmp_path / "jobs.db") as store:
+        jobs = store.count()
+        patterns = benchmark.pedantic(lambda: list(all_patterns(store)), rounds=3, iterations=1)
+    RESULTS["patterns_s"] = benchmark.stats.stats.median
+    RESULTS["pattern_jobs"] = jobs
+    benchmark.extra_info.update(jobs=jobs, scripts=len(patterns))
+    assert jobs >= PATTERN_JOBS and len(patterns) > 100
+
+
+RSS_PROBE = """
+import resource, sys
+from asba.history.store import HistoryStore
+with HistoryStore.open(sys.argv[2]) as store:
+    if sys.argv[1] == "import":
+        store.import_file(sys.argv[3])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_import_memory_is_bounded(benchmark, dump, tmp_path):
+    """Peak RSS of a process that imports the dump, against one that only opens the store."""
+    def peak(*args: str) -> int:
+        out = subprocess.run([sys.executable, "-c", RSS_PROBE, *args], capture_output=True, text=True, check=True)
+        return int(out.stdout.strip())
+
+    base_kb = peak("open", str(tmp_path / "empty.db"))
+    import_kb = benchmark.pedantic(peak, args=("import", str(tmp_path / "jobs.db"), str(dump)), rounds=1,
+                                   iterations=1)
+    RESULTS["peak_rss_open_mb"] = base_kb / 1024
+    RESULTS["peak_rss_import_mb"] = import_kb / 1024
+    benchmark.extra_info.update(peak_rss_open_mb=base_kb / 1024, peak_rss_import_mb=import_kb / 1024,
+                                dump_mb=RESULTS["dump_mb"])
+    assert import_kb > 0
+
+
+def test_zz_summary():
+    lines = [f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}"
+             for key, value in RESULTS.items()]
+    if "slurm2sql_import_s" in RESULTS and "asba_import_s" in RESULTS:
+        lines.append(f"  slurm2sql / asba: {RESULTS['slurm2sql_import_s'] / RESULTS['asba_import_s']:.2f}x")
+    print("\nhistory benchmark (" + str(ROWS) + " rows):\n" + "\n".join(lines))
