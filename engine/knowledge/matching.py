@@ -190,7 +190,7 @@ def _sort_key(purchasing: str) -> Callable[[InstanceOption], tuple]:
     def key(o: InstanceOption) -> tuple:
         per_hour = o.spot_usd_per_hour if purchasing == "spot" else o.on_demand_usd_per_hour
         total = per_hour * o.nodes_needed if per_hour is not None else math.inf
-        return (total, o.packing_waste_pct, o.instance_type)
+        return (total, o.packing_waste_pct, o.vcpus, o.memory_gib, o.instance_type)  # unpriced: smallest first
 
     return key
 
