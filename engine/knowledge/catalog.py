@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,7 @@ from asba.paths import knowledge_dir
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_TTL_HOURS = 24.0
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 _NFIELDS = len(FIELDS)
 _SPOT = FIELDS.index("spot_supported")
 
@@ -163,6 +165,9 @@ def load_catalog(
             ttl_hours = config.get("knowledge.price_ttl_hours", None)
     region = region or DEFAULT_REGION
     ttl = DEFAULT_TTL_HOURS if ttl_hours is None else float(ttl_hours)
+    if not REGION_RE.match(region):  # it names files: never let it be a path
+        raise InputError(f"not an AWS region code: '{region}'", hint="use a region code such as us-east-1",
+                         code="ASBA-KB-002")
     instances, prices, advisor = _snapshot(region)
     if region not in instances["regions"] and prices is None and advisor is None:
         close = difflib.get_close_matches(region, instances["regions"], n=1)

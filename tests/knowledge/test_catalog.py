@@ -111,3 +111,9 @@ def test_asba_now_pins_the_freshness_check(asba_home, monkeypatch):
     monkeypatch.setenv("ASBA_NOW", "next tuesday")
     with pytest.raises(InputError):
         load_catalog("us-east-1")
+
+
+def test_region_that_is_not_a_region_code_is_refused(asba_home):
+    with pytest.raises(InputError) as exc:
+        load_catalog("../../etc", now=NOW)
+    assert "not an AWS region code" in exc.value.message
