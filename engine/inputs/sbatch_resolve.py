@@ -32,20 +32,31 @@ def effective_options(options: list[OptionValue]) -> dict[str, OptionValue]:
     chosen: dict[str, OptionValue] = {}
     for option in sorted(options, key=lambda o: ORIGINS[::-1].index(o.origin)):
         chosen[option.name] = option
-    for origin in ORIGINS:  # the highest source that sets any memory option decides which one counts
-        family = [o for o in options if o.origin == origin and o.name in MEM_FAMILY]
-        names = {o.name for o in family}
-        if len(names) > 1:
-            raise InputError(f"{', '.join('--' + n for n in sorted(names))} are mutually exclusive",
-                             where=family[-1].where, code="ASBA-SCRIPT-030",
-                             hint="request memory one way: per node (--mem), per CPU or per GPU")
-        if names:
-            for other in MEM_FAMILY:
-                if other not in names:
-                    chosen.pop(other, None)
-            chosen[family[-1].name] = family[-1]
-            break
+    winner = _memory_winner(options)
+    for name in MEM_FAMILY:
+        chosen.pop(name, None)
+    if winner:
+        chosen[winner.name] = winner
     return chosen
+
+
+def _memory_winner(options: list[OptionValue]) -> OptionValue | None:
+    """sbatch 22.05: --mem/--mem-per-cpu/--mem-per-gpu from the script and the command line together may name
+    only one kind (else sbatch is fatal) and the command line's value wins; SBATCH_MEM_* only apply when
+    neither the script nor the command line asks for memory."""
+    for origins in (("script", "cli"), ("env",)):
+        given = [o for o in options if o.origin in origins and o.name in MEM_FAMILY]
+        kinds = list(dict.fromkeys(o.name for o in given))
+        if len(kinds) > 1:
+            first = next(o for o in given if o.name == kinds[0])
+            second = next(o for o in given if o.name == kinds[1])
+            raise InputError(
+                f"{first.text} ({first.where}) and {second.text} ({second.where}) conflict: sbatch refuses a job "
+                "with more than one of --mem, --mem-per-cpu and --mem-per-gpu", where=second.where,
+                code="ASBA-SCRIPT-030", hint=f"request memory one way; to override the script use --{kinds[0]}")
+        if given:
+            return sorted(given, key=lambda o: ORIGINS[::-1].index(o.origin))[-1]
+    return None
 
 
 class Resolver:

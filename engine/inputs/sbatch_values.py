@@ -13,7 +13,7 @@ from asba.inputs.slurm_formats import parse_memory_mb
 
 DEPENDENCY_TYPES = frozenset({"after", "afterany", "afterburstbuffer", "aftercorr", "afternotok", "afterok",
                               "singleton", "expand"})
-_NODES_RE = re.compile(r"^(\d+)(?:-(\d*))?$")
+_NODES_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
 _INT_RE = re.compile(r"^\d+$")
 _ARRAY_ITEM_RE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
 _JOB_ID_RE = re.compile(r"^\d+(?:_\d+)?(?:\+\d+)?$")
@@ -28,7 +28,7 @@ def positive_int(text: str, option: str, where: str, *, allow_zero: bool = False
 
 
 def parse_nodes(text: str, where: str) -> tuple[int, int | None]:
-    """``--nodes``: ``N`` or ``N-M`` (``N-`` means no maximum) -> (min, max)."""
+    """``--nodes``: ``N`` or ``N-M`` -> (min, max). (sbatch 22.05 refuses ``N-``.)"""
     match = _NODES_RE.match(text.strip())
     if not match or int(match[1]) == 0:
         raise InputError(f"invalid --nodes value {text!r}", where=where, code="ASBA-SCRIPT-021",
@@ -36,8 +36,6 @@ def parse_nodes(text: str, where: str) -> tuple[int, int | None]:
     low = int(match[1])
     if match[2] is None:
         return low, low
-    if match[2] == "":
-        return low, None
     high = int(match[2])
     if high < low:
         raise InputError(f"--nodes={text}: the maximum is below the minimum", where=where,

@@ -1,0 +1,111 @@
+"""Differential proof: every corpus script and edge case, submitted held to the real SLURM test cluster.
+
+``sbatch --hold`` + ``scontrol -o show job`` give what SLURM resolved; asba's parse of the same script with the
+same command-line options must agree (tests/script/script_compare.py says how, and lists SLURM's documented
+quirks). Skipped, with the reason, when no cluster answers. Only the job ids submitted here are cancelled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from script_cases import CORPUS, Case, corpus_cases, edge_cases
+from script_compare import CORPUS_EXPECT, asba_parse, check, overrides_for, sbatch_env
+from script_slurm_truth import asba_view, cancel, partition_defaults, show_job, slurm_view, submit_held
+
+from asba.errors import InputError
+from asba.inputs.batch_script import parse_script
+
+pytestmark = pytest.mark.slurm
+CASES = corpus_cases() + edge_cases()
+
+
+@pytest.fixture(scope="module")
+def dependency_ids(tmp_path_factory):
+    """Two held jobs that edge cases depend on ({DEP1}, {DEP2}); cancelled afterwards."""
+    work = tmp_path_factory.mktemp("deps")
+    ids = []
+    for _ in range(2):
+        job_id, error = submit_held(CORPUS / "slurm-jobs" / "dep_after.sbatch", [], work, sbatch_env())
+        assert job_id, error
+        ids.append(job_id)
+    yield ids
+    for job_id in ids:
+        cancel(job_id)
+
+
+def materialise(case: Case, work: Path, deps: list[str]) -> Path:
+    text = case.path.read_bytes().replace(b"{DEP1}", deps[0].encode()).replace(b"{DEP2}", deps[1].encode())
+    script = work / case.path.name
+    script.write_bytes(text)
+    return script
+
+
+def submit_and_read(script: Path, args: list[str], work: Path, env: dict[str, str]) -> tuple[dict | None, str]:
+    job_id, error = submit_held(script, args, work, env)
+    if job_id is None:
+        return None, error
+    try:
+        return slurm_view(show_job(job_id)), ""
+    finally:
+        cancel(job_id)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_asba_agrees_with_slurm(case: Case, tmp_path: Path, dependency_ids: list[str]) -> None:
+    script = materialise(case, tmp_path, dependency_ids)
+    args = overrides_for(case, script)
+    req, asba_error = None, None
+    try:
+        req = asba_parse(script, args)
+    except InputError as exc:
+        asba_error = exc.one_line()
+    slurm, sbatch_error = submit_and_read(script, args, tmp_path, sbatch_env())
+    check(CORPUS_EXPECT.get(case.name, case.expect), req, asba_error, slurm, sbatch_error)
+
+
+def test_corpus_and_edge_cases_are_all_there() -> None:
+    corpus = corpus_cases()
+    assert all(case.path.is_file() for case in corpus)
+    assert len(corpus) == 80  # 12 cluster jobs + 36 Princeton + 20 UiT + 12 Fred Hutch scripts
+    assert len(edge_cases()) >= 40
+
+
+PRECEDENCE_SCRIPT = "#!/bin/bash\n#SBATCH --time=10\n#SBATCH --mem-per-cpu=1G\n#SBATCH -c 2\n#SBATCH -p cpu\nhostname\n"
+
+
+@pytest.mark.parametrize(
+    "env, cli",
+    [
+        ({"SBATCH_TIMELIMIT": "30"}, []),
+        ({"SBATCH_TIMELIMIT": "30"}, ["--time=45"]),
+        ({}, ["--mem-per-cpu=3G"]),
+        ({"SBATCH_MEM_PER_NODE": "2G"}, []),
+        ({"SBATCH_MEM_PER_NODE": "2G"}, ["--mem-per-cpu=700M", "-p", "highmem"]),
+        ({"SBATCH_PARTITION": "highmem"}, ["-c", "4"]),
+        ({"SBATCH_GPUS": "2", "SBATCH_PARTITION": "gpu"}, []),
+    ],
+    ids=["env-over-script", "cli-over-env", "cli-mem-per-cpu-over-script", "script-mem-over-env-mem",
+         "cli-mem-over-env", "env-partition", "env-gpus"],
+)
+def test_precedence_cli_over_env_over_script(env: dict, cli: list[str], tmp_path: Path) -> None:
+    script = tmp_path / "precedence.sbatch"
+    script.write_text(PRECEDENCE_SCRIPT)
+    slurm, error = submit_and_read(script, cli, tmp_path, {**sbatch_env(), **env})
+    assert slurm is not None, error
+    first = parse_script(script, cli_args=cli, env=env)
+    req = parse_script(script, cli_args=cli, env=env, partition_defaults=partition_defaults(first.job["partition"]))
+    mine = asba_view(req.job)
+    assert {k: mine[k] for k in slurm if mine[k] != slurm[k]} == {}, slurm
+
+
+@pytest.mark.parametrize("cli", [["--mem=3G"], ["--mem-per-gpu=3G", "-p", "gpu", "--gpus=1"]],
+                         ids=["mem-vs-script-mem-per-cpu", "mem-per-gpu-vs-script-mem-per-cpu"])
+def test_command_line_memory_of_another_kind_is_refused_like_sbatch(cli: list[str], tmp_path: Path) -> None:
+    script = tmp_path / "precedence.sbatch"
+    script.write_text(PRECEDENCE_SCRIPT)
+    slurm, error = submit_and_read(script, cli, tmp_path, sbatch_env())
+    assert slurm is None and "mutually exclusive" in error
+    with pytest.raises(InputError, match="conflict"):
+        parse_script(script, cli_args=cli, env={})
