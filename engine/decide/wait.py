@@ -1,6 +1,8 @@
 """How long will this job wait in the queue? A p10/p50/p90 range from up to three methods, each with its weight.
 
-* ``slurm``: SLURM's own plan for the job (``sbatch --test-only``), which assumes every job runs to its limit.
+* ``slurm``: SLURM's own plan for the job (``sbatch --test-only``). It assumes every job runs to its limit, so it
+  is taken as the p90, and scaled by the runtime/limit ratio for p50 (ratio) and p10 (ratio / 2), as the queue
+  model's replays are.
 * ``queue_model``: replay the partition in priority order (`simulate_start`): the jobs ahead start as running
   jobs end, each running for ``ratio x its time limit``; the job starts when its CPUs (or GPUs) are free after
   them, or at once when it fits now and ends before the first blocked job could start (backfill). p50 uses the
@@ -88,8 +90,9 @@ def estimate_wait(
     name = partition or next(iter(view.partitions), "")
     summary = view.summary(name)
     gaps: list[str] = []
+    r50 = runtime_ratio if runtime_ratio and runtime_ratio > 0 else DEFAULT_RUNTIME_RATIO
     parts = [
-        _slurm_component(summary, gaps),
+        _slurm_component(summary, gaps, r50),
         _queue_component(summary, needs, runtime_ratio, gaps, view),
         _history_component(past_waits_s or [], gaps),
     ]
@@ -115,12 +118,14 @@ def _normalised(c: WaitComponent, total: float) -> WaitComponent:
     return WaitComponent(c.name, c.p10_s, c.p50_s, c.p90_s, c.weight / total, c.evidence, c.detail)
 
 
-def _slurm_component(summary: PartitionSummary | None, gaps: list[str]) -> WaitComponent | None:
+def _slurm_component(summary: PartitionSummary | None, gaps: list[str], ratio: float) -> WaitComponent | None:
     if summary is None or summary.test_only_s is None:
         gaps.append("slurm: no sbatch --test-only estimate for this partition")
         return None
     est = summary.test_only_s
-    return WaitComponent("slurm", est, est, est, WEIGHT_SLURM, 1, "sbatch --test-only start time minus now")
+    return WaitComponent("slurm", est * ratio / 2, est * ratio, est, WEIGHT_SLURM, 1,
+                         f"sbatch --test-only: starts in {est:.0f} s if every job runs to its limit (p90); "
+                         f"x {ratio:.2f} for p50")
 
 
 def _history_component(waits: list[float], gaps: list[str]) -> WaitComponent | None:

@@ -104,6 +104,13 @@ def read_cluster(
     script: str | Path | None = None,
     cli_args: list[str] | None = None,
 ) -> ClusterView:
+    """Read the cluster once and summarise ``partition`` (default: the cluster's default) and ``burst_partition``.
+
+    With ``script``, SLURM's own start estimate is asked for on each (``sbatch --test-only --partition=P
+    *cli_args script``; nothing is queued). ``job`` is not needed here (the queue model takes it in
+    ``estimate_wait``); it is accepted so the advisor can hand over one request.
+    """
+    del job
     state = read_state(runner)
     partition = partition or default_partition(state)
     summaries: dict[str, PartitionSummary] = {}
@@ -164,24 +171,23 @@ def summarise(state: ClusterState, name: str) -> PartitionSummary:
 def _queue_of(state: ClusterState, summary: PartitionSummary) -> None:
     mine = [j for j in state.jobs if summary.name in j.partition.split(",")]
     summary.running = [j for j in mine if j.state != PENDING]
-    pending = sorted((j for j in mine if j.state == PENDING), key=lambda j: -_priority(state, j, summary.name))
+    # sprio gives the per-partition priority of a multi-partition job; squeue's is the fallback
+    sprio = {row.job_id: row.priority for row in state.prio if row.partition == summary.name}
+
+    def priority(job: QueueJob) -> int:
+        return sprio.get(job.job_id.split("_[")[0], job.priority)
+
+    pending = sorted((j for j in mine if j.state == PENDING), key=lambda j: -priority(j))
     summary.pending = pending
     summary.held = [j for j in pending if j.reason.startswith("JobHeld")]
     eligible = [j for j in pending if not j.reason.startswith(_NOT_ELIGIBLE)]
     threshold, summary.priority_basis = _new_job_priority(state, summary.name)
-    summary.ahead = [j for j in eligible if threshold is None or _priority(state, j, summary.name) >= threshold]
+    summary.ahead = [j for j in eligible if threshold is None or priority(j) >= threshold]
     max_time = parse_duration(summary.settings.get("MaxTime", ""))
     for job in summary.running:
         limit = job.time_limit_s or max_time
         if limit and job.start_epoch:
             summary.remaining_s[job.job_id] = max(0.0, job.start_epoch + limit - state.now)
-
-
-def _priority(state: ClusterState, job: QueueJob, partition: str) -> int:
-    for row in state.prio:  # sprio gives the per-partition priority of a multi-partition job
-        if row.job_id == job.job_id.split("_[")[0] and row.partition == partition:
-            return row.priority
-    return job.priority
 
 
 def _new_job_priority(state: ClusterState, partition: str) -> tuple[int | None, str]:
@@ -192,7 +198,9 @@ def _new_job_priority(state: ClusterState, partition: str) -> tuple[int | None, 
     own = [r for r in state.prio if r.user == state.user and r.partition == partition]
     if own:
         return min(r.priority - r.age for r in own), f"sprio: lowest of {state.user}'s pending priorities minus age"
-    own_jobs = [j for j in state.jobs if j.user == state.user and j.state == PENDING and partition in j.partition]
+    own_jobs = [j for j in state.jobs
+                if j.user == state.user and j.state == PENDING and partition in j.partition.split(",")
+                and not j.reason.startswith(_NOT_ELIGIBLE)]
     if own_jobs:
         return min(j.priority for j in own_jobs), f"squeue: lowest priority of {state.user}'s pending jobs"
     return None, "no priority of this user known: every eligible pending job counted as ahead"
