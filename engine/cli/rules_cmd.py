@@ -47,10 +47,10 @@ def _path_option(parser) -> None:
     add_json_flag(parser)
 
 
-def _load(paths):
+def _load(paths, with_cases: bool = True):
     from asba.rules import load_packs
 
-    return load_packs(extra_paths=[p for p in paths if p])
+    return load_packs(extra_paths=[p for p in paths if p], with_cases=with_cases)
 
 
 def _selected(packset, path: str | None) -> list[str] | None:
@@ -166,7 +166,7 @@ def run_lint(args) -> int:
     dirs = builtin_pack_dirs()
     if args.path:
         dirs += [d for d in find_pack_dirs(Path(args.path)) if d.resolve() not in {x.resolve() for x in dirs}]
-    packs = [load_pack(d) for d in dirs]
+    packs = [load_pack(d, with_cases=True) for d in dirs]
     issues = duplicate_ids(packs)
     if not issues:
         packset = check_packset(packs, load_vocabulary())
@@ -205,7 +205,7 @@ def run_eval(args) -> int:
     from asba.report.trace import render_json, render_text
     from asba.rules import evaluate
 
-    packset = _load(args.path)
+    packset = _load(args.path, with_cases=False)
     ev = evaluate(packset, read_facts_file(Path(args.facts_file)), engine=args.engine)
     if args.json:
         print_json(render_json(ev, args.explain, args.why_not))

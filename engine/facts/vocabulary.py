@@ -112,7 +112,8 @@ def load_vocabulary(directory: Path | None = None) -> Vocabulary:
     seen: dict[str, str] = {}
     for path in sorted(Path(directory).glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"vocabulary file is not valid YAML: {exc}", where=str(path),
                               code="ASBA-VOCAB-004", hint="fix the YAML syntax") from None

@@ -48,9 +48,25 @@ def check_schema(kind: str, doc: Any, path: Path) -> None:
         error = deepest
     where = position_of(doc, list(error.absolute_path)) or str(path)
     field = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-    message = error.message if len(error.message) < 200 else error.message[:200] + "..."
+    message = _schema_message(error)
     raise RulePackError(f"{field}: {message}", where=where, code="ASBA-PACK-010",
                         hint=f"see rules/README.md for the {kind} format")
+
+
+def _schema_message(error: Any) -> str:
+    """jsonschema's message without the repr of a whole subtree."""
+    value, kind = error.validator_value, error.validator
+    if kind == "maxItems":
+        return f"has {len(error.instance)} items; at most {value} allowed (split it over several files)"
+    if kind == "minItems":
+        return f"needs at least {value} item(s)"
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"unknown key(s) {extra}; allowed: {sorted(error.schema.get('properties', {}))}"
+    if kind == "enum":
+        return f"{error.instance!r} is not one of {value}"
+    text = error.message
+    return text if len(text) < 160 else text[:160] + "..."
 
 
 def find_pack_dirs(path: Path) -> list[Path]:
@@ -68,7 +84,7 @@ def find_pack_dirs(path: Path) -> list[Path]:
     return found
 
 
-def load_pack(directory: Path) -> Pack:
+def load_pack(directory: Path, with_cases: bool = True) -> Pack:
     manifest_path = directory / MANIFEST
     doc = load_yaml(manifest_path)
     check_schema("manifest", doc, manifest_path)
@@ -89,7 +105,7 @@ def load_pack(directory: Path) -> Pack:
             continue
         pack.rules.extend(load_rule_file(rule_file, pack))
         test_file = rule_file.with_name(rule_file.name[: -len(".yaml")] + TEST_SUFFIX)
-        if test_file.is_file():
+        if with_cases and test_file.is_file():
             pack.cases.extend(load_test_file(test_file))
     return pack
 

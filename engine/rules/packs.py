@@ -19,12 +19,15 @@ def builtin_pack_dirs() -> list[Path]:
 
 
 def load_packs(extra_paths: Iterable[str | Path] = (), *, builtin: bool = True,
-               vocabulary: Vocabulary | None = None) -> PackSet:
-    """Load, validate and check packs. Raises RulePackError (file:line:col, code, hint) on the first problem."""
+               vocabulary: Vocabulary | None = None, with_cases: bool = False) -> PackSet:
+    """Load, validate and check packs. Raises RulePackError (file:line:col, code, hint) on the first problem.
+
+    ``with_cases`` also reads each rule file's test cases (for `asba rules test/lint/show/validate`).
+    """
     dirs: list[Path] = builtin_pack_dirs() if builtin else []
     for extra in extra_paths:
         for found in find_pack_dirs(Path(extra)):
             if found.resolve() not in {d.resolve() for d in dirs}:
                 dirs.append(found)
-    packs = [load_pack(d) for d in dirs]
+    packs = [load_pack(d, with_cases) for d in dirs]
     return check_packset(packs, vocabulary if vocabulary is not None else load_vocabulary())

@@ -50,6 +50,12 @@ def _build(node: Any, path: str, constructor: Any) -> Any:
     return constructor.construct_object(node, deep=True)
 
 
+def _loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster, same marks
+
+
 def load_yaml(path: Path) -> Any:
     """Parse one YAML document into PosDict/PosList/scalars; syntax errors become RulePackError."""
     import yaml
@@ -60,7 +66,7 @@ def load_yaml(path: Path) -> Any:
         raise RulePackError(f"cannot read file: {exc}", where=str(path), code="ASBA-PACK-001",
                             hint="check the path and that the file is UTF-8 text") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -69,7 +75,7 @@ def load_yaml(path: Path) -> Any:
                             hint="fix the YAML syntax (indentation, quotes, colons)") from None
     if node is None:
         return None
-    constructor = yaml.SafeLoader(text)
+    constructor = yaml.SafeLoader("")
     try:
         return _build(node, str(path), constructor)
     except yaml.YAMLError as exc:

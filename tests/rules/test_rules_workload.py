@@ -18,7 +18,7 @@ CLASSES = {"cpu-bound", "memory-bound", "balanced", "gpu-bound", "over-allocated
 
 @pytest.fixture(scope="module")
 def packs():
-    return load_packs()
+    return load_packs(with_cases=True)
 
 
 def test_workload_cases_pass_and_cover_every_class(packs):
