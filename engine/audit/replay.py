@@ -1,0 +1,89 @@
+"""Replay a logged decision: re-evaluate its recorded facts with the packs installed now and report differences
+(in pack revisions, conclusions and fired rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from asba.audit.log import Decision, packs_of
+from asba.facts.model import Fact
+
+
+@dataclass
+class Replay:
+    decision_id: str
+    same_packs: bool
+    pack_changes: list[str]
+    differences: list[str] = field(default_factory=list)
+    platform_then: str = ""
+    platform_now: str = ""
+
+    @property
+    def identical(self) -> bool:
+        return self.same_packs and not self.differences
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "identical": self.identical}
+
+
+def _pack_changes(recorded: list[dict], current: list[dict]) -> list[str]:
+    now = {p["pack"]: p for p in current}
+    changes = []
+    for pack in recorded:
+        here = now.get(pack["pack"])
+        if here is None:
+            changes.append(f"pack {pack['pack']}@{pack['revision']} is no longer installed")
+        elif (here["revision"], here["digest"]) != (pack["revision"], pack["digest"]):
+            changes.append(f"pack {pack['pack']}: recorded {pack['revision']} ({pack['digest']}), "
+                           f"installed {here['revision']} ({here['digest']})")
+    changes += [f"pack {name}@{p['revision']} is new" for name, p in now.items()
+                if name not in {r['pack'] for r in recorded}]
+    return changes
+
+
+def replay(decision: Decision, extra_paths: tuple = ()) -> Replay:
+    from asba.rules import evaluate, load_packs
+
+    packs = load_packs(extra_paths)
+    changes = _pack_changes(decision.packs, packs_of(packs))
+    facts = [Fact(f["name"], f["value"], f["source"]) for f in decision.facts]
+    ev = evaluate(packs, facts)
+    then = {e["name"]: e["value"] for e in decision.trace if e["type"] == "conclusion_asserted"}
+    now = {name: c.value for name, c in ev.conclusions.items()}
+    fired_then = [e["rule"] for e in decision.trace if e["type"] == "rule_fired"]
+    result = Replay(decision.id, not changes, changes,
+                    platform_then=str(then.get("advice.platform", decision.platform)),
+                    platform_now=str(now.get("advice.platform", "")))
+    for name in sorted(set(then) | set(now)):
+        if then.get(name) != now.get(name):
+            result.differences.append(f"{name}: recorded {then.get(name)!r}, now {now.get(name)!r}")
+    for rule in sorted(set(fired_then) ^ set(ev.fired)):
+        state = "fired then, not now" if rule in fired_then else "fires now, did not then"
+        result.differences.append(f"rule {rule}: {state}")
+    return result
+
+
+MASK_USER = "<user>"
+
+
+def mask(data: Any, users: set[str]) -> Any:
+    """Replace user names and directory parts of absolute paths (keeping file names) in every string."""
+    import re
+
+    path = re.compile(r"(?<![\w.])(/[^\s/'\"]+)+/(?=[^\s/'\"]+)")
+    words = [re.compile(rf"\b{re.escape(u)}\b") for u in sorted(users) if u]
+
+    def clean(text: str) -> str:
+        text = path.sub("<path>/", text)
+        for word in words:
+            text = word.sub(MASK_USER, text)
+        return text
+
+    if isinstance(data, str):
+        return clean(data)
+    if isinstance(data, list):
+        return [mask(v, users) for v in data]
+    if isinstance(data, dict):
+        return {k: mask(v, users) for k, v in data.items()}
+    return data

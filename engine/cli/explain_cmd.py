@@ -1,0 +1,97 @@
+"""`asba explain JOB.sbatch [BURST_PARTITION] [sbatch options...]`: local or AWS, on what, and why.
+
+asba's own flags may come before or after the script; every other option after the script is an sbatch option
+(command line over #SBATCH, as sbatch does). The short form `asba JOB.sbatch BURST` is `explain --brief`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from asba.cli.output import console, print_json
+
+LEVELS = ("notes", "fails", "full")
+
+
+def _flags(parser: argparse.ArgumentParser, default=None) -> None:
+    kw = {} if default is None else {"default": default}
+    parser.add_argument("--with-history", action="store_true", help="add PERSONAL HISTORY INSIGHTS (past runs, patterns)", **kw)
+    parser.add_argument("--optimize", action="store_true", help="right-size the request from history and re-run the "
+                        "decision on it, side by side, with ready-to-paste #SBATCH lines", **kw)
+    parser.add_argument("--recommend-instance", action="store_true", help="add INSTANCE TYPE ANALYSIS: the cheapest "
+                        "feasible types across the catalog", **kw)
+    parser.add_argument("--track-history", action="store_true", help="sync sacct into the history first and tie this "
+                        "script's past jobs to its hash (live SLURM only)", **kw)
+    parser.add_argument("--why-not", choices=("local", "aws"), help="the rules that would have chosen this platform "
+                        "and the condition that failed (actual value vs threshold)", **kw)
+    parser.add_argument("--explain", choices=LEVELS, help="trace detail: notes (fired rules), fails (+ why other "
+                        "rules did not fire), full (+ every fact with its source); default notes", **kw)
+    parser.add_argument("--brief", action="store_true", help="the analysis without the trace (the short form)", **kw)
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config file (see asba config show)", **kw)
+    parser.add_argument("--cluster-snapshot", type=Path, metavar="DIR", help="read a saved SLURM capture instead of "
+                        "the live cluster (e.g. knowledge/cluster-snapshot)", **kw)
+    parser.add_argument("--history-dump", type=Path, metavar="FILE", help="use this sacct dump as the history (read "
+                        "for this run only, nothing stored)", **kw)
+    parser.add_argument("--transfer-gb", type=float, metavar="GB", help="data the job moves out of AWS (priced as "
+                        "egress)", **kw)
+    parser.add_argument("--no-log", action="store_true", help="do not write the decision log", **kw)
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text", **kw)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "explain", help="run this job here or on AWS, with what resources, on which instance, and why",
+        description="Recommend local or AWS for one batch script, with costs, times to result, warnings and the rule "
+                    "trace. Without SLURM or AWS access it uses the shipped cluster snapshot, price snapshot and "
+                    "default cost model, and says so.",
+        epilog="Example: asba explain examples/overalloc.sbatch cpu-aws --optimize --with-history")
+    _flags(parser)
+    parser.add_argument("script", type=Path, help="the batch script")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, metavar="[BURST_PARTITION] [sbatch options]",
+                        help="the burst partition to compare with, then sbatch options (e.g. --mem=64G)")
+    parser.set_defaults(func=run)
+
+
+def split_rest(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """Pull asba flags out of what follows the script; the rest are the burst partition and sbatch options."""
+    again = argparse.ArgumentParser(add_help=False, prog="asba explain")
+    _flags(again, default=argparse.SUPPRESS)
+    known, unknown = again.parse_known_args(args.rest)
+    for key, value in vars(known).items():
+        setattr(args, key, value)
+    burst = None
+    if unknown and not unknown[0].startswith("-"):
+        burst, unknown = unknown[0], unknown[1:]
+    return burst, unknown
+
+
+def options_from(args: argparse.Namespace):
+    from asba.decide.context import Options
+
+    burst, sbatch_args = split_rest(args)
+    return Options(
+        script=args.script, burst_partition=burst, cli_args=sbatch_args, with_history=args.with_history,
+        optimize=args.optimize, recommend_instance=args.recommend_instance, track_history=args.track_history,
+        why_not=args.why_not, explain=args.explain or "notes", config=args.config,
+        cluster_snapshot=args.cluster_snapshot, history_dump=args.history_dump, transfer_gb=args.transfer_gb or 0.0,
+        record=not args.no_log)
+
+
+def run(args: argparse.Namespace) -> int:
+    from asba.decide.advisor import advise
+    from asba.report.explain_text import render
+
+    options = options_from(args)
+    advice = advise(options)
+    if args.json:
+        print_json(advice.result)
+        return 0
+    trace_text = None
+    if not args.brief:
+        from asba.report.trace import render_text
+
+        trace_text = render_text(advice.current.evaluation, options.explain)
+    console().print(render(advice.result, brief=args.brief, trace_text=trace_text), markup=False,
+                    highlight=False, soft_wrap=True, end="")
+    return 0

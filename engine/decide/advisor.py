@@ -1,0 +1,141 @@
+"""`asba explain`: parse the script, read the cluster, the history and the knowledge base, run the rule packs,
+and return the recommendation with its trace (as one JSON-ready dict plus the evaluations for rendering).
+
+    from asba.decide.advisor import advise
+    from asba.decide.context import Options
+    advice = advise(Options(script=Path("examples/overalloc.sbatch"), burst_partition="cpu-aws", optimize=True))
+    advice.result["recommendation"]["platform"]     # "local" | "aws"
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asba.decide import analysis as an
+from asba.decide import history_view, rightsize
+from asba.decide.context import Context, Options, _ExampleStore, load_context
+from asba.errors import InputError
+
+
+@dataclass
+class Advice:
+    result: dict
+    current: an.Analysis
+    optimized: an.Analysis | None
+    sizing: rightsize.RightSizing | None
+    context: Context
+
+
+def _parse(options: Options, extra: list[str] = (), defaults: dict | None = None) -> Any:
+    from asba.inputs.batch_script import parse_script
+
+    return parse_script(options.script, cli_args=[*options.cli_args, *extra], partition_defaults=defaults)
+
+
+def resolve_burst(ctx: Context, req: Any) -> Any:
+    name = ctx.options.burst_partition
+    if name:
+        if name not in ctx.bursts:
+            close = difflib.get_close_matches(name, list(ctx.bursts), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"configured burst partitions: {', '.join(ctx.bursts) or 'none'}; add it to burst_partitions or "
+                "partitions_json in your config")
+            raise InputError(f"unknown burst partition '{name}'", where="command line", hint=hint,
+                             code="ASBA-ADVISE-010")
+        return ctx.bursts[name]
+    wants_gpu = bool(req.job.get("total_gpus"))
+    for burst in ctx.bursts.values():  # first configured partition of the right kind
+        if any(t.startswith(("p", "g")) for t in burst.instance_types) == wants_gpu:
+            ctx.notes.append(f"no burst partition named: using {burst.name} ({burst.source})")
+            return burst
+    return None
+
+
+def _read_cluster(ctx: Context, req: Any, partition: str | None, burst: Any) -> Any:
+    from asba.facts.cluster_facts import read_cluster
+
+    return read_cluster(ctx.runner, partition=partition, burst_partition=burst.name if burst else None,
+                        job=req.job, script=ctx.options.script, cli_args=ctx.options.cli_args)
+
+
+def advise(options: Options) -> Advice:
+    ctx = load_context(options)
+    req = _parse(options)
+    burst = resolve_burst(ctx, req)
+    view = _read_cluster(ctx, req, req.job.get("partition"), burst)
+    if view.partition_defaults and not req.job.get("mem_per_node_mb"):
+        req = _parse(options, defaults=view.partition_defaults)
+    partition = req.job.get("partition") or _default_partition(view)
+    example = isinstance(ctx.store, _ExampleStore)
+    hist = history_view.load(ctx.store, options.script, req.job, partition, example)
+    if options.track_history:
+        ctx.notes.append(track(ctx, req))
+    spent, spent_source = history_view.aws_spend(ctx.store, ctx.bursts, ctx.catalog, ctx.now)
+    extra = [an.checkpointing(Path(options.script).read_text(errors="replace"), req.script)]
+    extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
+    inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
+                       spent, spent_source, extra)
+    current = an.analyse(ctx, req, partition, burst, inputs)
+    sizing = optimized = None
+    if options.optimize:
+        sizing = _rightsize(ctx, req, hist)
+        if sizing.status == rightsize.CHANGED:
+            new_req = _parse(options, sizing.cli_args, view.partition_defaults or None)
+            optimized = an.analyse(ctx, new_req, partition, burst, inputs)
+    from asba.decide.result import build_result
+
+    result = build_result(ctx, current, optimized, sizing, hist, view)
+    advice = Advice(result, current, optimized, sizing, ctx)
+    if options.record:
+        from asba.audit.log import record_decision
+
+        result["decision_id"] = record_decision(ctx, advice)
+    return advice
+
+
+def _default_partition(view: Any) -> str:
+    from asba.facts.cluster_facts import default_partition
+
+    return default_partition(view.state) or "default"
+
+
+def _rightsize(ctx: Context, req: Any, hist: history_view.ScriptHistory) -> rightsize.RightSizing:
+    job = req.job
+    current = rightsize.Request(
+        nodes=int(job["nodes_min"] or 1), ntasks=int(job["ntasks"] or 1), cpus_per_task=int(job["cpus_per_task"] or 1),
+        total_cpus=int(job["total_cpus"] or 1), mem_per_node_mb=job["mem_per_node_mb"],
+        time_limit_s=int(job["time_limit_s"] or 0))
+    return rightsize.rightsize(
+        current, history_view.evidence(hist, current.nodes),
+        memory_headroom=float(ctx.cfg.get("advisor.memory_headroom", 0.2)),
+        time_headroom=float(ctx.cfg.get("advisor.time_headroom", 0.25)),
+        min_runs=int(ctx.cfg.get("advisor.min_runs", 2)))
+
+
+def track(ctx: Context, req: Any) -> str:
+    """--track-history: sync sacct into the history database and tie this script's past jobs to its hash."""
+    store = getattr(ctx.store, "real", ctx.store)
+    if store is None:
+        return "--track-history: no history database to write to"
+    if ctx.runner.snapshot_dir is not None:
+        return "--track-history: not syncing (reading a cluster snapshot, not a live SLURM)"
+    from asba.errors import AsbaError
+
+    try:
+        counts = store.sync(ctx.runner, days=30)
+    except AsbaError as exc:
+        return f"--track-history: sync failed: {exc.one_line()}"
+    linked = 0
+    for run in store.jobs(script_name=Path(ctx.options.script).name):
+        if not run.script_hash:
+            store.record_submission(Path(ctx.options.script).resolve(), req.job["script_hash"], run.base_id)
+            linked += 1
+    return f"--track-history: synced sacct ({_counts(counts)}); linked {linked} past job(s) to this script's hash"
+
+
+def _counts(counts: Any) -> str:
+    fields = getattr(counts, "__dict__", None) or {}
+    return ", ".join(f"{k} {v}" for k, v in fields.items() if isinstance(v, int)) or str(counts)

@@ -1,0 +1,280 @@
+"""One request, fully analysed: facts -> instance family -> priced sides -> decision rules -> recommendation.
+
+The advisor runs this once for the request as written and, with --optimize, again for the right-sized request.
+Rules run twice: first to learn the instance family class (needed to pick the instance type), then with every
+computed fact, which yields the decision and the trace that is shown and logged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from asba.decide import budget as budgets
+from asba.decide import compare, timing
+from asba.facts.model import Fact
+
+FAMILY_PATTERNS = {"gpu": r"^(p|g)\d", "memory": r"^(r|x|u|z)\d", "compute": r"^c\d", "general": r"^m\d", "hpc": r"."}
+EGRESS_USD_PER_GB = 0.09  # EC2 data transfer out to the internet, us-east-1, first 10 TB/month
+
+
+@dataclass
+class Analysis:
+    req: Any  # JobRequest
+    partition: str
+    burst: Any  # BurstPartition or None
+    wait: Any  # WaitEstimate
+    runtime: timing.RuntimeEstimate
+    offer: compare.Offer | None
+    match: Any  # Match or None
+    comparison: compare.Comparison
+    budget: budgets.BudgetStatus
+    facts: list[Fact]
+    evaluation: Any
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def platform(self) -> str:
+        found = self.evaluation.conclusions.get("advice.platform")
+        return found.value if found else "local"
+
+    @property
+    def decided_by(self) -> str | None:
+        found = self.evaluation.conclusions.get("advice.platform")
+        return found.rule_id if found else None
+
+
+def job_facts(req: Any, vocabulary: Any) -> list[Fact]:
+    try:
+        from asba.facts.job_facts import job_facts as parser_facts
+    except ImportError:  # the parser's own fact builder is not there yet: same names, same sources
+        return [Fact(name, req.job.get(name[4:]), req.sources.get(name[4:], req.script))
+                for name in sorted(n for n in vocabulary if n.startswith("job."))
+                if req.job.get(name[4:]) is not None]
+    return parser_facts(req)
+
+
+def node_need(req: Any, family_class: str | None, efa: bool) -> Any:
+    from asba.knowledge.matching import NodeNeed
+
+    job = req.job
+    nodes = max(int(job["nodes_min"] or 1), 1)
+    cpus = math.ceil((job["total_cpus"] or 1) / nodes)
+    mem = job["mem_per_node_mb"] or cpus * 1024
+    return NodeNeed(cpus=cpus, mem_mb=int(mem), gpus=int(job["gpus_per_node"] or 0), gpu_model=job["gpu_type"],
+                    efa=efa, nodes=nodes)
+
+
+def gb_per_core(req: Any, history: dict[str, Any]) -> tuple[float, str]:
+    if history.get("history.gb_per_effective_core"):
+        return float(history["history.gb_per_effective_core"]), "history: peak memory per effective core"
+    job = req.job
+    cpus_per_node = max((job["total_cpus"] or 1) / max(job["nodes_min"] or 1, 1), 1)
+    mem = job["mem_per_node_mb"] or cpus_per_node * 1024
+    return round(mem / 1024 / cpus_per_node, 3), f"{req.script}: requested memory per requested CPU"
+
+
+def pick_offer(ctx: Any, req: Any, burst: Any, family_class: str | None, runtime_s: float,
+               notes: list[str]) -> tuple[compare.Offer | None, Any]:
+    from asba.knowledge.matching import match_instances
+
+    if burst is None:
+        return None, None
+    efa = family_class == "hpc"
+    match = match_instances(node_need(req, family_class, efa), ctx.catalog, burst.instance_types, runtime_s,
+                            max_nodes=burst.max_nodes, purchasing=burst.purchasing)
+    if efa and not match.options:
+        notes.append(f"no EFA instance type in {burst.name} can hold the job ({match.reason_none}); priced without "
+                     "EFA, so multi-node MPI will scale worse than on the local cluster")
+        match = match_instances(node_need(req, family_class, False), ctx.catalog, burst.instance_types, runtime_s,
+                                max_nodes=burst.max_nodes, purchasing=burst.purchasing)
+    if not match.options:
+        notes.append(f"AWS: {match.reason_none}")
+        return None, match
+    pattern = re.compile(FAMILY_PATTERNS.get(family_class or "", r"."))
+    preferred = [o for o in match.options if pattern.match(o.instance_type)]
+    if not preferred:
+        notes.append(f"{burst.name} has no {family_class} instance type that fits; using the cheapest type that does")
+        preferred = match.options
+    best = preferred[0]
+    return _offer(ctx, burst, best), match
+
+
+def _offer(ctx: Any, burst: Any, option: Any) -> compare.Offer:
+    family = option.instance_type.split(".")[0]
+    factors = ctx.cfg.get("advisor.performance_factors", None) or {}
+    factor = float(factors.get(family, factors.get("default", 1.0)))
+    purchasing = burst.purchasing_for(option.instance_type)
+    spot_ok = purchasing == "spot" and option.spot_usd_per_hour is not None
+    return compare.Offer(
+        option.instance_type, family, option.nodes_needed, option.on_demand_usd_per_hour or 0.0,
+        option.spot_usd_per_hour if spot_ok else None, option.spot_interruption if spot_ok else None,
+        f"{option.price_source} {option.price_date} {option.region}", factor,
+    )
+
+
+def local_rate(ctx: Any, req: Any, partition: str) -> tuple[float, Any]:
+    from asba.knowledge.costs import local_cost
+
+    job = req.job
+    mem_total = job["total_mem_mb"] or (job["total_cpus"] or 1) * 1024
+    cost = local_cost(ctx.cfg, partition, cpus=job["total_cpus"] or 1, mem_mb=mem_total,
+                      gpus=job["total_gpus"] or 0, gpu_type=job["gpu_type"], nodes=job["nodes_min"] or 1,
+                      runtime_s=3600.0)
+    return cost.usd, cost
+
+
+CHECKPOINT_HINT = re.compile(r"checkpoint|ckpt|--resume|\brestart\b|--requeue|--signal", re.IGNORECASE)
+
+
+def checkpointing(script_text: str, script: str) -> Fact:
+    for number, line in enumerate(script_text.splitlines(), 1):
+        if CHECKPOINT_HINT.search(line):
+            return Fact("decision.checkpointing", True, f"{script}:{number} {line.strip()[:60]}")
+    return Fact("decision.checkpointing", False, f"{script}: no checkpoint, resume, --requeue or --signal found")
+
+
+@dataclass
+class Inputs:
+    """What stays the same between the current and the right-sized request."""
+
+    view: Any  # ClusterView
+    cluster_facts: list[Fact]
+    history: list[Fact]
+    pattern: Any
+    past_waits_s: list[float]
+    runtime_ratio: float | None
+    spent_usd: float
+    spent_source: str
+    extra_facts: list[Fact]  # checkpointing, failures on partitions
+
+
+def _wait(inputs: Inputs, req: Any, partition: str) -> Any:
+    from asba.decide.wait import estimate_wait
+
+    return estimate_wait(inputs.view, job=req.job, partition=partition, past_waits_s=inputs.past_waits_s,
+                         runtime_ratio=inputs.runtime_ratio)
+
+
+def _runtime(ctx: Any, req: Any, inputs: Inputs, notes: list[str]) -> timing.RuntimeEstimate:
+    limit = req.job["time_limit_s"]
+    if not limit:
+        summary = inputs.view.summary(req.job["partition"] or "") if inputs.view else None
+        limit = int((summary.settings.get("DefaultTime_s") or 0) if summary else 0) or 3600
+        notes.append(f"no time limit requested and none known for the partition: assuming {limit} s")
+    pat = inputs.pattern
+    return timing.expected_runtime(
+        limit,
+        history_p50_s=getattr(pat, "runtime_p50_s", None),
+        history_p95_s=getattr(pat, "runtime_p95_s", None),
+        runs=round((getattr(pat, "finished_runs", 0) or 0) * (getattr(pat, "success_rate", 0) or 0)),
+        min_runs=int(ctx.cfg.get("advisor.min_runs", 2)),
+    )
+
+
+def _evaluate(ctx: Any, facts: list[Fact]) -> Any:
+    from asba.rules import evaluate
+
+    return evaluate(ctx.packs, facts)
+
+
+def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> Analysis:
+    from asba.knowledge.facts import local_cost_facts, match_facts
+
+    notes: list[str] = []
+    wait = _wait(inputs, req, partition)
+    if wait.p50_s is None:
+        notes.append("local queue wait unknown (no cluster data): counted as 0, which favours local")
+    runtime = _runtime(ctx, req, inputs, notes)
+    hist = {f.name: f.value for f in inputs.history}
+    per_core, per_core_src = gb_per_core(req, hist)
+    base = (job_facts(req, ctx.packs.vocabulary) + inputs.cluster_facts + wait.to_facts("local") + inputs.history
+            + inputs.extra_facts + [Fact("decision.gb_per_core", per_core, per_core_src)])
+    first = _evaluate(ctx, base)
+    family = first.conclusions.get("instance.family_class")
+    offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes)
+    rate, local = local_rate(ctx, req, partition)
+    value = float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0)
+    startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))
+    comparison = compare.compare(compare.Inputs(
+        runtime, wait.p10_s or 0.0, wait.p50_s or 0.0, wait.p90_s or 0.0, rate, offer, startup, value,
+        checkpointing=bool(_value(inputs.extra_facts, "decision.checkpointing")),
+        transfer_gb=ctx.options.transfer_gb, transfer_usd_per_gb=EGRESS_USD_PER_GB))
+    monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
+    job_cost = comparison.aws.cost_usd if comparison.aws else 0.0
+    status = budgets.budget_status(None if monthly is None else float(monthly), inputs.spent_usd, job_cost)
+    facts = list(base)
+    if match is not None:
+        facts += match_facts(match, burst)
+    facts += local_cost_facts(_scaled(local, runtime.p50_s), partition, runtime.p50_s)
+    facts += decision_facts(ctx, comparison, runtime, offer, startup, value)
+    facts += budget_facts(ctx, status, inputs.spent_source)
+    evaluation = _evaluate(ctx, facts)
+    return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes)
+
+
+def _value(facts: list[Fact], name: str) -> Any:
+    return next((f.value for f in facts if f.name == name), None)
+
+
+def _scaled(cost: Any, runtime_s: float) -> Any:
+    from dataclasses import replace
+
+    hours = runtime_s / 3600.0
+    return replace(cost, usd=round(cost.usd * hours, 4), breakdown={k: round(v * hours, 4) for k, v in cost.breakdown.items()})
+
+
+def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEstimate, offer: Any,
+                   startup: float, value: float) -> list[Fact]:
+    src = "asba advisor: "
+    local = comp.local
+    facts = [
+        Fact("time.runtime_s", round(runtime.p50_s, 1), src + runtime.detail),
+        Fact("time.runtime_basis", runtime.basis, src + runtime.detail),
+        Fact("time.local_result_s", round(local.time_to_result_s, 1), src + "local wait p50 + runtime"),
+        Fact("time.local_result_p90_s", round(local.time_to_result_p90_s, 1), src + "local wait p90 + runtime"),
+        Fact("time.aws_startup_s", startup, f"config advisor.aws_startup_s ({ctx.cfg.source_of('advisor.aws_startup_s')})"),
+        Fact("decision.local_cost_usd", round(local.cost_usd, 4), src + "cost model x runtime"),
+        Fact("decision.value_of_hour_usd", value, f"config user.value_of_hour_usd ({ctx.cfg.source_of('user.value_of_hour_usd')})"),
+        Fact("decision.aws_feasible", offer is not None, src + ("instance matching found a type" if offer else "no AWS option")),
+        Fact("decision.confidence", round(comp.confidence, 4), src + "share of p10..p90 wait/runtime scenarios"),
+    ]
+    if comp.aws is None:
+        return facts
+    aws = comp.aws
+    saved = local.time_to_result_s - aws.time_to_result_s
+    facts += [
+        Fact("time.aws_result_s", round(aws.time_to_result_s, 1), src + "start-up + runtime x performance factor"),
+        Fact("time.saved_by_aws_s", round(saved, 1), src + "local minus AWS time to result"),
+        Fact("time.saved_by_aws_h", round(saved / 3600, 3), src + "local minus AWS time to result"),
+        Fact("decision.aws_cost_usd", round(aws.cost_usd, 4), f"{src}{aws.instance_type} x{aws.nodes} {aws.purchasing}, {offer.price_source}"),
+        Fact("decision.aws_extra_cost_usd", round(aws.cost_usd - local.cost_usd, 4), src + "AWS cost minus local cost"),
+        Fact("decision.time_saved_value_usd", round(value * saved / 3600, 4), src + "time saved x value of an hour"),
+        Fact("decision.aws_purchasing", aws.purchasing, f"burst partition purchasing option for {aws.instance_type}"),
+        Fact("decision.aws_instance_family", offer.family, src + "chosen instance type"),
+    ]
+    if comp.break_even.value_of_hour_usd is not None:
+        facts.append(Fact("decision.break_even_usd_per_hour", round(comp.break_even.value_of_hour_usd, 4),
+                          src + "extra cost / hours saved"))
+    if comp.aws_cost and comp.aws_cost.spot_risk is not None:
+        facts.append(Fact("decision.spot_interruption_probability",
+                          round(comp.aws_cost.spot_risk.interruption_probability, 6),
+                          f"Spot Advisor bucket {comp.aws_cost.spot_risk.bucket} over {runtime.p50_s:.0f} s"))
+    if ctx.options.transfer_gb:
+        facts.append(Fact("decision.transfer_gb", ctx.options.transfer_gb, "command line --transfer-gb"))
+    return facts
+
+
+def budget_facts(ctx: Any, status: budgets.BudgetStatus, spent_source: str) -> list[Fact]:
+    facts = [Fact("budget.spent_usd", round(status.spent_usd, 4), spent_source)]
+    if status.monthly_usd is None:
+        return facts
+    src = f"config budget.monthly_aws_usd ({ctx.cfg.source_of('budget.monthly_aws_usd')})"
+    facts += [Fact("budget.monthly_usd", status.monthly_usd, src),
+              Fact("budget.remaining_usd", round(status.remaining_usd or 0.0, 4), f"{src} minus spend this month")]
+    share = status.share_of_remaining_pct
+    if share is not None and math.isfinite(share):
+        facts.append(Fact("budget.share_of_remaining_pct", round(share, 3), "AWS cost / remaining budget"))
+    return facts

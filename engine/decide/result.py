@@ -1,0 +1,160 @@
+"""The JSON-ready result of `asba explain` (knowledge/schemas/explain-output.schema.json), built from analyses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asba import __version__
+from asba.decide import analysis as an
+from asba.decide import counterfactual, tradeoff
+from asba.report import units
+
+
+def _r(x: float | None, digits: int = 2) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def request_dict(req: Any) -> dict:
+    job = req.job
+    return {"nodes": int(job["nodes_min"] or 1), "total_cpus": int(job["total_cpus"] or 1),
+            "mem_per_node_mb": job["mem_per_node_mb"], "total_gpus": int(job["total_gpus"] or 0),
+            "gpu_type": job["gpu_type"], "time_limit_s": int(job["time_limit_s"] or 0), "partition": job["partition"]}
+
+
+def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
+    comp, rt = a.comparison, a.runtime
+    local = {"cost_usd": _r(comp.local.cost_usd), "wait_p50_s": _r(comp.local.wait_p50_s, 0),
+             "wait_p90_s": _r(comp.local.wait_p90_s, 0), "runtime_s": _r(rt.p50_s, 0),
+             "time_to_result_s": _r(comp.local.time_to_result_s, 0),
+             "time_to_result_p90_s": _r(comp.local.time_to_result_p90_s, 0), "runtime_basis": rt.basis,
+             "runtime_detail": rt.detail, "wait_method": a.wait.method,
+             "cost_source": "local cost model" + (" (embedded default rates)" if ctx.cfg.is_default(
+                 "cost_model") else "")}
+    if comp.aws is None:
+        return local, None
+    aws, priced = comp.aws, comp.aws_cost
+    risk = priced.spot_risk
+    return local, {
+        "cost_usd": _r(aws.cost_usd), "wait_p50_s": 0.0, "wait_p90_s": 0.0, "runtime_s": _r(aws.runtime_s, 0),
+        "time_to_result_s": _r(aws.time_to_result_s, 0), "time_to_result_p90_s": _r(aws.time_to_result_p90_s, 0),
+        "runtime_basis": rt.basis, "purchasing": aws.purchasing, "instance_type": aws.instance_type,
+        "nodes": aws.nodes, "on_demand_usd": _r(priced.on_demand_usd), "spot_usd": _r(priced.spot_usd),
+        "spot_interruption_probability": _r(risk.interruption_probability, 6) if risk else None,
+        "transfer_usd": _r(priced.transfer_usd), "startup_s": float(ctx.cfg.get("advisor.aws_startup_s", 300)),
+        "performance_factor": a.offer.performance_factor, "price_source": a.offer.price_source,
+    }
+
+
+def recommendation(a: an.Analysis) -> dict:
+    ev, comp = a.evaluation, a.comparison
+    basis = ev.conclusions.get("advice.basis")
+    on_aws = a.platform == "aws" and comp.aws is not None
+    finding = next((f for f in ev.findings if f.rule_id == a.decided_by), None)
+    reasons = [finding.found] if finding else ["no decision rule fired (see the trace)"]
+    local = comp.local
+    reasons.append(f"local: wait {units.duration(local.wait_p50_s)} + run {units.duration(local.runtime_s)} = "
+                   f"{units.duration(local.time_to_result_s)}, {units.usd(local.cost_usd)}")
+    if comp.aws is not None:
+        reasons.append(f"AWS: start-up + run = {units.duration(comp.aws.time_to_result_s)}, "
+                       f"{units.usd(comp.aws.cost_usd)} on {comp.aws.instance_type} x{comp.aws.nodes} "
+                       f"{comp.aws.purchasing}")
+    reasons.append(f"runtime from {a.runtime.detail}")
+    if on_aws:
+        reasons.append(a.budget.message())
+    forced = basis is not None and basis.value != "value"
+    return {"platform": a.platform, "instance_type": comp.aws.instance_type if on_aws else None,
+            "nodes": comp.aws.nodes if on_aws else int(a.req.job["nodes_min"] or 1),
+            "purchasing": comp.aws.purchasing if on_aws else "local",
+            "confidence": 1.0 if forced else round(comp.confidence, 3), "reasons": reasons, "rule": a.decided_by}
+
+
+def comparison(a: an.Analysis, ctx: Any) -> dict:
+    comp = a.comparison
+    be = comp.break_even
+    return {"value_of_hour_usd": float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0),
+            "break_even_value_of_hour_usd": _r(be.value_of_hour_usd) if be else None,
+            "break_even": be.meaning if be else "no AWS option to compare with",
+            "wait_to_flip_s": _r(comp.wait_to_flip_s, 0),
+            "memory_to_flip_mb": None,
+            "counterfactual": ""}
+
+
+def warnings(a: an.Analysis) -> list[dict]:
+    return [{"rule": f.rule_id, "severity": f.severity, "found": f.found, "why": f.why, "fix": f.fix}
+            for f in a.evaluation.findings if f.severity in ("warning", "error")]
+
+
+def budget(a: an.Analysis) -> dict:
+    b = a.budget
+    share = b.share_of_remaining_pct
+    return {"monthly_usd": b.monthly_usd, "spent_usd": _r(b.spent_usd), "remaining_usd": _r(b.remaining_usd),
+            "job_cost_usd": _r(b.job_cost_usd), "exceeds": b.exceeds, "message": b.message(),
+            "share_of_remaining_pct": _r(share) if share is not None and share != float("inf") else None}
+
+
+def trace(a: an.Analysis, level: str) -> list[dict]:
+    from asba.report.trace import render_json
+
+    return render_json(a.evaluation, level)["events"]
+
+
+def data_sources(ctx: Any, view: Any) -> dict:
+    cluster = view.source if not ctx.cluster_note else f"{view.source}: {ctx.cluster_note}"
+    if view.gaps:
+        cluster += f" (gaps: {'; '.join(view.gaps)})"
+    files = ctx.cfg.files
+    return {"cluster": cluster, "prices": ctx.catalog.price_label().removeprefix("prices: "), "history": ctx.history_label,
+            "config": ", ".join(files) if files else "embedded defaults (knowledge/defaults/config.yaml)"}
+
+
+def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, sizing: Any, hist: Any,
+                 view: Any) -> dict:
+    opts = ctx.options
+    local, aws = sides(current, ctx)
+    result = {
+        "asba_version": __version__, "decision_id": None, "script": str(opts.script),
+        "script_name": opts.script.name, "burst_partition": current.burst.name if current.burst else None,
+        "generated_at": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "data_sources": data_sources(ctx, view),
+        "request": request_dict(current.req), "recommendation": recommendation(current),
+        "local": local, "aws": aws, "comparison": comparison(current, ctx), "budget": budget(current),
+    }
+    counterfactual.fill(ctx, current, result["comparison"])
+    if opts.optimize:
+        from asba.decide.optimized import optimized_block
+
+        result["optimized"] = optimized_block(ctx, current, optimized, sizing)
+    if opts.recommend_instance:
+        from asba.decide.instances import instance_block
+
+        result["instances"], result["instance_notes"] = instance_block(ctx, current)
+    if opts.with_history:
+        from asba.decide.optimized import history_block
+
+        result["history"] = history_block(hist, current)
+    result["warnings"] = warnings(current)
+    result["notes"] = list(dict.fromkeys(ctx.notes + current.notes + current.req.warnings))
+    result["facts"] = [f.as_dict() for f in current.facts]
+    result["trace"] = trace(current, opts.explain)
+    if opts.why_not:
+        result["why_not_target"] = opts.why_not
+        result["why_not"] = why_not(current, opts.why_not)
+    return result
+
+
+def why_not(a: an.Analysis, target: str) -> list[str]:
+    """Rules that would have chosen `target`, with the condition that failed (actual value vs threshold)."""
+    packset, ev = a.evaluation.packset, a.evaluation
+    lines: list[str] = []
+    if a.platform == target:
+        lines.append(f"{target} IS the recommendation (rule {a.decided_by}).")
+    for rule in packset.producers("advice.platform"):
+        if not any(act.conclusion == "advice.platform" and act.value == target for act in rule.actions):
+            continue
+        answer = ev.why_not(rule.id)
+        if answer.happened:
+            lines.append(f"{rule.id}: fired")
+            continue
+        for entry in answer.rules:
+            for alt in entry["alternatives"]:
+                lines.append(f"{rule.id}: " + ("; ".join(f["text"] for f in alt) or "outranked by another rule"))
+    return lines

@@ -1,0 +1,100 @@
+"""Write the example job histories (sacct --parsable2 dumps) that `asba explain examples/<x>.sbatch` reads when
+your own history has no runs of the script. They are made up, but shaped exactly like real sacct output
+(fields of `sacct --parsable2 --units=M --format=JobID,JobName,...`, job row + batch and extern step rows,
+as in the captures under tests/fixtures/history). Re-run to regenerate: python examples/history/make_history.py
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+HEADER = ("JobID|JobName|User|Partition|ReqCPUS|ReqMem|AllocTRES|TotalCPU|CPUTime|MaxRSS|Elapsed|Timelimit|State|"
+          "ExitCode|Submit|Start|End|NNodes|NCPUS")
+HERE = Path(__file__).resolve().parent
+
+
+def clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    days, rest = divmod(seconds, 86400)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{text}" if days else text
+
+
+def run_rows(job_id: int, name: str, part: str, cpus: int, nodes: int, mem_mb: int, gpus: str, limit_s: int,
+             submit: datetime, wait_s: int, elapsed_s: int, cpu_eff: float, peak_mb: float, state: str,
+             exit_code: str) -> list[str]:
+    start, end = submit + timedelta(seconds=wait_s), submit + timedelta(seconds=wait_s + elapsed_s)
+    tres = f"billing={cpus},cpu={cpus},{gpus}mem={mem_mb}M,node={nodes}"
+    total_cpu = clock(cpus * elapsed_s * cpu_eff)
+    stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
+    times = f"{stamp(submit)}|{stamp(start)}|{stamp(end)}"
+    step_times = f"{stamp(start)}|{stamp(start)}|{stamp(end)}"
+    batch_state = "CANCELLED" if state == "TIMEOUT" else state
+    batch_exit = "0:15" if state == "TIMEOUT" else exit_code
+    return [
+        f"{job_id}|{name}|alice|{part}|{cpus}|{mem_mb}M|{tres}|{total_cpu}|{clock(cpus * elapsed_s)}||"
+        f"{clock(elapsed_s)}|{clock(limit_s)}|{state}|{exit_code}|{times}|{nodes}|{cpus}",
+        f"{job_id}.batch|batch|||{cpus}||{tres}|{total_cpu}|{clock(cpus * elapsed_s)}|{peak_mb:.2f}M|"
+        f"{clock(elapsed_s)}||{batch_state}|{batch_exit}|{step_times}|{nodes}|{cpus}",
+        f"{job_id}.extern|extern|||{cpus}||{tres}|00:00.002|{clock(cpus * elapsed_s)}|1.60M|{clock(elapsed_s)}||"
+        f"COMPLETED|0:0|{step_times}|{nodes}|{cpus}",
+    ]
+
+
+T0 = datetime(2026, 11, 2, 9, 0, 0)
+G = 1024
+EXAMPLES = {
+    # script: [(partition, cpus, nodes, mem_mb, gres, limit_s, day, wait_s, elapsed_s, cpu_eff, peak_mb, state, exit)]
+    "training": [
+        ("gpu", 32, 1, 256 * G, "gres/gpu:a100=4,gres/gpu=4,", 12 * 3600, 0, 3 * 3600, 3.3 * 3600, 0.41, 88 * G, "COMPLETED", "0:0"),
+        ("gpu-aws", 32, 1, 256 * G, "gres/gpu:a100=4,gres/gpu=4,", 12 * 3600, 5, 420, 3.1 * 3600, 0.44, 86 * G, "COMPLETED", "0:0"),
+        ("gpu", 32, 1, 256 * G, "gres/gpu:a100=4,gres/gpu=4,", 12 * 3600, 9, 5 * 3600, 3.4 * 3600, 0.40, 91 * G, "COMPLETED", "0:0"),
+        ("gpu-aws", 32, 1, 256 * G, "gres/gpu:a100=4,gres/gpu=4,", 12 * 3600, 14, 380, 3.2 * 3600, 0.43, 85 * G, "COMPLETED", "0:0"),
+        ("gpu", 32, 1, 256 * G, "gres/gpu:a100=4,gres/gpu=4,", 12 * 3600, 20, 4 * 3600, 3.3 * 3600, 0.42, 89 * G, "COMPLETED", "0:0"),
+    ],
+    "genomics": [
+        ("highmem", 16, 1, 480 * G, "", 86400, 1, 2 * 3600, 10.5 * 3600, 0.88, 402 * G, "COMPLETED", "0:0"),
+        ("highmem", 16, 1, 480 * G, "", 86400, 8, 3 * 3600, 11.2 * 3600, 0.86, 415 * G, "COMPLETED", "0:0"),
+        ("highmem", 16, 1, 480 * G, "", 86400, 15, 2.5 * 3600, 10.1 * 3600, 0.90, 398 * G, "COMPLETED", "0:0"),
+        ("highmem", 16, 1, 480 * G, "", 86400, 22, 4 * 3600, 10.8 * 3600, 0.87, 409 * G, "COMPLETED", "0:0"),
+    ],
+    "mpi_cfd": [
+        ("cpu", 256, 4, 800 * G, "", 8 * 3600, 3, 5 * 3600, 5.2 * 3600, 0.93, 168 * G, "COMPLETED", "0:0"),
+        ("cpu", 256, 4, 800 * G, "", 8 * 3600, 10, 6 * 3600, 5.4 * 3600, 0.94, 171 * G, "COMPLETED", "0:0"),
+        ("cpu", 256, 4, 800 * G, "", 8 * 3600, 17, 4 * 3600, 5.1 * 3600, 0.92, 166 * G, "COMPLETED", "0:0"),
+    ],
+    "overalloc": [
+        ("cpu", 64, 1, 256 * G, "", 6 * 3600, 0, 4 * 3600, 2.9 * 3600, 0.55, 121 * G, "COMPLETED", "0:0"),
+        ("cpu", 64, 1, 256 * G, "", 6 * 3600, 4, 5 * 3600, 3.1 * 3600, 0.52, 126 * G, "COMPLETED", "0:0"),
+        ("cpu", 64, 1, 256 * G, "", 6 * 3600, 9, 3.5 * 3600, 3.0 * 3600, 0.56, 123 * G, "COMPLETED", "0:0"),
+        ("cpu", 64, 1, 256 * G, "", 6 * 3600, 13, 4.5 * 3600, 3.2 * 3600, 0.54, 128 * G, "COMPLETED", "0:0"),
+        ("cpu", 64, 1, 256 * G, "", 6 * 3600, 18, 4 * 3600, 3.0 * 3600, 0.55, 124 * G, "COMPLETED", "0:0"),
+    ],
+    "oom": [
+        ("cpu", 8, 1, 32 * G, "", 4 * 3600, 6, 1200, 1.2 * 3600, 0.81, 32 * G - 3, "OUT_OF_MEMORY", "0:125"),
+        ("cpu", 8, 1, 32 * G, "", 4 * 3600, 7, 900, 1.1 * 3600, 0.80, 32 * G - 5, "OUT_OF_MEMORY", "0:125"),
+        ("cpu", 8, 1, 48 * G, "", 4 * 3600, 8, 1500, 2.3 * 3600, 0.83, 41 * G, "COMPLETED", "0:0"),
+    ],
+    "tiny": [
+        ("cpu", 1, 1, 2 * G, "", 600, 2, 60, 370, 0.97, 0.4 * G, "COMPLETED", "0:0"),
+        ("cpu", 1, 1, 2 * G, "", 600, 11, 45, 355, 0.96, 0.4 * G, "COMPLETED", "0:0"),
+        ("cpu", 1, 1, 2 * G, "", 600, 19, 90, 390, 0.97, 0.4 * G, "COMPLETED", "0:0"),
+    ],
+}
+
+
+def main() -> None:
+    job_id = 41000
+    for script, runs in EXAMPLES.items():
+        lines = [HEADER]
+        for part, cpus, nodes, mem, gres, limit, day, wait, elapsed, eff, peak, state, code in runs:
+            job_id += 1
+            submit = T0 + timedelta(days=day, minutes=7 * (job_id % 5))
+            lines += run_rows(job_id, f"{script}.sbatch", part, cpus, nodes, mem, gres, limit, submit, int(wait),
+                              int(elapsed), eff, peak, state, code)
+        (HERE / f"{script}.sacct.psv").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
