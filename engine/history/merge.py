@@ -62,10 +62,12 @@ class Merger:
         self.open: dict[str, _Open] = {}
         self.job_pos: list[tuple[str, int]] = []
         self.step_pos: dict[str, int] = {}
+        self.alloc_known = False
 
     def _bind(self, columns: Columns) -> int:
         self.job_pos = [(name, columns.pos(name)) for name in _JOB_FIELDS]
         self.step_pos = {name: columns.pos(name) for name in _STEP_FIELDS}
+        self.alloc_known = columns.pos("alloctres") >= 0
         return columns.pos("jobid")
 
     def records(self, stream: SacctStream) -> Iterator[JobRecord]:
@@ -116,7 +118,7 @@ class Merger:
 
     def _finish(self, job: _Open) -> JobRecord | None:
         try:
-            record = build_record(job, self.default_cluster)
+            record = build_record(job, self.default_cluster, self.alloc_known)
         except (ValueError, KeyError) as exc:
             self.stats.bad_values.append(Malformed(job.line_no, f"{type(exc).__name__}: {exc}"))
             return None
@@ -137,12 +139,14 @@ def _step_peak(parts: list[str], pos: dict[str, int]) -> tuple[float | None, str
     return None, ""
 
 
-def build_record(job: _Open, default_cluster: str) -> JobRecord:
+def build_record(job: _Open, default_cluster: str, alloc_known: bool = False) -> JobRecord:
     v = job.values
     alloc = fmt.tres(v["alloctres"])
     state, cancelled_by = fmt.state(v["state"])
     code, signal = fmt.exit_code(v["exitcode"])
     submit, start, end = fmt.timestamp(v["submit"]), fmt.timestamp(v["start"]), fmt.timestamp(v["end"])
+    if alloc_known and not alloc and not job.steps and state != "PENDING":
+        start = None  # cancelled while pending: sacct then prints Start = End, but nothing was allocated
     elapsed = _elapsed(v, start, end)
     limit = _limit(v["timelimit"])
     cpus = _alloc_cpus(v, alloc)

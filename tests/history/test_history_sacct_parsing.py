@@ -162,3 +162,15 @@ def test_slurm2sql_dumps(store, name):
     spawner = by_id["43974388"]
     assert (spawner.state, spawner.cancelled_by, spawner.elapsed_s) == ("CANCELLED", 1300204, 3 * 3600 + 33 * 60 + 25)
     assert spawner.time_limit_s == 5 * 86400
+
+
+def test_live_sync_capture_with_unit_separator_and_a_job_cancelled_while_held(store):
+    """sacct prints Start = End = Submit for a job cancelled while pending; nothing was allocated."""
+    from history_paths import FIXTURES
+
+    report = store.import_file(FIXTURES / "live" / "sacct_ended_sync.out")
+    assert report.malformed == [] and report.jobs == 5
+    [held] = [r for r in store.jobs() if r.job_name == "asba_hist_held"]
+    assert held.state == "CANCELLED" and held.start_ts is None and held.queue_wait_s is None
+    [timeout] = [r for r in store.jobs() if r.job_name == "asba_hist_timeout"]
+    assert timeout.state == "TIMEOUT" and timeout.start_ts is not None
