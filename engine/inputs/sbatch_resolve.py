@@ -79,9 +79,15 @@ class Resolver:
 
     def put(self, key: str, value: Any, *names: str, default: str = "SLURM default") -> None:
         self.job[key] = value
-        given = [self.opt[n] for n in dict.fromkeys(names) if n in self.opt]
-        self.sources[key] = ", ".join(dict.fromkeys(o.where for o in given)) if given else default
-        self.provenance[key] = "; ".join(f"{o.where} {o.text}" for o in given) if given else default
+        given = [self.opt[n] for n in names if n in self.opt]
+        if not given:
+            self.sources[key] = self.provenance[key] = default
+        elif len(given) == 1:
+            self.sources[key], self.provenance[key] = given[0].where, f"{given[0].where} {given[0].text}"
+        else:
+            unique = list({id(o): o for o in given}.values())
+            self.sources[key] = ", ".join(dict.fromkeys(o.where for o in unique))
+            self.provenance[key] = "; ".join(f"{o.where} {o.text}" for o in unique)
 
     def resolve(self) -> None:
         self._tasks()

@@ -23,6 +23,9 @@ from asba.errors import InputError
 MAX_SCRIPT_BYTES = 4 * 1024 * 1024  # SLURM's default max_script_size (4 MB)
 MAGIC = "#SBATCH"
 HETJOB_WORDS = ("hetjob", "packjob")
+_SPECIAL_RE = re.compile(r"[\"'\\#]")
+_WS = " \t\n\v\f\r"  # C isspace() in the C locale, which sbatch uses
+_WS_RE = re.compile(r"[ \t\n\v\f\r]+")
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,12 @@ def _first_command(lines: list[str], after: int) -> int:
 
 def split_directive(text: str, where: str) -> list[str]:
     """Split the text after ``#SBATCH`` into words exactly as sbatch does (see the module docstring)."""
+    if not _SPECIAL_RE.search(text):
+        return [w for w in _WS_RE.split(text) if w]  # no quote, backslash or '#': plain splitting is the same
     words: list[str] = []
     i, n = 0, len(text)
     while True:
-        while i < n and text[i].isspace():
+        while i < n and text[i] in _WS:
             i += 1
         if i >= n or text[i] == "#":
             return words
@@ -143,7 +148,7 @@ def _one_word(text: str, i: int, where: str) -> tuple[str, int, bool]:
     buf: list[str] = []
     quote = ""
     escaped = False
-    while i < len(text) and (quote or not text[i].isspace()):
+    while i < len(text) and (quote or text[i] not in _WS):
         char = text[i]
         i += 1
         if escaped:
