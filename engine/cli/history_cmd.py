@@ -146,7 +146,7 @@ def run_sync(args) -> int:
         raise InputError("--user and --all-users cannot be combined", code="ASBA-HIST-021",
                          hint="give one of them")
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
-    with _store(args) as store:
+    with _store(args) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
     return _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start))
 
@@ -179,6 +179,15 @@ def _progress(path: Path):
     task = bar.add_task("importing", total=size)
     bar.start()
     return (lambda n: bar.advance(task, n)), bar.stop
+
+
+def _spinner(text: str):
+    """A spinner on the terminal while a long sync runs; nothing when output is not a terminal."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    return console(stderr=True).status(text)
 
 
 def _print_report(report, as_json: bool, what: str) -> int:
