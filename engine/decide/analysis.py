@@ -83,12 +83,13 @@ def pick_offer(ctx: Any, req: Any, burst: Any, family_class: str | None, runtime
     if burst is None:
         return None, None
     efa = family_class == "hpc"
-    match = match_instances(node_need(req, family_class, efa), ctx.catalog, burst.instance_types, runtime_s,
+    types = burst_types(ctx, burst)
+    match = match_instances(node_need(req, family_class, efa), ctx.catalog, types, runtime_s,
                             max_nodes=burst.max_nodes, purchasing=burst.purchasing)
     if efa and not match.options:
         notes.append(f"no EFA instance type in {burst.name} can hold the job ({match.reason_none}); priced without "
                      "EFA, so multi-node MPI will scale worse than on the local cluster")
-        match = match_instances(node_need(req, family_class, False), ctx.catalog, burst.instance_types, runtime_s,
+        match = match_instances(node_need(req, family_class, False), ctx.catalog, types, runtime_s,
                                 max_nodes=burst.max_nodes, purchasing=burst.purchasing)
     if not match.options:
         notes.append(f"AWS: {match.reason_none}")
@@ -100,6 +101,20 @@ def pick_offer(ctx: Any, req: Any, burst: Any, family_class: str | None, runtime
         preferred = match.options
     best = preferred[0]
     return _offer(ctx, burst, best), match
+
+
+_EXPANDED: dict[tuple, tuple[str, ...]] = {}
+
+
+def burst_types(ctx: Any, burst: Any) -> tuple[str, ...]:
+    """The burst partition's patterns ("c7i.*") expanded once to exact catalog names (matching runs often)."""
+    from asba.knowledge.matching import expand_types
+
+    key = (id(ctx.catalog), burst.name, burst.instance_types)
+    if key not in _EXPANDED:
+        found, missing = expand_types(ctx.catalog, burst.instance_types)
+        _EXPANDED[key] = tuple(t.instance_type for t in found) + tuple(missing)
+    return _EXPANDED[key]
 
 
 def _offer(ctx: Any, burst: Any, option: Any) -> compare.Offer:

@@ -83,6 +83,8 @@ def aws_spend(store: Any, bursts: dict[str, Any], catalog: Any, now: datetime) -
     rows = store.conn.execute(
         "SELECT partition, alloc_cpus, elapsed_s, start_ts FROM jobs WHERE execution_platform = 'aws' "
         "AND start_ts >= ? AND start_ts <= ?", (int(start.timestamp()), int(now.timestamp()))).fetchall()
+    if not rows:
+        return 0.0, f"no jobs on AWS partitions since {start:%Y-%m-%d} in the history"
     rates = {name: _vcpu_rate(catalog, part) for name, part in bursts.items()}
     fallback = sorted(r for r in rates.values() if r)
     default = fallback[len(fallback) // 2] if fallback else 0.0

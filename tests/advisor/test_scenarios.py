@@ -1,0 +1,111 @@
+"""Scenarios from the issue, on real catalog data, a real cluster capture and histories imported from sacct dumps.
+Each asserts the platform, the instance family and the key warnings."""
+
+from __future__ import annotations
+
+from advisor_support import EMPTY, EXAMPLES, FIXTURES, rules_fired, warning_rules
+
+
+def family(result: dict) -> str:
+    return next(e["asserted"][0]["value"] for e in result["trace"]
+                if e["type"] == "rule_fired" and e["rule"].startswith("instance_family."))
+
+
+def test_gpu_training_job_stays_local_on_a_gpu_family(explain):
+    result = explain("training.sbatch", "gpu-aws")
+    assert result["recommendation"]["platform"] == "local"
+    assert family(result) == "gpu"
+    assert result["aws"]["instance_type"].startswith(("p4d", "p4de", "p5"))  # 4 x A100 need an A100 type
+    assert result["local"]["runtime_basis"] == "history"
+
+
+def test_gpu_training_goes_to_aws_when_results_are_urgent(explain):
+    result = explain("training.sbatch", "gpu-aws", "--config", str(FIXTURES / "config-value50.yaml"))
+    assert result["recommendation"]["platform"] == "aws"
+    assert result["recommendation"]["rule"] == "decision.aws-better-value"
+    assert result["recommendation"]["instance_type"] == result["aws"]["instance_type"]
+
+
+def test_memory_heavy_genomics_job_maps_to_memory_optimised_types(explain):
+    result = explain("genomics.sbatch", "cpu-aws")
+    assert family(result) == "memory"
+    assert result["aws"]["instance_type"].startswith(("r6i", "r7i"))
+    assert result["recommendation"]["platform"] == "local"
+
+
+def test_cpu_bound_mpi_job_needs_efa(explain):
+    result = explain("mpi_cfd.sbatch", "cpu-aws")
+    assert family(result) == "hpc"
+    facts = {f["name"]: f["value"] for f in result["facts"]}
+    assert facts["aws.best_efa"] is True
+    assert result["aws"]["nodes"] >= 2
+
+
+def test_over_allocated_job_whose_right_sizing_flips_the_decision(explain):
+    result = explain("overalloc.sbatch", "cpu-aws", "--optimize", "--config", str(FIXTURES / "config-value2.yaml"))
+    opt = result["optimized"]
+    assert result["recommendation"]["platform"] == "local"
+    assert opt["status"] == "changed" and opt["decision_flipped"] is True
+    assert opt["recommendation"]["platform"] == "aws"
+    assert "#SBATCH --mem=154G" in opt["sbatch_lines"]
+    assert "changes the decision from local to aws" in opt["key_insight"]
+    assert "workload.over-allocated" in warning_rules(result)
+
+
+def test_job_that_ran_out_of_memory_twice(explain):
+    result = explain("oom.sbatch", "cpu-aws", "--optimize")
+    assert "failure.oom-history" in warning_rules(result)
+    oom = next(w for w in result["warnings"] if w["rule"] == "failure.oom-history")
+    assert oom["found"].startswith("2 of 3 past runs")
+    # right-sizing never goes below the failed 32 GB request (+20% headroom)
+    assert result["optimized"]["status"] == "changed"
+    lines = result["optimized"]["sbatch_lines"]
+    assert "#SBATCH --mem=50G" in lines  # the successful run peaked at 41 GB: 41 x 1.2, above 32 GB x 1.2
+    assert result["local"]["runtime_basis"] == "time-limit"  # only one successful run
+
+
+def test_tiny_job_on_an_empty_queue_stays_local_because_start_up_dominates(explain):
+    result = explain("tiny.sbatch", "cpu-aws", snapshot=EMPTY)
+    assert result["recommendation"]["platform"] == "local"
+    assert "decision.startup-dominates" in rules_fired(result)
+    assert result["local"]["wait_p50_s"] < 600
+    assert family(result) == "compute"
+
+
+def test_full_queue_sends_the_same_tiny_job_to_aws(explain):
+    result = explain("tiny.sbatch", "cpu-aws")
+    assert result["local"]["wait_p50_s"] > 3600
+    assert result["recommendation"]["platform"] == "aws"
+    assert result["recommendation"]["instance_type"].startswith("c")
+
+
+def test_empty_queue_keeps_a_big_job_local(explain, tmp_path):
+    script = tmp_path / "features.sbatch"  # no history: the wait comes from the queue alone
+    script.write_text((EXAMPLES / "overalloc.sbatch").read_text())
+    busy = explain(script, "cpu-aws")
+    empty = explain(script, "cpu-aws", snapshot=EMPTY)
+    assert empty["local"]["wait_p50_s"] < 600 < busy["local"]["wait_p50_s"]
+    assert empty["recommendation"]["platform"] == "local"
+    assert empty["recommendation"]["rule"] == "decision.local-better-value"
+    assert family(empty) == "general"
+
+
+def test_no_history_uses_the_time_limit_and_says_so(explain, tmp_path):
+    script = tmp_path / "fresh.sbatch"
+    script.write_text((EXAMPLES / "overalloc.sbatch").read_text())
+    result = explain(script, "cpu-aws", "--optimize")
+    assert result["local"]["runtime_basis"] == "time-limit"
+    assert result["local"]["runtime_s"] == 6 * 3600
+    assert result["optimized"]["status"] == "not-enough-history"
+    assert "workload.insufficient-evidence" in rules_fired(result)
+
+
+def test_budget_nearly_spent_refuses_aws_and_says_so(explain):
+    result = explain("overalloc.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-budget30.yaml"),
+                     "--history-dump", str(FIXTURES / "overalloc_aws_spend.sacct.psv"))
+    assert result["budget"]["spent_usd"] > 20
+    assert result["budget"]["exceeds"] is True
+    assert result["recommendation"]["platform"] == "local"
+    assert result["recommendation"]["rule"] == "decision.local-over-budget"
+    assert "decision.local-over-budget" in warning_rules(result)
+    assert "budget" in result["comparison"]["counterfactual"]
