@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 
 from asba.history import efficiency as eff
 from asba.history.record import JobRecord
@@ -28,15 +29,15 @@ _JOB_FIELDS = (
     "submit", "start", "end", "elapsedraw", "elapsed", "timelimit", "reqcpus", "alloccpus", "ncpus", "nnodes",
     "reqmem", "reqtres", "alloctres", "totalcpu", "submitline", "workdir",
 )
-_STEP_FIELDS = ("jobid", "totalcpu", "maxrss", "ntasks", "tresusageintot")
+_STEP_FIELDS = ("totalcpu", "maxrss", "ntasks", "tresusageintot")
 
 
 @dataclass(slots=True)
 class _Open:
-    """A job whose step rows may still come."""
+    """A job whose step rows may still come; `values` are its row's fields in _JOB_FIELDS order."""
 
     line_no: int
-    values: dict[str, str]
+    values: tuple[str, ...]
     cpu_whole: int = 0
     cpu_frac: float = 0.0
     cpu_exact: float = 0.0
@@ -54,45 +55,56 @@ class MergeStats:
 
 
 class Merger:
-    """Turns one SacctStream into JobRecords; column positions are taken once the header has been read."""
+    """Turns one SacctStream into job rows (JobRecord field order); positions are bound once the header is read.
+
+    A field the dump lacks reads as "": every row gets one empty field appended and missing columns point at it.
+    """
 
     def __init__(self, default_cluster: str = "") -> None:
         self.default_cluster = default_cluster
         self.stats = MergeStats()
         self.open: dict[str, _Open] = {}
-        self.job_pos: list[tuple[str, int]] = []
-        self.step_pos: dict[str, int] = {}
         self.alloc_known = False
 
     def _bind(self, columns: Columns) -> int:
-        self.job_pos = [(name, columns.pos(name)) for name in _JOB_FIELDS]
-        self.step_pos = {name: columns.pos(name) for name in _STEP_FIELDS}
+        width = len(columns.names)
+
+        def at(name: str) -> int:
+            pos = columns.pos(name)
+            return pos if pos >= 0 else width
+
+        self.job_get = itemgetter(*(at(name) for name in _JOB_FIELDS))
+        self.step_get = itemgetter(*(at(name) for name in _STEP_FIELDS))
         self.alloc_known = columns.pos("alloctres") >= 0
         return columns.pos("jobid")
 
     def records(self, stream: SacctStream) -> Iterator[JobRecord]:
+        return (JobRecord(*row) for row in self.rows(stream))
+
+    def rows(self, stream: SacctStream) -> Iterator[tuple]:
         rows = stream.rows()
         first = next(rows, None)
         if first is None:
             return
         assert stream.columns is not None
         jobid_pos, open_jobs = self._bind(stream.columns), self.open
+        job_get, window = self.job_get, WINDOW
         for line_no, parts in itertools.chain((first,), rows):
-            job_id = parts[jobid_pos]
-            key, dot, _ = job_id.partition(".")
+            parts.append("")
+            key, dot, _ = parts[jobid_pos].partition(".")
             if dot:
                 self._add_step(line_no, key, parts)
                 continue
             open_jobs.pop(key, None)  # a repeated job row (requeue) replaces the earlier one
-            open_jobs[key] = _Open(line_no, {name: (parts[p] if p >= 0 else "") for name, p in self.job_pos})
-            if len(open_jobs) > WINDOW:
-                record = self._finish(open_jobs.pop(next(iter(open_jobs))))
-                if record is not None:
-                    yield record
+            open_jobs[key] = _Open(line_no, job_get(parts))
+            if len(open_jobs) > window:
+                row = self._finish(open_jobs.pop(next(iter(open_jobs))))
+                if row is not None:
+                    yield row
         while open_jobs:
-            record = self._finish(open_jobs.pop(next(iter(open_jobs))))
-            if record is not None:
-                yield record
+            row = self._finish(open_jobs.pop(next(iter(open_jobs))))
+            if row is not None:
+                yield row
 
     def _add_step(self, line_no: int, key: str, parts: list[str]) -> None:
         self.stats.step_rows += 1
@@ -100,10 +112,10 @@ class Merger:
         if job is None:
             self.stats.orphan_steps += 1
             return
-        pos = self.step_pos
+        total_text, rss_text, tasks_text, usage_text = self.step_get(parts)
         try:
-            total = fmt.duration_s(parts[pos["totalcpu"]]) if pos["totalcpu"] >= 0 else None
-            peak, source = _step_peak(parts, pos)
+            total = fmt.duration_s(total_text)
+            peak, source = _step_peak(rss_text, tasks_text, usage_text)
         except ValueError as exc:
             self.stats.bad_values.append(Malformed(line_no, str(exc)))
             return
@@ -116,65 +128,60 @@ class Merger:
         if peak is not None and (job.peak_mb is None or peak > job.peak_mb):
             job.peak_mb, job.memory_source = peak, source
 
-    def _finish(self, job: _Open) -> JobRecord | None:
+    def _finish(self, job: _Open) -> tuple | None:
         try:
-            record = build_record(job, self.default_cluster, self.alloc_known)
+            row = build_row(job, self.default_cluster, self.alloc_known)
         except (ValueError, KeyError) as exc:
             self.stats.bad_values.append(Malformed(job.line_no, f"{type(exc).__name__}: {exc}"))
             return None
         self.stats.jobs += 1
-        return record
+        return row
 
 
-def _step_peak(parts: list[str], pos: dict[str, int]) -> tuple[float | None, str]:
-    if pos["tresusageintot"] >= 0 and parts[pos["tresusageintot"]]:
-        mem = fmt.tres_mem_mb(parts[pos["tresusageintot"]])
+def _step_peak(rss_text: str, tasks_text: str, usage_text: str) -> tuple[float | None, str]:
+    if usage_text:
+        mem = fmt.tres_mem_mb(usage_text)
         if mem is not None:
             return mem, "TRESUsageInTot"
-    if pos["maxrss"] >= 0:
-        rss = fmt.memory_mb(parts[pos["maxrss"]])
-        if rss is not None:
-            tasks = fmt.count(parts[pos["ntasks"]]) if pos["ntasks"] >= 0 else None
-            return rss * (tasks or 1), "MaxRSS*NTasks"
+    rss = fmt.memory_mb(rss_text)
+    if rss is not None:
+        return rss * (int(tasks_text) if tasks_text else 1), "MaxRSS*NTasks"
     return None, ""
 
 
-def build_record(job: _Open, default_cluster: str, alloc_known: bool = False) -> JobRecord:
-    v = job.values
-    alloc = fmt.tres(v["alloctres"])
-    state, cancelled_by = fmt.state(v["state"])
-    code, signal = fmt.exit_code(v["exitcode"])
-    submit, start, end = fmt.timestamp(v["submit"]), fmt.timestamp(v["start"]), fmt.timestamp(v["end"])
+def build_row(job: _Open, default_cluster: str, alloc_known: bool = False) -> tuple:
+    """One job's row, in JobRecord's field order (JobRecord(*row) gives the record)."""
+    (cluster, job_id, job_id_raw, job_name, user, account, partition, qos, state_text, exit_text, submit_text,
+     start_text, end_text, elapsed_raw, elapsed_text, limit_text, req_cpus, alloc_cpus, ncpus, nnodes, req_mem_text,
+     req_tres, alloc_tres, total_text, submit_line, work_dir) = job.values
+    alloc = fmt.tres(alloc_tres)
+    state, cancelled_by = fmt.state(state_text)
+    code, signal = fmt.exit_code(exit_text)
+    submit, start, end = fmt.timestamp(submit_text), fmt.timestamp(start_text), fmt.timestamp(end_text)
     if alloc_known and not alloc and not job.steps and state != "PENDING":
         start = None  # cancelled while pending: sacct then prints Start = End, but nothing was allocated
-    elapsed = _elapsed(v, start, end)
-    limit = _limit(v["timelimit"])
-    cpus = _alloc_cpus(v, alloc)
-    nodes = fmt.count(v["nnodes"]) or (int(alloc["node"]) if "node" in alloc else None)
-    req_mb, scope = fmt.req_mem(v["reqmem"])
+    elapsed = _elapsed(elapsed_raw, elapsed_text, start, end)
+    limit = _limit(limit_text)
+    cpus = int(alloc["cpu"]) if "cpu" in alloc else fmt.count(alloc_cpus) or fmt.count(ncpus) or fmt.count(req_cpus)
+    nodes = fmt.count(nnodes) or (int(alloc["node"]) if "node" in alloc else None)
+    req_mb, scope = fmt.req_mem(req_mem_text)
     alloc_tres_mb = fmt.memory_mb(alloc["mem"]) if "mem" in alloc else None
-    memory_mb = eff.allocated_memory_mb(alloc_tres_mb, req_mb, scope, cpus, nodes)
-    cpu_s, exact = _cpu_seconds(job, v["totalcpu"])
+    memory = eff.allocated_memory_mb(alloc_tres_mb, req_mb, scope, cpus, nodes)
+    cpu_s, exact = _cpu_seconds(job, total_text)
     cpu_pct = eff.cpu_efficiency(cpu_s, elapsed, cpus)
     peak = round(job.peak_mb, 2) if job.peak_mb is not None else None
     effective = eff.effective_cpus(cpus, cpu_pct)
-    gpus = fmt.tres_gpus(alloc) if alloc else fmt.tres_gpus(fmt.tres(v["reqtres"]))
-    script_path = script_from_submit_line(v["submitline"])
-    job_id = v["jobid"]
-    return JobRecord(
-        cluster=v["cluster"] or default_cluster, job_id=job_id, job_id_raw=v["jobidraw"] or job_id,
-        base_id=job_id.partition("_")[0].partition("+")[0], job_name=v["jobname"], user=v["user"],
-        account=v["account"], partition=v["partition"], qos=v["qos"], state=state, cancelled_by=cancelled_by,
-        exit_code=code, exit_signal=signal, submit_ts=submit, start_ts=start, end_ts=end, elapsed_s=elapsed,
-        time_limit_s=limit, queue_wait_s=(start - submit) if start is not None and submit is not None else None,
-        requested_cpus=fmt.count(v["reqcpus"]) or cpus, alloc_cpus=cpus, nodes=nodes,
-        requested_memory_mb=memory_mb, requested_gpus=gpus, total_cpu_s=exact, seff_cpu_s=cpu_s,
-        max_memory_used_mb=peak, memory_source=job.memory_source, cpu_efficiency=cpu_pct,
-        memory_efficiency=eff.memory_efficiency(peak, memory_mb), time_efficiency=eff.time_efficiency(elapsed, limit),
-        effective_cpus=effective, gb_per_effective_cpu=eff.gb_per_effective_cpu(peak, effective),
-        execution_platform=platform_of(v["partition"]),
-        script_name=script_path.rsplit("/", 1)[-1] if script_path else v["jobname"], script_path=script_path,
-        script_hash="", work_dir=v["workdir"], submit_line=v["submitline"], steps=job.steps,
+    script_path = script_from_submit_line(submit_line)
+    return (
+        cluster or default_cluster, job_id, job_id_raw or job_id, job_id.partition("_")[0].partition("+")[0],
+        job_name, user, account, partition, qos, state, cancelled_by, code, signal, submit, start, end, elapsed,
+        limit, (start - submit) if start is not None and submit is not None else None,
+        fmt.count(req_cpus) or cpus, cpus, nodes, memory,
+        fmt.tres_gpus_of(alloc_tres or req_tres), exact, cpu_s, peak,
+        job.memory_source, cpu_pct, eff.memory_efficiency(peak, memory), eff.time_efficiency(elapsed, limit),
+        effective, eff.gb_per_effective_cpu(peak, effective), platform_of(partition),
+        script_path.rsplit("/", 1)[-1] if script_path else job_name, script_path, "", work_dir, submit_line,
+        job.steps,
     )
 
 
@@ -189,19 +196,13 @@ def _limit(text: str) -> int | None:
     return fmt.time_limit_s(text)
 
 
-def _elapsed(v: dict[str, str], start: int | None, end: int | None) -> int | None:
-    if v["elapsedraw"]:
-        return int(v["elapsedraw"])
-    value = fmt.duration_s(v["elapsed"])
+def _elapsed(raw: str, text: str, start: int | None, end: int | None) -> int | None:
+    if raw:
+        return int(raw)
+    value = fmt.duration_s(text)
     if value is not None:
         return int(value)
     return (end - start) if start is not None and end is not None else None
-
-
-def _alloc_cpus(v: dict[str, str], alloc: dict[str, str]) -> int | None:
-    if "cpu" in alloc:
-        return int(alloc["cpu"])
-    return fmt.count(v["alloccpus"]) or fmt.count(v["ncpus"]) or fmt.count(v["reqcpus"])
 
 
 def _cpu_seconds(job: _Open, job_total: str) -> tuple[int | None, float | None]:

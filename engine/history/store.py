@@ -12,7 +12,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 
 from asba.errors import StoreError
@@ -101,7 +100,6 @@ _UPSERT = (
     + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("cluster", "job_id", "script_hash"))
     + " WHERE " + " OR ".join(f"jobs.{c} IS NOT excluded.{c}" for c in _MOVING)
 )
-_as_row = attrgetter(*COLUMNS)
 
 
 @dataclass
@@ -111,13 +109,13 @@ class WriteCounts:
     unchanged: int = 0
 
 
-def write_records(conn: sqlite3.Connection, records: Iterable[JobRecord], db: Path,
+def write_records(conn: sqlite3.Connection, rows: Iterable[tuple], db: Path,
                   progress: Callable[[int], None] | None = None) -> WriteCounts:
-    """Upsert records in batches of BATCH, one transaction each."""
+    """Upsert job rows (JobRecord field order) in batches of BATCH, one transaction each."""
     counts = WriteCounts()
     batch: list[tuple] = []
-    for record in records:
-        batch.append(_as_row(record))
+    for row in rows:
+        batch.append(row)
         if len(batch) >= BATCH:
             _write_batch(conn, batch, counts, db)
             if progress:

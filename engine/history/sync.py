@@ -10,7 +10,6 @@ from pathlib import Path
 
 from asba.errors import InputError
 from asba.history.merge import Merger
-from asba.history.record import JobRecord
 from asba.history.store import WriteCounts, now_epoch, write_records
 from asba.inputs.sacct import Malformed, SacctStream, run_sacct
 from asba.inputs.slurm import SlurmRunner
@@ -78,22 +77,23 @@ def _counting(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator
 def _load(conn: sqlite3.Connection, db: Path, stream: SacctStream, cluster: str, report: LoadReport,
           skip: set[tuple[str, str]] | None = None, seen: set[tuple[str, str]] | None = None) -> None:
     merger = Merger(default_cluster=cluster)
-    records: Iterable[JobRecord] = merger.records(stream)
+    rows: Iterable[tuple] = merger.rows(stream)
     if skip is not None or seen is not None:
-        records = _dedupe(records, skip or set(), seen)
-    counts = write_records(conn, records, db)
+        rows = _dedupe(rows, skip or set(), seen)
+    counts = write_records(conn, rows, db)
     report.add(stream, merger, counts)
 
 
-def _dedupe(records: Iterable[JobRecord], skip: set[tuple[str, str]],
-            seen: set[tuple[str, str]] | None) -> Iterator[JobRecord]:
-    for record in records:
-        key = (record.cluster, record.job_id)
+def _dedupe(rows: Iterable[tuple], skip: set[tuple[str, str]],
+            seen: set[tuple[str, str]] | None) -> Iterator[tuple]:
+    """Rows whose (cluster, job_id) was not loaded already by the first sacct call."""
+    for row in rows:
+        key = (row[0], row[1])
         if key in skip:
             continue
         if seen is not None:
             seen.add(key)
-        yield record
+        yield row
 
 
 def sync(conn: sqlite3.Connection, db: Path, runner: SlurmRunner, *, days: float | None = None,

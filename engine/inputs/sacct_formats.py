@@ -94,6 +94,12 @@ def tres_mem_mb(text: str) -> float | None:
     return memory_mb(text[start:] if end < 0 else text[start:end])
 
 
+@lru_cache(maxsize=4096)
+def tres_gpus_of(text: str) -> int:
+    """GPUs in a TRES string (cached)."""
+    return tres_gpus(tres(text)) if "gres/gpu" in text else 0
+
+
 def tres_gpus(items: dict[str, str]) -> int:
     """GPUs in a TRES dict: ``gres/gpu`` (the total), else the sum of typed ``gres/gpu:TYPE`` entries."""
     if "gres/gpu" in items:
