@@ -1,0 +1,126 @@
+"""`asba explain`: every flag does something a user can see; bad input is one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from advisor_support import BUSY, EXAMPLES, FIXTURES, REPO
+
+SCHEMA = json.loads((REPO / "knowledge" / "schemas" / "explain-output.schema.json").read_text())
+ALL = ("overalloc", "training", "genomics", "mpi_cfd", "tiny", "oom")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_json_output_matches_the_schema(explain, name):
+    result = explain(f"{name}.sbatch", "--optimize", "--with-history", "--recommend-instance", "--why-not", "aws",
+                     "--explain", "full")
+    jsonschema.validate(result, SCHEMA)
+    fired = [e for e in result["trace"] if e["type"] == "rule_fired"]
+    assert fired and all(e["matched"] is not None and "asserted" in e for e in fired)
+    assert all(f["source"] for f in result["facts"])
+
+
+def test_offline_answer_is_labelled(explain):
+    result = explain("overalloc.sbatch")
+    sources = result["data_sources"]
+    assert "snapshot" in sources["cluster"]
+    assert sources["prices"].startswith("snapshot 2026-07-20, us-east-1")
+    assert sources["history"].startswith("EXAMPLE history")
+    assert sources["config"].startswith("embedded defaults")
+    assert result["burst_partition"] == "cpu-aws"  # chosen for a CPU job, and said so
+    assert any("no burst partition named" in n for n in result["notes"])
+
+
+def test_why_not_names_the_losing_rule_with_actual_value_and_threshold(explain):
+    result = explain("training.sbatch", "gpu-aws", "--why-not", "aws")
+    line = next(w for w in result["why_not"] if w.startswith("decision.aws-better-value"))
+    assert "decision.time_saved_value_usd = " in line and "needed > decision.aws_extra_cost_usd = " in line
+    assert result["comparison"]["counterfactual"].startswith("AWS would win if the local wait exceeded ")
+
+
+def test_counterfactual_memory_lever_is_computed(explain):
+    result = explain("genomics.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-value2.yaml"))
+    mem = result["comparison"]["memory_to_flip_mb"]
+    if result["recommendation"]["platform"] == "local" and mem is not None:
+        assert mem < result["request"]["mem_per_node_mb"]
+        assert "the request were <=" in result["comparison"]["counterfactual"]
+    assert result["comparison"]["counterfactual"]
+
+
+def test_sbatch_options_after_the_script_override_the_directives(explain):
+    plain = explain("overalloc.sbatch", "cpu-aws")
+    smaller = explain("overalloc.sbatch", "cpu-aws", "--mem=64G", "-c", "16")
+    assert smaller["request"]["mem_per_node_mb"] == 64 * 1024 and smaller["request"]["total_cpus"] == 16
+    assert smaller["local"]["cost_usd"] < plain["local"]["cost_usd"]
+
+
+def test_transfer_gb_adds_egress_to_the_aws_cost(explain):
+    plain = explain("tiny.sbatch", "cpu-aws")
+    moved = explain("tiny.sbatch", "cpu-aws", "--transfer-gb", "100")
+    assert moved["aws"]["transfer_usd"] == pytest.approx(9.0)
+    assert moved["aws"]["cost_usd"] == pytest.approx(plain["aws"]["cost_usd"] + 9.0, abs=0.01)
+
+
+def test_track_history_says_why_it_cannot_sync_from_a_snapshot(explain):
+    result = explain("tiny.sbatch", "--track-history")
+    assert any(n.startswith("--track-history: not syncing") for n in result["notes"])
+
+
+def test_no_log_leaves_the_decision_log_alone(explain):
+    assert explain("tiny.sbatch", "--no-log")["decision_id"] is None
+    assert explain("tiny.sbatch")["decision_id"].startswith("d-")
+
+
+def test_text_sections_follow_the_flags(explain_text):
+    code, out, _ = explain_text(str(EXAMPLES / "overalloc.sbatch"), "cpu-aws", "--cluster-snapshot", str(BUSY),
+                                "--optimize", "--with-history", "--recommend-instance", "--config",
+                                str(FIXTURES / "config-value2.yaml"))
+    assert code == 0
+    for heading in ("RECOMMENDATION: run on the local cluster", "CURRENT ANALYSIS", "PERSONAL HISTORY INSIGHTS",
+                    "CURRENT REQUEST (over-allocated):", "OPTIMIZED REQUEST (right-sized):", "KEY INSIGHT: ",
+                    "INSTANCE TYPE ANALYSIS", "TRACE", "#SBATCH --cpus-per-task=36"):
+        assert heading in out, heading
+    code, brief, _ = explain_text(str(EXAMPLES / "overalloc.sbatch"), "--cluster-snapshot", str(BUSY), "--brief")
+    assert "CURRENT ANALYSIS" in brief and "TRACE" not in brief and "PERSONAL HISTORY" not in brief
+
+
+def test_explain_levels(explain_text):
+    args = (str(EXAMPLES / "tiny.sbatch"), "--cluster-snapshot", str(BUSY), "--no-log")
+    _, notes, _ = explain_text(*args)
+    _, fails, _ = explain_text(*args, "--explain=fails")
+    _, full, _ = explain_text(*args, "--explain", "full")
+    assert "Why not" not in notes and "Why not" in fails
+    assert "  fact       job.total_cpus = 1" in full and "  fact " not in fails
+
+
+def test_short_form_is_explain_brief(asba_home, monkeypatch, capsys):
+    from asba.cli.main import main
+
+    monkeypatch.setenv("ASBA_NOW", "2026-11-28T18:00:00Z")
+    monkeypatch.chdir(REPO)
+    assert main(["examples/tiny.sbatch", "cpu-aws", "--cluster-snapshot", str(BUSY), "--no-log"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("asba explain examples/tiny.sbatch -> burst partition cpu-aws") and "TRACE" not in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["missing.sbatch"], "missing.sbatch"),
+    (["{tiny}", "gpu-awz"], "unknown burst partition 'gpu-awz' [ASBA-ADVISE-010] — did you mean 'gpu-aws'?"),
+    (["{tiny}", "--history-dump", "/nonexistent.psv"], "no such sacct dump"),
+    (["{tiny}", "--cluster-snapshot", "/nonexistent-dir"], "no such snapshot directory"),
+    (["{tiny}", "--mem=lots"], "lots"),
+])
+def test_bad_input_is_one_line_and_exit_2(explain_text, argv, message):
+    argv = [a.replace("{tiny}", str(EXAMPLES / "tiny.sbatch")) for a in argv]
+    code, out, err = explain_text(*argv, "--no-log")
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_asba_now_is_reported(explain_text, monkeypatch):
+    monkeypatch.setenv("ASBA_NOW", "yesterday")
+    code, _, err = explain_text(str(EXAMPLES / "tiny.sbatch"), "--cluster-snapshot", str(BUSY))
+    assert code == 2 and "ASBA_NOW" in err and "'yesterday'" in err and len(err.splitlines()) == 1
