@@ -106,3 +106,20 @@ def _script_options(words: list, display: str, warnings: list[str]) -> list[Opti
                         "directive, asba ignores it")
         i += 1
     return out
+
+
+def memory_override(job: Mapping[str, Any], mem_per_node_mb: float) -> list[str]:
+    """The sbatch option that sets ``mem_per_node_mb`` per node for this job, in the script's own kind.
+
+    sbatch 22.05 refuses a command-line ``--mem`` on a script that uses ``--mem-per-cpu`` (or the reverse), so a
+    right-sized request must override memory the way the script asks for it.
+    """
+    from asba.inputs.slurm_formats import format_memory
+
+    nodes = max(int(job.get("nodes_min") or 1), 1)
+    if job.get("mem_basis") == "per-cpu":
+        cpus_per_node = max(-(-int(job["total_cpus"]) // nodes), 1)
+        return [f"--mem-per-cpu={format_memory(-(-mem_per_node_mb // cpus_per_node))}"]
+    if job.get("mem_basis") == "per-gpu" and job.get("gpus_per_node"):
+        return [f"--mem-per-gpu={format_memory(-(-mem_per_node_mb // int(job['gpus_per_node'])))}"]
+    return [f"--mem={format_memory(mem_per_node_mb)}"]

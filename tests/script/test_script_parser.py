@@ -150,3 +150,20 @@ def test_facts_text_output_lists_facts_and_warnings() -> None:
     proc = asba("facts", str(EDGE / "unknown_option.sbatch"))
     assert proc.returncode == 0
     assert "job.total_cpus" in proc.stdout and "warning:" in proc.stdout and "--bogus" in proc.stdout
+
+
+@pytest.mark.parametrize("case, per_node_mb, expected", [
+    ("mem_per_cpu.sbatch", 8192, ["--mem-per-cpu=1G"]),      # -n4 -c2: 8 CPUs on one node
+    ("mem_per_gpu.sbatch", 4096, ["--mem-per-gpu=2G"]),      # 2 GPUs per node
+    ("mem_g.sbatch", 3000, ["--mem=3000M"]),                  # per node already
+    ("mem_partition_default.sbatch", 2048, ["--mem=2G"]),
+])
+def test_memory_override_keeps_the_scripts_kind_so_sbatch_accepts_it(case: str, per_node_mb: int,
+                                                                      expected: list[str]) -> None:
+    from asba.inputs.batch_script import memory_override
+
+    req = parse_script(EDGE / case, partition_defaults={"DefMemPerCPU": 500})
+    args = memory_override(req.job, per_node_mb)
+    assert args == expected
+    sized = parse_script(EDGE / case, cli_args=args, partition_defaults={"DefMemPerCPU": 500})
+    assert sized.job["mem_per_node_mb"] == per_node_mb
