@@ -249,6 +249,7 @@ def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEs
         Fact("time.runtime_s", round(runtime.p50_s, 1), src + runtime.detail),
         Fact("time.runtime_basis", runtime.basis, src + runtime.detail),
         Fact("time.local_result_s", round(local.time_to_result_s, 1), src + "local wait p50 + runtime"),
+        Fact("time.local_wait_p50_h", round(local.wait_p50_s / 3600, 3), src + "local wait p50 in hours"),
         Fact("time.local_result_p90_s", round(local.time_to_result_p90_s, 1), src + "local wait p90 + runtime"),
         Fact("time.aws_startup_s", startup, f"config advisor.aws_startup_s ({ctx.cfg.source_of('advisor.aws_startup_s')})"),
         Fact("decision.local_cost_usd", round(local.cost_usd, 4), src + "cost model x runtime"),

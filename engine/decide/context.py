@@ -113,8 +113,7 @@ def open_history(options: Options, cfg: Any, notes: list[str]) -> tuple[Any, str
         return store, f"history database {store.path}"
     dump = example_history(options.script)
     if dump is not None:
-        where = f"database {store.path}" if store is not None else "history database"
-        label = f"EXAMPLE history {dump} (the {where} has no runs of this script)"
+        label = f"EXAMPLE history {dump} (your history database has no runs of this script)"
         return _ExampleStore(_memory_store(dump), store), label
     label = f"history database {store.path}" if store is not None else "none"
     return store, label

@@ -99,7 +99,7 @@ def trace(a: an.Analysis, level: str) -> list[dict]:
 
 
 def data_sources(ctx: Any, view: Any) -> dict:
-    cluster = view.source if not ctx.cluster_note else f"{view.source}: {ctx.cluster_note}"
+    cluster = ctx.cluster_note or f"{view.source} SLURM"
     if view.gaps:
         cluster += f" (gaps: {'; '.join(view.gaps)})"
     files = ctx.cfg.files
