@@ -123,3 +123,11 @@ def test_every_emitted_fact_is_declared_with_its_type():
         assert _has_type(fact.value, vocab[fact.name]["type"]), (fact.name, fact.value)
         assert fact.source
 
+
+
+def test_slurm_estimate_is_the_p90_and_scaled_by_the_ratio_below():
+    view = loaded()
+    est = estimate_wait(view, JobNeeds(cpus=32, time_limit_s=7200), "cpu", runtime_ratio=0.5)
+    slurm = next(c for c in est.components if c.name == "slurm")
+    test_only = view.summary("cpu").test_only_s
+    assert slurm.p90_s == test_only and slurm.p50_s == test_only * 0.5 and slurm.p10_s == test_only * 0.25
