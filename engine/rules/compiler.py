@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asba.errors import RulePackError
@@ -49,6 +49,9 @@ class Compiled:
     stratum: dict  # rule id -> stratum
     order: dict  # rule id -> (pri, index): the agenda order both engines follow
     digest: str
+    tested: frozenset = frozenset()  # fact names some pattern tests: others need not reach the C core
+    uses_anchor: bool = False
+    sources: dict = field(default_factory=dict)  # rule id -> provenance string of its conclusions
 
 
 def _test(leaf: Leaf, alias_of: dict) -> list[dict]:
@@ -122,7 +125,11 @@ def compile_packset(packset: PackSet) -> Compiled:
             branches[name] = Branch(rule, index, conj, aliases, pri)
     check_limits(rules_json, branches)
     text = json.dumps(rules_json, sort_keys=True, ensure_ascii=False)
-    return Compiled(rules_json, branches, levels, order, hashlib.sha256(text.encode()).hexdigest()[:16])
+    tested = frozenset(fact for b in branches.values() for fact in b.aliases.values())
+    uses_anchor = any(not b.aliases for b in branches.values())
+    sources = {r.id: f"rule {r.id} ({r.pack}@{r.pack_revision})" for r in packset.rules}
+    return Compiled(rules_json, branches, levels, order, hashlib.sha256(text.encode()).hexdigest()[:16],
+                    tested, uses_anchor, sources)
 
 
 def check_limits(rules_json: dict, branches: dict) -> None:

@@ -8,6 +8,7 @@ is spent. Exceptions from the callback abandon the action and propagate; the ses
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -16,9 +17,25 @@ from typing import Callable, Iterable
 from asba.errors import EngineError
 
 _SIDS = itertools.count(1)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: dumps() rebuilds it
 _NOT_HANDLED, _OBSERVED = 1, 2
 
-OnFire = Callable[[str, dict], Iterable[dict]]
+OnFire = Callable[[str, str], Iterable[dict]]
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_json(name: str) -> str:
+    return _ENCODE(name)
+
+
+def _encode_fact(fact: dict, sid: str) -> str:
+    """JSON for the C core; attribute facts take a fast path (this runs ~30 times per evaluation)."""
+    if fact.get("t") == "a" and len(fact) == 3:
+        value = fact["v"]
+        kind = type(value)
+        text = repr(value) if kind is int or kind is float else _ENCODE(value)  # values are normalised
+        return '{"t":"a","n":' + _name_json(fact["n"]) + ',"v":' + text + ',"sid":"' + sid + '"}'
+    return _ENCODE({**fact, "sid": sid})
 
 
 class DurableRuleset:
@@ -30,14 +47,14 @@ class DurableRuleset:
         self._core = durable_rules_engine
         self._lock = threading.RLock()
         try:
-            self._handle = durable_rules_engine.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
+            self._handle = durable_rules_engine.create_ruleset(name, _ENCODE(definition))
         except Exception as exc:  # the C core raises plain Exception with an error code
             raise EngineError(f"durable-rules refused the compiled ruleset: {exc}", code="ASBA-ENGINE-010",
                               hint="this is a compiler bug; report it with the pack that triggers it") from None
 
-    def _assert(self, fact: dict) -> int:
+    def _assert(self, fact: dict, sid: str) -> int:
         try:
-            code, state = self._core.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
+            code, state = self._core.assert_fact(self._handle, _encode_fact(fact, sid))
         except Exception as exc:
             raise EngineError(f"durable-rules could not take fact {fact.get('n', fact)!r}: {exc}",
                               code="ASBA-ENGINE-011", hint="the value may be out of the engine's range") from None
@@ -47,14 +64,17 @@ class DurableRuleset:
         return state
 
     def evaluate(self, facts: list[dict], on_fire: OnFire, max_firings: int) -> int:
-        """Assert ``facts`` and run the agenda; ``on_fire(rule, match)`` returns facts to assert. Returns firings."""
+        """Assert ``facts`` and run the agenda; ``on_fire(rule, message)`` returns facts to assert. Returns firings.
+
+        ``message`` is the C core's JSON text ``{"<rule>": {"<alias>": fact, ...}}`` (parse it only if needed).
+        """
         with self._lock:
             sid = f"e{next(_SIDS)}"
-            state = self._assert({"sid": sid, "t": "sentinel"})
+            state = self._assert({"t": "sentinel"}, sid)
             try:
                 self._run_sentinel(state)
                 for fact in facts:
-                    self._assert({**fact, "sid": sid})
+                    self._assert(fact, sid)
                 return self._agenda(sid, state, on_fire, max_firings)
             finally:
                 try:
@@ -76,14 +96,14 @@ class DurableRuleset:
         message = result[1] if result else None
         fired = 0
         while message:
-            rule, match = next(iter(json.loads(message).items()))
+            rule = message[2:message.index('"', 2)]  # '{"<rule>":{...}}'; compiled rule names have no quotes
             fired += 1
             try:
                 if fired > max_firings:
                     raise EngineError(f"more than {max_firings} rule firings in one evaluation (last: {rule})",
                                       code="ASBA-ENGINE-001", hint="a rule pack loops; see the rules named")
-                for fact in on_fire(rule, match):
-                    self._assert({**fact, "sid": sid})
+                for fact in on_fire(rule, message):
+                    self._assert(fact, sid)
             except BaseException:
                 self._core.abandon_action(self._handle, state)
                 raise

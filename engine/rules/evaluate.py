@@ -15,8 +15,8 @@ from asba.facts.model import Fact
 from asba.rules import expr as exprlang
 from asba.rules.compiler import ANCHOR, SENTINEL_RULE, Compiled, compile_packset
 from asba.rules.model import Expr, PackSet, Rule
-from asba.rules.oracle import conjunct_holds, failures
-from asba.rules.result import Conclusion, Evaluation, Finding, render_message
+from asba.rules.oracle import conjunct_holds, holds
+from asba.rules.result import Conclusion, Evaluation
 from asba.rules.values import normalise
 
 _CACHE: dict[str, Any] = {}  # digest -> DurableRuleset: compile each distinct pack set once per process
@@ -39,14 +39,16 @@ def durable_ruleset(comp: Compiled):
 def prepare_facts(packset: PackSet, facts: Iterable[Fact]) -> dict[str, Fact]:
     """Check names and types against the vocabulary and normalise values; None means absent."""
     by_name: dict[str, Fact] = {}
+    seen: dict[str, str] = {}
     for fact in facts:
         spec = packset.vocabulary.get(fact.name)
         if spec is None:
             raise InputError(f"unknown fact '{fact.name}' (from {fact.source})", code="ASBA-ENGINE-002",
                              hint=packset.vocabulary.did_you_mean(fact.name))
-        if fact.name in by_name:
-            raise InputError(f"fact '{fact.name}' given twice ({by_name[fact.name].source}; {fact.source})",
+        if fact.name in seen:
+            raise InputError(f"fact '{fact.name}' given twice ({seen[fact.name]}; {fact.source})",
                              code="ASBA-ENGINE-003", hint="give each fact once")
+        seen[fact.name] = fact.source
         if fact.value is None:
             continue
         try:
@@ -54,7 +56,7 @@ def prepare_facts(packset: PackSet, facts: Iterable[Fact]) -> dict[str, Fact]:
         except ValueError as exc:
             raise InputError(f"fact '{fact.name}' = {fact.value!r} (from {fact.source}): {exc}",
                              code="ASBA-ENGINE-004", hint=f"'{fact.name}' is declared as {spec.type}") from None
-        by_name[fact.name] = Fact(fact.name, value, fact.source)
+        by_name[fact.name] = fact if value is fact.value else Fact(fact.name, value, fact.source)
     return dict(sorted(by_name.items()))
 
 
@@ -66,9 +68,9 @@ class _Run:
         self.ev = Evaluation(packset, comp)
         self.facts: dict[str, Fact] = dict(inputs)
         self.wm: dict[str, Any] = {name: f.value for name, f in inputs.items()}
+        self.ev._wm = self.wm
         self.fired: set[str] = set()
-        for fact in inputs.values():
-            self.ev.record("fact_asserted", fact=fact.name, value=fact.value, source=fact.source)
+        self.ev._inputs = list(inputs.values())  # recorded as fact_asserted events, built when first read
 
     def fire(self, branch_name: str, bound: Iterable[str]) -> list[dict]:
         if branch_name == SENTINEL_RULE:
@@ -77,17 +79,16 @@ class _Run:
         rule = branch.rule
         if rule.id in self.fired:
             return []
-        failed = [f for guard in branch.conjunct.guards for f in failures(guard, self.wm)]
-        if failed:
-            self.ev.record("rule_suppressed", rule=rule.id, pack=rule.pack, pack_revision=rule.pack_revision,
-                           failed=[f.as_dict() for f in failed])
+        guards = branch.conjunct.guards
+        if guards and not all(holds(g, self.wm) for g in guards):
+            self.ev.record_suppressed(rule, guards)
             return []
         self.fired.add(rule.id)
         matched = [self.facts[name] for name in bound]
         return self._apply(rule, matched)
 
     def _apply(self, rule: Rule, matched: list[Fact]) -> list[dict]:
-        source = f"rule {rule.id} ({rule.pack}@{rule.pack_revision})"
+        source = self.comp.sources[rule.id]
         new_facts, asserted = [], []
         for action in rule.actions:
             value = self._value(rule, action)
@@ -101,14 +102,14 @@ class _Run:
             self.ev.conclusions[fact.name] = Conclusion(fact.name, value, rule.id, rule.pack, rule.pack_revision,
                                                         matched)
             asserted.append(fact)
-            new_facts.append({"t": "a", "n": fact.name, "v": value})
+            if fact.name in self.comp.tested:
+                new_facts.append({"t": "a", "n": fact.name, "v": value})
         self.ev.record("rule_fired", rule=rule.id, pack=rule.pack, pack_revision=rule.pack_revision,
                        severity=rule.severity, matched=[f.as_dict() for f in matched],
                        asserted=[f.as_dict() for f in asserted])
         for fact in asserted:
             self.ev.record("conclusion_asserted", name=fact.name, value=fact.value, rule=rule.id, source=source)
-        self.ev.findings.append(Finding(rule.id, rule.pack, rule.pack_revision, rule.severity,
-                                        *render_message(rule, self.wm)))
+        self.ev.add_finding(rule, self.wm)
         return new_facts
 
     def _value(self, rule: Rule, action) -> Any:
@@ -147,12 +148,17 @@ def evaluate(packset: PackSet, facts: Iterable[Fact], *, engine: str = "durable"
 def _durable_agenda(run: _Run, budget: int) -> None:
     recent: list[str] = []
 
-    def on_fire(name: str, match: dict) -> list[dict]:
-        recent.append(name.split("#")[0])
-        bound = [match[alias]["n"] for alias in run.comp.branches[name].aliases] if name in run.comp.branches else []
-        return run.fire(name, bound)
+    branches = run.comp.branches
 
-    durable_facts = [{"t": "a", "n": f.name, "v": f.value} for f in run.facts.values()] + [dict(ANCHOR)]
+    def on_fire(name: str, message: str) -> list[dict]:
+        recent.append(name)
+        # each alias of a compiled branch binds one known fact name, so the match itself need not be parsed
+        return run.fire(name, branches[name].aliases.values() if name in branches else ())
+
+    tested = run.comp.tested
+    durable_facts = [{"t": "a", "n": f.name, "v": f.value} for f in run.facts.values() if f.name in tested]
+    if run.comp.uses_anchor:
+        durable_facts.append(dict(ANCHOR))
     try:
         durable_ruleset(run.comp).evaluate(durable_facts, on_fire, budget + 1)
     except EngineError as exc:
@@ -162,7 +168,7 @@ def _durable_agenda(run: _Run, budget: int) -> None:
 
 
 def _runaway(recent: list[str], budget: int) -> EngineError:
-    looping = sorted(set(recent[-20:]))
+    looping = sorted({name.split("#")[0] for name in recent[-20:]})
     return EngineError(f"stopped after {budget} rule firings; still firing: {', '.join(looping)}",
                        code="ASBA-ENGINE-001", hint="these rules keep re-activating each other; fix their conditions")
 
@@ -178,10 +184,7 @@ def _python_agenda(run: _Run, budget: int) -> None:
             recent.append(branch.rule.id)
             if len(recent) > budget:
                 raise _runaway(recent, budget)
-            bound = sorted({leaf.fact for leaf in branch.conjunct.positives} |
-                           {r for leaf in branch.conjunct.positives for r in leaf.refs()},
-                           key=list(branch.aliases.values()).index if branch.aliases else None)
-            run.fire(name, bound)
+            run.fire(name, branch.aliases.values())
             break
         else:
             return

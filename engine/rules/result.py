@@ -46,7 +46,7 @@ class Finding:
                 "severity": self.severity, "found": self.found, "why": self.why, "fix": self.fix}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Event:
     seq: int
     type: str  # fact_asserted | rule_fired | conclusion_asserted | conclusion_rejected | rule_suppressed
@@ -77,6 +77,11 @@ def _fmt(value: Any, spec: str | None) -> str:
     return str(value)
 
 
+def placeholders(rule) -> tuple[str, ...]:
+    text = rule.message.found + rule.message.why + rule.message.fix
+    return tuple(dict.fromkeys(m.group(1) for m in PLACEHOLDER.finditer(text)))
+
+
 def render_message(rule, wm: dict) -> tuple[str, str, str]:
     def fill(text: str) -> str:
         return PLACEHOLDER.sub(lambda m: _fmt(wm[m.group(1)], m.group(2)) if m.group(1) in wm
@@ -85,21 +90,68 @@ def render_message(rule, wm: dict) -> tuple[str, str, str]:
     return fill(rule.message.found), fill(rule.message.why), fill(rule.message.fix)
 
 
+class _PlaceholderCache(dict):
+    def get(self, rule):  # type: ignore[override]
+        key = (rule.id, rule.message)
+        if key not in self:
+            self[key] = placeholders(rule)
+        return self[key]
+
+
+_PLACEHOLDERS = _PlaceholderCache()
+
+
 class Evaluation:
     """The result of ``evaluate``: see asba.rules for the public fields."""
 
     def __init__(self, packset, comp) -> None:
         self.packset, self._comp = packset, comp
-        self.events: list[Event] = []
+        self._events: list[Event] = []
+        self._inputs: list = []  # input Facts: their fact_asserted events are built on first read of .events
+        self._suppressed: list[tuple[Event, tuple]] = []  # details filled in on first read of .events
+        self._wm: dict = {}
         self.conclusions: dict[str, Conclusion] = {}
-        self.findings: list[Finding] = []
+        self._pending: list[tuple] = []  # (rule, values its message needs): rendered on first access
+        self._findings: list[Finding] = []
+
+    def add_finding(self, rule, wm: dict) -> None:
+        self._pending.append((rule, {n: wm[n] for n in _PLACEHOLDERS.get(rule) if n in wm}))
+
+    @property
+    def findings(self) -> list[Finding]:
+        for rule, values in self._pending:
+            self._findings.append(Finding(rule.id, rule.pack, rule.pack_revision, rule.severity,
+                                          *render_message(rule, values)))
+        self._pending.clear()
+        return self._findings
 
     def record(self, type_: str, **data: Any) -> None:
-        self.events.append(Event(len(self.events) + 1, type_, data))
+        self._events.append(Event(len(self._inputs) + len(self._events) + 1, type_, data))
+
+    def record_suppressed(self, rule, guards: tuple) -> None:
+        """A rule whose facts matched but whose absent:/none: guard failed. The guard's facts are final when
+        this happens (strata), so explaining it later against the final working memory gives the same answer."""
+        self.record("rule_suppressed", rule=rule.id, pack=rule.pack, pack_revision=rule.pack_revision, failed=[])
+        self._suppressed.append((self._events[-1], guards))
+
+    @property
+    def events(self) -> list[Event]:
+        if self._inputs:
+            head = [Event(n, "fact_asserted", {"fact": f.name, "value": f.value, "source": f.source})
+                    for n, f in enumerate(self._inputs, 1)]
+            self._events[:0] = head
+            self._inputs = []
+        if self._suppressed:
+            from asba.rules.oracle import failures
+
+            for event, guards in self._suppressed:
+                event.data["failed"] = [f.as_dict() for g in guards for f in failures(g, self._wm)]
+            self._suppressed.clear()
+        return self._events
 
     @property
     def fired(self) -> list[str]:
-        return [e.data["rule"] for e in self.events if e.type == "rule_fired"]
+        return [e.data["rule"] for e in self._events if e.type == "rule_fired"]
 
     @property
     def working_memory(self) -> dict[str, Any]:

@@ -37,6 +37,11 @@ def normalise_number(value: Any) -> int | float:
 
 def normalise(value: Any, type_name: str) -> Any:
     """Check ``value`` against the declared type and normalise it; ValueError explains a refusal."""
+    kind = type(value)
+    if kind is int and type_name in ("integer", "number") and -MAX_INT <= value <= MAX_INT:
+        return value  # the common case, kept cheap: this runs for every fact of every evaluation
+    if kind is str and type_name == "string" and len(value) < MAX_STRING_BYTES // 4:
+        return value
     if not value_has_type(value, type_name) and not (type_name == "number" and _is_number(value)):
         raise ValueError(f"{value!r} is not a valid {type_name}")
     if type_name == "integer":
