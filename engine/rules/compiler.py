@@ -141,7 +141,7 @@ def check_limits(rules_json: dict, branches: dict) -> None:
     if len(rules_json) > LIMITS["rules"]:
         raise refuse("rules (counting any: alternatives)", len(rules_json), LIMITS["rules"], next(iter(branches)))
     names: dict[str, str] = {}
-    tests: dict[str, dict[str, str]] = {}
+    children: dict[tuple, dict[str, str]] = {}  # Rete prefix (fact, tests so far) -> distinct next tests
     identical: dict[str, list[str]] = {}
     for name, body in rules_json.items():
         if len(body["all"]) > LIMITS["patterns_per_rule"]:
@@ -153,15 +153,18 @@ def check_limits(rules_json: dict, branches: dict) -> None:
                 continue
             fact = expression["$and"][1]["n"]
             names.setdefault(fact, name)
-            first = expression["$and"][2:3]
-            branches_of_first = first[0]["$or"] if first and "$or" in first[0] else first
-            for test in branches_of_first:
-                tests.setdefault(fact, {}).setdefault(json.dumps(test, sort_keys=True), name)
+            prefix: tuple = (fact,)
+            for test in expression["$and"][2:]:
+                alternatives = test["$or"] if "$or" in test else [test]
+                for alt in alternatives:  # each $or branch is its own path in the Rete
+                    children.setdefault(prefix, {}).setdefault(json.dumps(alt, sort_keys=True), name)
+                prefix = prefix + (json.dumps(test, sort_keys=True),)
     if len(names) > LIMITS["fact_names"]:
         raise refuse("distinct fact names", len(names), LIMITS["fact_names"], next(iter(names.values())))
-    for fact, distinct in tests.items():
+    for prefix, distinct in children.items():
         if len(distinct) > LIMITS["tests_per_fact"]:
-            raise refuse(f"distinct tests on '{fact}'", len(distinct), LIMITS["tests_per_fact"],
+            where = "" if len(prefix) == 1 else " after the same earlier tests"
+            raise refuse(f"distinct tests on '{prefix[0]}'{where}", len(distinct), LIMITS["tests_per_fact"],
                          next(iter(distinct.values())))
     for users in identical.values():
         if len(users) > LIMITS["identical_pattern"]:
