@@ -98,7 +98,8 @@ def _aws(inputs: Inputs, runtime_s: float) -> tuple[SideResult, costs.AwsCost]:
         transfer_gb=inputs.transfer_gb,
         transfer_usd_per_gb=inputs.transfer_usd_per_gb,
     )
-    purchasing = costs.best_purchasing(priced)
+    # The burst partition decides how nodes are bought: a spot price is offered only for spot partitions.
+    purchasing = "spot" if offer.spot_usd_per_hour is not None else "on-demand"
     ttr = timing.aws_time_to_result(inputs.startup_s, runtime_s, offer.performance_factor)
     side = SideResult(
         "aws", priced.total(purchasing), 0.0, 0.0, run_there, ttr.p50_s, ttr.p90_s, inputs.runtime.basis,

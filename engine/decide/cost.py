@@ -119,11 +119,3 @@ def aws_cost(
         risk,
     )
 
-
-def best_purchasing(cost: AwsCost) -> str:
-    """Spot when it is offered, cheaper after expected interruptions, and not flagged as risky."""
-    if cost.spot_expected_usd is None:
-        return "on-demand"
-    if cost.spot_risk is not None and cost.spot_risk.flagged:
-        return "on-demand"
-    return "spot" if cost.spot_expected_usd < cost.on_demand_usd else "on-demand"

@@ -81,13 +81,21 @@ def _block(title: str, block: dict) -> list[str]:
     return lines
 
 
+def _sizing_label(changes: list[dict]) -> str:
+    if all(c["proposed"] < c["current"] for c in changes):
+        return "over-allocated"
+    if all(c["proposed"] > c["current"] for c in changes):
+        return "under-allocated"
+    return "as written"
+
+
 def _optimized(result: dict) -> list[str]:
     opt = result["optimized"]
     lines = _heading("RIGHT-SIZING (--optimize)")
     if opt["status"] != "changed":
         return lines + [f"  {opt['message']}"]
     current = {k: result[k] for k in ("request", "local", "aws", "recommendation")}
-    lines += _block("CURRENT REQUEST (over-allocated)", current)
+    lines += _block(f"CURRENT REQUEST ({_sizing_label(opt['changes'])})", current)
     lines += _block("OPTIMIZED REQUEST (right-sized)", opt)
     lines += ["", "  Changes:"]
     lines += [f"    {c['resource']}: {c['current_text']} -> {c['proposed_text']} ({c['reason']})" for c in opt["changes"]]

@@ -109,3 +109,16 @@ def test_budget_nearly_spent_refuses_aws_and_says_so(explain):
     assert result["recommendation"]["rule"] == "decision.local-over-budget"
     assert "decision.local-over-budget" in warning_rules(result)
     assert "budget" in result["comparison"]["counterfactual"]
+
+
+def test_spot_partition_prices_interruptions_and_flags_a_long_run_without_checkpoints(explain):
+    spot = str(FIXTURES / "config-spot.yaml")
+    mpi = explain("mpi_cfd.sbatch", "cpu-aws", "--config", spot)
+    assert mpi["aws"]["purchasing"] == "spot"
+    assert mpi["aws"]["spot_usd"] < mpi["aws"]["on_demand_usd"]
+    assert mpi["aws"]["cost_usd"] > mpi["aws"]["spot_usd"]  # expected interruptions cost something
+    assert "decision.spot-without-checkpointing" in warning_rules(mpi)
+    genomics = explain("genomics.sbatch", "cpu-aws", "--config", spot)
+    assert "decision.spot-without-checkpointing" in warning_rules(genomics)  # 10.6 h, no checkpoints
+    tiny = explain("tiny.sbatch", "cpu-aws", "--config", spot)
+    assert "decision.spot-without-checkpointing" not in warning_rules(tiny)
