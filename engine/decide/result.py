@@ -6,7 +6,7 @@ from typing import Any
 
 from asba import __version__
 from asba.decide import analysis as an
-from asba.decide import counterfactual, tradeoff
+from asba.decide import counterfactual
 from asba.report import units
 
 
@@ -154,7 +154,7 @@ def why_not(a: an.Analysis, target: str) -> list[str]:
         if answer.happened:
             lines.append(f"{rule.id}: fired")
             continue
-        for entry in answer.rules:
-            for alt in entry["alternatives"]:
-                lines.append(f"{rule.id}: " + ("; ".join(f["text"] for f in alt) or "outranked by another rule"))
+        for entry in answer.rules:  # the alternative closest to firing: the fewest failed conditions
+            alt = min(entry["alternatives"], key=len) if entry["alternatives"] else []
+            lines.append(f"{rule.id}: " + ("; ".join(f["text"] for f in alt) or "outranked by another rule"))
     return lines
