@@ -258,7 +258,7 @@ start_cluster() {
   start_slurmctld
   start_slurmd_nodes
   wait_nodes
-  status_cluster
+  status_cluster || die "the cluster started but is not fully usable (logs: /var/log/slurm)"
 }
 
 stop_one() {  # stop_one RECORD NAME: SIGTERM, wait (a zombie counts as stopped), then SIGKILL
@@ -301,6 +301,6 @@ status_cluster() {
 case "${1:-}" in
   start) start_cluster ;;
   stop) [[ $(id -u) == 0 ]] || die "must run as root"; stop_cluster; echo "slurm test cluster: stopped (daemons this script started)" ;;
-  status) status_cluster ;;
+  status) status_cluster || exit 1 ;;
   *) echo "usage: $0 start|stop|status   (SLURM_RESET=1 start: empty accounting DB and job state)" >&2; exit 2 ;;
 esac
