@@ -37,7 +37,11 @@ def filled():
         ids.append(submit("-c", "32", "-t", "5", "-J", "asba fill pending"))
         ids.append(submit("-c", "8", "-t", "5", "--array=1-3", "-J", "asba fill array"))
         ids += [submit("-H", "-c", "4", "-t", "5", "-J", f"asba fill held {n}") for n in (1, 2)]
-        time.sleep(2)
+        deadline = time.time() + 60  # until the scheduler has given the pending job its reason
+        while sh("squeue", "-h", "-j", ids[1], "-o", "%r").strip() not in {"Resources", "Priority"}:
+            if time.time() > deadline:
+                pytest.fail("the pending job got no Resources/Priority reason within 60 s")
+            time.sleep(1)
         yield ids
     finally:
         if ids:
@@ -50,7 +54,7 @@ def truth() -> dict:
     states = sh("sinfo", "-h", "-p", PART, "-O", "CPUsState:|").split()
     alloc_idle = [list(map(int, s.rstrip("|").split("/"))) for s in states]
     return {
-        "ahead": sum(1 for _, reason in pending if reason in {"Priority", "Resources"}),
+        "ahead": sum(1 for _, reason in pending if reason in {"Priority", "Resources", "None"}),
         "held": sum(1 for _, reason in pending if reason.startswith("JobHeld")),
         "idle_cpus": sum(a[1] for a in alloc_idle),
         "running": len(sh("squeue", "-h", "-p", PART, "-t", "R,CG", "-o", "%i").split()),
