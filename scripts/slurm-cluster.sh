@@ -54,6 +54,12 @@ running_from_pidfile() {
 
 record() { mkdir -p "$PIDS"; echo "$2" >"$PIDS/$1.pid"; }
 
+# launched RECORD PIDFILE NAME: wait until the daemon's own pid file names a live NAME, then record that pid.
+launched() {
+  wait_for 15 "$3 pid file" running_from_pidfile "$2" "$3"
+  record "$1" "$(pid_from_file "$2")"
+}
+
 wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   local limit="$1" what="$2" i
   shift 2
@@ -134,10 +140,10 @@ munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 
 start_munge() {
   munge_works && return 0
-  rm -f /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock
+  rm -f /run/munge/munge.socket.2 /run/munge/munge.socket.2.lock /run/munge/munged.pid
   runuser -u munge -- /usr/sbin/munged 9>&-
   wait_for 10 munged munge_works
-  record munged "$(pid_from_file /run/munge/munged.pid)"
+  launched munged /run/munge/munged.pid munged
 }
 
 db_works() { mariadb -uroot -e 'SELECT 1' >/dev/null 2>&1; }
@@ -152,7 +158,7 @@ start_mariadb() {
       --innodb-buffer-pool-size=1G --innodb-lock-wait-timeout=900 --innodb-log-file-size=64M \
       </dev/null >/dev/null 2>&1 9>&- &
     wait_for 30 mariadbd db_works
-    record mariadbd "$(pid_from_file /run/mysqld/mysqld.pid)"
+    launched mariadbd /run/mysqld/mysqld.pid mariadbd
   fi
   [[ "${SLURM_RESET:-0}" == 1 ]] && mariadb -uroot -e "DROP DATABASE IF EXISTS slurm_acct_db"
   mariadb -uroot -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY '$DBPASS';
@@ -163,9 +169,10 @@ dbd_works() { sacctmgr -n show cluster >/dev/null 2>&1; }
 
 start_slurmdbd() {
   running_from_pidfile /run/slurm/slurmdbd.pid slurmdbd >/dev/null && dbd_works && return 0
+  rm -f /run/slurm/slurmdbd.pid
   SLURM_CONF="$ETC/slurm.conf" slurmdbd 9>&-
   wait_for 30 slurmdbd dbd_works
-  record slurmdbd "$(pid_from_file /run/slurm/slurmdbd.pid)"
+  launched slurmdbd /run/slurm/slurmdbd.pid slurmdbd
 }
 
 sacctmgr_has() {  # sacctmgr_has qos|account NAME
@@ -193,9 +200,10 @@ start_slurmctld() {
     if [[ "$CONFIG_CHANGED" == 1 ]]; then scontrol reconfigure >/dev/null 2>&1 || true; fi
     return 0
   fi
+  rm -f /run/slurm/slurmctld.pid
   slurmctld 9>&-
   wait_for 30 slurmctld ctld_works
-  record slurmctld "$(pid_from_file /run/slurm/slurmctld.pid)"
+  launched slurmctld /run/slurm/slurmctld.pid slurmctld
 }
 
 start_slurmd_nodes() {
@@ -203,9 +211,9 @@ start_slurmd_nodes() {
   for node in "${NODES[@]}"; do
     running_from_pidfile "/run/slurm/slurmd.$node.pid" slurmd >/dev/null && continue
     install -d -m 0755 "/var/spool/slurmd/$node"
+    rm -f "/run/slurm/slurmd.$node.pid"
     slurmd -N "$node" 9>&-
-    wait_for 10 "slurmd $node" test -s "/run/slurm/slurmd.$node.pid"
-    record "slurmd.$node" "$(pid_from_file "/run/slurm/slurmd.$node.pid")"
+    launched "slurmd.$node" "/run/slurm/slurmd.$node.pid" slurmd
   done
 }
 
