@@ -20,9 +20,9 @@ def register(subparsers) -> None:
     actions = parser.add_subparsers(dest="cluster_action", metavar="ACTION")
     wait = actions.add_parser("wait", help="estimate the queue wait (p10/p50/p90) of a batch script")
     wait.add_argument("script", type=Path, help="the batch script (its #SBATCH options are used)")
-    wait.add_argument("--cpus", type=int, help="CPUs the job needs (default: as sbatch --test-only resolves them)")
-    wait.add_argument("--gpus", type=int, default=0, help="GPUs the job needs (default 0)")
-    wait.add_argument("--time-limit", help="the job's time limit, SLURM syntax (default: the partition's DefaultTime)")
+    wait.add_argument("--cpus", type=int, help="override the CPUs the script asks for")
+    wait.add_argument("--gpus", type=int, help="override the GPUs the script asks for")
+    wait.add_argument("--time-limit", help="override the script's time limit (SLURM syntax)")
     wait.add_argument("--runtime-ratio", type=float, help="your typical runtime / time limit (0-1]")
     wait.add_argument("--past-wait", type=float, action="append", default=[], metavar="SECONDS",
                       help="a past Submit->Start wait of a similar job (repeatable)")
@@ -65,7 +65,8 @@ def run(args) -> int:
 
 def run_wait(args) -> int:
     from asba.decide.wait import estimate_wait
-    from asba.facts.cluster_facts import JobNeeds, read_cluster
+    from asba.facts.cluster_facts import read_cluster
+    from asba.inputs.batch_script import parse_script
     from asba.inputs.cluster_parse import parse_duration
 
     if not args.script.is_file():
@@ -74,15 +75,15 @@ def run_wait(args) -> int:
     if args.runtime_ratio is not None and not 0 < args.runtime_ratio <= 1:
         raise InputError(f"--runtime-ratio {args.runtime_ratio} is not in (0, 1]", code="ASBA-CLUSTER-002",
                          hint="use e.g. 0.4 when your jobs typically run 40% of their limit")
-    limit = _limit(args.time_limit, parse_duration)
+    job = dict(parse_script(args.script).job)
+    overrides = {"total_cpus": args.cpus, "total_gpus": args.gpus,
+                 "time_limit_s": _limit(args.time_limit, parse_duration)}
+    job.update({key: value for key, value in overrides.items() if value is not None})
     runner, note = _runner(args)
-    view = read_cluster(runner, partition=getattr(args, "partition", None),
-                        burst_partition=getattr(args, "burst_partition", None), script=args.script)
-    estimates = []
-    for name, summary in view.partitions.items():
-        cpus = args.cpus or _test_only_cpus(runner, name) or 1
-        needs = JobNeeds(cpus=cpus, gpus=args.gpus, time_limit_s=limit)
-        estimates.append(estimate_wait(view, needs, name, args.past_wait, args.runtime_ratio))
+    partition = getattr(args, "partition", None) or job.get("partition") or None
+    view = read_cluster(runner, partition=partition, burst_partition=getattr(args, "burst_partition", None),
+                        job=job, script=args.script)
+    estimates = [estimate_wait(view, job, name, args.past_wait, args.runtime_ratio) for name in view.partitions]
     if args.json:
         print_json({"source": view.source, "note": note, "gaps": view.gaps, "estimates": estimates})
         return 0
@@ -98,19 +99,6 @@ def _limit(text: str | None, parse) -> int | None:
     except ValueError:
         raise InputError(f"--time-limit {text!r} is not a SLURM time", code="ASBA-CLUSTER-003",
                          hint="use MM, HH:MM:SS or D-HH:MM:SS") from None
-
-
-def _test_only_cpus(runner, partition: str) -> int | None:
-    from asba.inputs.cluster_parse_nodes import parse_test_only
-    from asba.errors import ExternalCommandError
-
-    for call in reversed(runner.calls):
-        if call.key.startswith("sbatch_test_only") and f"--partition={partition}" in call.argv:
-            try:
-                return parse_test_only(call.stderr + "\n" + call.stdout).cpus
-            except ExternalCommandError:
-                return None
-    return None
 
 
 def _print_view(view, note: str) -> None:

@@ -165,3 +165,17 @@ def test_without_slurm_and_without_fallback_nothing_is_invented(tmp_path, monkey
     assert code == 0 and data["source"] == "none"
     assert [f["name"] for f in data["facts"]] == ["cluster.available", "cluster.source"]
     assert any("squeue not found" in g for g in data["gaps"])
+
+
+def test_cluster_wait_reads_the_script_and_honours_overrides(capsys):
+    from asba.cli.main import main
+
+    base = ["cluster", "wait", str(FIX / "wide.sbatch"), "--cluster-snapshot", str(FIX / "loaded"), "-p", "cpu-aws",
+            "--json"]
+    assert main(base) == 0
+    fits = json.loads(capsys.readouterr().out)["estimates"][0]
+    assert fits["p50_s"] == 0  # 32 CPUs (from the script) fit in the 112 idle ones
+    assert main([*base, "--cpus", "200", "--past-wait", "60", "--past-wait", "120", "--past-wait", "90"]) == 0
+    big = json.loads(capsys.readouterr().out)["estimates"][0]
+    assert any("needs 200 CPUs" in g for g in big["gaps"])
+    assert big["method"] == "history" and big["p50_s"] == 90
