@@ -178,4 +178,6 @@ def test_cluster_wait_reads_the_script_and_honours_overrides(capsys):
     assert main([*base, "--cpus", "200", "--past-wait", "60", "--past-wait", "120", "--past-wait", "90"]) == 0
     big = json.loads(capsys.readouterr().out)["estimates"][0]
     assert any("needs 200 CPUs" in g for g in big["gaps"])
-    assert big["method"] == "history" and big["p50_s"] == 90
+    history = next(c for c in big["components"] if c["name"] == "history")
+    assert history["p50_s"] == 90 and history["evidence"] == 3
+    assert "queue_model" not in {c["name"] for c in big["components"]}
