@@ -16,7 +16,7 @@ from typing import Any
 
 from asba.decide import analysis as an
 from asba.decide import history_view, rightsize
-from asba.decide.context import Context, Options, _ExampleStore, load_context
+from asba.decide.context import Context, Options, _ExampleStore, load_context, open_history
 from asba.errors import InputError
 
 
@@ -64,6 +64,9 @@ def _read_cluster(ctx: Context, req: Any, partition: str | None, burst: Any) -> 
 def advise(options: Options) -> Advice:
     ctx = load_context(options)
     req = _parse(options)
+    if options.track_history:  # sync first, so the history read below includes the newest jobs
+        ctx.notes.append(track(ctx, req))
+        ctx.store, ctx.history_label = open_history(options, ctx.cfg, ctx.notes)
     burst = resolve_burst(ctx, req)
     view = _read_cluster(ctx, req, req.job.get("partition"), burst)
     if view.partition_defaults and not req.job.get("mem_per_node_mb"):
@@ -71,8 +74,6 @@ def advise(options: Options) -> Advice:
     partition = req.job.get("partition") or _default_partition(view)
     example = isinstance(ctx.store, _ExampleStore)
     hist = history_view.load(ctx.store, options.script, req.job, partition, example)
-    if options.track_history:
-        ctx.notes.append(track(ctx, req))
     spent, spent_source = history_view.aws_spend(ctx.store, ctx.bursts, ctx.catalog, ctx.now)
     extra = [an.checkpointing(Path(options.script).read_text(errors="replace"), req.script)]
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)

@@ -50,10 +50,10 @@ def test_explain_uses_the_jobs_just_run(tmp_path, asba_home, capsys, monkeypatch
         job_ids.append(out.stdout.strip().split(";")[0])
     _wait_done(job_ids)
     time.sleep(3)  # slurmdbd records the end of the job a moment after squeue forgets it
-    assert main(["history", "sync", "--days", "1"]) == 0
-    capsys.readouterr()
-    assert main(["explain", str(script), "cpu-aws", "--with-history", "--optimize", "--json"]) == 0
+    # --track-history syncs sacct into the (empty) history database before the advice reads it
+    assert main(["explain", str(script), "cpu-aws", "--with-history", "--optimize", "--track-history", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
+    assert any(n.startswith("--track-history: synced sacct") for n in result["notes"])
     seen = {run["job_id"] for run in result["history"]["runs"]}
     assert set(job_ids) <= seen
     assert result["data_sources"]["cluster"] == "live SLURM"
