@@ -225,16 +225,45 @@ SQUEUE_FIELDS = ("JobArrayID", "Partition", "UserName", "State", "Reason", "Prio
 SQUEUE_FORMAT = ",".join(f"{name}:|" for name in SQUEUE_FIELDS)
 
 
+# Header names squeue prints for -O/-o fields -> the slot of SQUEUE_FIELDS they fill.
+_HEADER_SLOTS = {"JOBID": 0, "PARTITION": 1, "USER": 2, "STATE": 3, "ST": 3, "REASON": 4, "PRIORITY": 5,
+                 "CPUS": 6, "NODES": 7, "TRES_PER_NODE": 8, "TIME_LIMIT": 9, "TIME_LIMI": 9, "START_TIME": 10,
+                 "SUBMIT_TIME": 11, "NAME": 12}
+
+
 def parse_squeue_text(text: str) -> list[QueueJob]:
-    """``squeue -h -a -O SQUEUE_FORMAT`` (see the constant); one job or pending array per line."""
+    """``squeue -h -a -O SQUEUE_FORMAT`` (see the constant); one job or pending array per line.
+
+    Output with a header line (``JOBID|...``, any ``|``-separated -o/-O fields) is read by column name instead;
+    a missing CPUS or NODES column reads as 1, other missing columns as unknown.
+    """
+    lines = text.splitlines()
+    if lines and lines[0].split("|")[0].strip() == "JOBID":
+        return _squeue_with_header(lines)
     jobs = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         parts = line.removesuffix("|").split("|", 12)
         if len(parts) != 13:
             raise ExternalCommandError(f"squeue line {number} has {len(parts)} fields, expected 13", where="squeue")
         jobs.append(_text_job(parts))
+    return [job for job in jobs if job.state in ACTIVE_STATES]
+
+
+def _squeue_with_header(lines: list[str]) -> list[QueueJob]:
+    header = [h.strip() for h in lines[0].removesuffix("|").split("|")]
+    jobs = []
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        slots = [""] * 13
+        for name, value in zip(header, line.removesuffix("|").split("|")):
+            if name == "NODELIST(REASON)" and value.strip().startswith("("):
+                slots[4] = value.strip()[1:-1]
+            elif name in _HEADER_SLOTS:
+                slots[_HEADER_SLOTS[name]] = value.strip()
+        jobs.append(_text_job(slots))
     return [job for job in jobs if job.state in ACTIVE_STATES]
 
 

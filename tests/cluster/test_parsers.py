@@ -168,3 +168,29 @@ def test_gres_strings():
     assert gpus_in_gres("gpu:a100:2(IDX:0-1)") == 2
     assert gpus_in_gres("(null)") == 0
     assert gpus_in_gres("gpu:a100:4(IDX:0-3)") == 4
+
+
+def _plain_queue() -> dict[str, tuple[str, str]]:
+    """job id -> (state, reason) from the default squeue table of the same moment."""
+    out = {}
+    for line in read(SAMPLES / "squeue_busy.txt").splitlines()[1:]:
+        cols = line.split()
+        out[cols[0]] = ({"PD": "PENDING", "R": "RUNNING"}[cols[4]], cols[-1].strip("()") if cols[4] == "PD" else "")
+    return out
+
+
+def test_squeue_with_a_header_is_read_by_column_name():
+    plain = _plain_queue()
+    fmt = {j.job_id: j for j in parse_squeue_text(read(SAMPLES / "squeue_busy_format.txt"))}
+    assert {k: (j.state, j.reason) for k, j in fmt.items()} == plain
+    assert fmt["7_[1-4]"].tasks == 4 and fmt["14"].time_limit_s == 600 and fmt["9"].name == "dep_never"
+
+
+def test_squeue_O_with_header_matches_the_json_of_the_same_moment():
+    o_jobs = {j.job_id: j for j in parse_squeue_text(read(SAMPLES / "squeue_busy_O.txt"))}
+    json_jobs = {j.job_id.split("_")[0]: j for j in parse_squeue_json(read(SAMPLES / "squeue_busy.json"))}
+    assert set(o_jobs) == set(json_jobs)  # -O JobID shows the pending array 7_[1-4] as plain 7
+    for job_id, job in o_jobs.items():
+        other = json_jobs[job_id]
+        assert (job.state, job.reason, job.cpus, job.nodes, job.time_limit_s) == (
+            other.state, other.reason, other.cpus, other.nodes, other.time_limit_s)
