@@ -181,3 +181,21 @@ def test_cluster_wait_reads_the_script_and_honours_overrides(capsys):
     history = next(c for c in big["components"] if c["name"] == "history")
     assert history["p50_s"] == 90 and history["evidence"] == 3
     assert "queue_model" not in {c["name"] for c in big["components"]}
+
+
+def test_slurm_older_than_21_08_is_read_through_the_text_formats(tmp_path):
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(FIX / "loaded", snap)
+    (snap / "version.out").write_text("slurm 20.11.9\n")  # the only change: drive the pre-JSON branch
+    (snap / "squeue_json.out").unlink()
+    (snap / "sinfo_json.out").unlink()
+    old = read_cluster(SlurmRunner(snapshot_dir=snap), partition="cpu", burst_partition="gpu")
+    new = read_cluster(SlurmRunner(snapshot_dir=FIX / "loaded"), partition="cpu", burst_partition="gpu")
+    assert old.gaps == [] and facts(old)["cluster.slurm_version"].value == "20.11.9"
+    assert "squeue -h -a -O JobArrayID" in facts(old)["cluster.partition.pending_jobs_ahead"].source
+    skip = {"cluster.slurm_version", "cluster.source", "cluster.partition.soonest_end_s", "cluster.partition.running_remaining_cpu_hours",
+            "cluster.burst.soonest_end_s", "cluster.burst.running_remaining_cpu_hours"}
+    values = {f.name: f.value for f in new.facts if f.name not in skip}
+    assert {f.name: f.value for f in old.facts if f.name not in skip} == values
