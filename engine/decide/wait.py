@@ -152,6 +152,9 @@ def _queue_component(
     if summary is None or not summary.exists:
         gaps.append("queue_model: partition not read")
         return None
+    if summary.state.upper() not in {"UP", "UNKNOWN"}:
+        gaps.append(f"queue_model: partition {summary.name} is {summary.state}: no job starts until it is UP")
+        return None
     if summary.total_cpus is None or summary.idle_cpus is None or not view.state.has("squeue"):
         gaps.append("queue_model: needs both the queue (squeue) and the nodes (sinfo)")
         return None

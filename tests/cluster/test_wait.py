@@ -131,3 +131,18 @@ def test_slurm_estimate_is_the_p90_and_scaled_by_the_ratio_below():
     slurm = next(c for c in est.components if c.name == "slurm")
     test_only = view.summary("cpu").test_only_s
     assert slurm.p90_s == test_only and slurm.p50_s == test_only * 0.5 and slurm.p10_s == test_only * 0.25
+
+
+def test_a_down_partition_gets_no_queue_model_estimate(tmp_path):
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(FIX / "loaded", snap, ignore=shutil.ignore_patterns("sbatch_test_only_*"))
+    lines = (snap / "partitions.out").read_text().splitlines()
+    lines = [line.replace("State=UP", "State=DOWN") if line.startswith("PartitionName=cpu-aws ") else line
+             for line in lines]
+    (snap / "partitions.out").write_text("\n".join(lines) + "\n")
+    view = read_cluster(SlurmRunner(snapshot_dir=snap), partition="cpu-aws")
+    assert {f.name: f.value for f in view.facts}["cluster.partition.state"] == "DOWN"
+    est = estimate_wait(view, JobNeeds(cpus=4), "cpu-aws")
+    assert est.p50_s is None and any("is DOWN" in g for g in est.gaps)
