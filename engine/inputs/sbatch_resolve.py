@@ -5,7 +5,8 @@ Checked against ``sbatch --hold`` + ``scontrol show job`` on SLURM 22.05 (tests/
 * ``-N2`` alone is 2 tasks (one per node); ``-N2 -n8 -c4`` is 32 CPUs (tasks x cpus-per-task, not nodes x c).
 * ``--ntasks-per-node`` without ``-n`` gives nodes x ntasks-per-node tasks; with ``-n`` it is a per-node maximum.
 * A job gets at least one CPU per node (``-N2-4`` alone is allocated 2 CPUs); ``--overcommit`` asks for one CPU
-  per node whatever the tasks.
+  per node whatever the tasks; ``--mincpus`` and ``--cpus-per-gpu`` raise the CPUs the allocation gets (a
+  pending job still shows fewer: see the quirks in tests/script/script_compare.py).
 * ``--mem`` is per node (``0`` = the whole node), ``--mem-per-cpu`` x CPUs, ``--mem-per-gpu`` x GPUs; with
   none of them the partition's DefMemPerCPU/DefMemPerNode applies.
 * ``--gres=gpu:..`` and ``--gpus-per-node`` are per node, ``--gpus`` per job, ``--gpus-per-task`` per task.
@@ -91,7 +92,6 @@ class Resolver:
 
     def resolve(self) -> None:
         self._tasks()
-        self._gpus()
         self._memory()
         self._time()
         self._array_and_dependencies()
@@ -101,45 +101,48 @@ class Resolver:
         text = self.value(name)
         return None if text is None else positive_int(text, f"--{name}", self.where(name))
 
+    def _gpu_request(self) -> tuple[str, int, str | None]:
+        """The GPU option that counts (the most specific one wins): (option name, count, type); ("", 0, None)."""
+        gres = parse_gres(self.value("gres"), self.where("gres")) if "gres" in self.opt else []
+        self.put("gres", [g.text() for g in gres], "gres")
+        kind, count, gpu_type = "", 0, None
+        gres_gpus = [g for g in gres if g.name == "gpu"]
+        if gres_gpus:
+            kind, count = "gres", sum(g.count for g in gres_gpus)
+            gpu_type = ",".join(dict.fromkeys(g.type for g in gres_gpus if g.type)) or None
+        for name in ("gpus", "gpus-per-task", "gpus-per-node"):
+            if name in self.opt:
+                kind = name
+                count, gpu_type = parse_gpu_count(self.value(name), f"--{name}", self.where(name))
+        return kind, count, gpu_type
+
     def _tasks(self) -> None:
+        kind, count, gpu_type = self._gpu_request()
         low, high = parse_nodes(self.value("nodes"), self.where("nodes")) if "nodes" in self.opt else (1, None)
-        per_node, ntasks, cpt = self._int("ntasks-per-node"), self._int("ntasks"), self._int("cpus-per-task") or 1
+        per_node, ntasks, cpt = self._int("ntasks-per-node"), self._int("ntasks"), self._int("cpus-per-task")
+        per_gpu_tasks, cpus_per_gpu = self._int("ntasks-per-gpu"), self._int("cpus-per-gpu")
         if ntasks and per_node:
             low = max(low, math.ceil(ntasks / per_node))
-        tasks = ntasks or low * (per_node or 1)
-        cpus = max(tasks * cpt, low)
+        job_gpus = {"gpus": count, "gres": count * low, "gpus-per-node": count * low}.get(kind, 0)
+        tasks = ntasks or (job_gpus * per_gpu_tasks if per_gpu_tasks and job_gpus else low * (per_node or 1))
+        if cpt is None:  # --cpus-per-gpu with --gpus-per-task sets the CPUs of each task
+            cpt = count * cpus_per_gpu if cpus_per_gpu and kind == "gpus-per-task" else 1
+        total_gpus = count * tasks if kind == "gpus-per-task" else job_gpus
+        cpus = max(tasks * cpt, low, total_gpus * (cpus_per_gpu or 0))
         if "overcommit" in self.opt:
             cpus = low
-        mincpus = self._int("mincpus")
-        if mincpus:
-            cpus = max(cpus, mincpus * low)
+        cpus = max(cpus, (self._int("mincpus") or 0) * low)
         resource = ("nodes", "ntasks", "ntasks-per-node", "cpus-per-task")
         self.put("nodes_min", low, "nodes", "ntasks", "ntasks-per-node")
         self.put("nodes_max", high, "nodes")
-        self.put("ntasks", tasks, "ntasks", "nodes", "ntasks-per-node")
+        self.put("ntasks", tasks, "ntasks", "nodes", "ntasks-per-node", "ntasks-per-gpu")
         self.put("ntasks_per_node", per_node, "ntasks-per-node")
-        self.put("cpus_per_task", cpt, "cpus-per-task")
-        self.put("total_cpus", cpus, *resource, "overcommit", "mincpus")
-
-    def _gpus(self) -> None:
-        nodes, tasks = self.job["nodes_min"], self.job["ntasks"]
-        gres = parse_gres(self.value("gres"), self.where("gres")) if "gres" in self.opt else []
-        self.put("gres", [g.text() for g in gres], "gres")
-        gres_gpus = [g for g in gres if g.name == "gpu"]
-        per_node, total, gpu_type, names = 0, 0, None, ("gres",)
-        if gres_gpus:
-            per_node = sum(g.count for g in gres_gpus)
-            gpu_type = ",".join(dict.fromkeys(g.type for g in gres_gpus if g.type)) or None
-            total = per_node * nodes
-        for name in ("gpus", "gpus-per-task", "gpus-per-node"):  # the most specific one wins
-            if name in self.opt:
-                count, gpu_type = parse_gpu_count(self.value(name), f"--{name}", self.where(name))
-                total = {"gpus": count, "gpus-per-task": count * tasks, "gpus-per-node": count * nodes}[name]
-                per_node = count if name == "gpus-per-node" else math.ceil(total / nodes)
-                names = (name,)
-        given = names if any(n in self.opt for n in names) else ()
-        self.put("gpus_per_node", per_node, *given)
-        self.put("total_gpus", total, *given, *(("nodes", "ntasks") if given else ()))
+        self.put("cpus_per_task", cpt, "cpus-per-task", "cpus-per-gpu")
+        self.put("total_cpus", cpus, *resource, "overcommit", "mincpus", "cpus-per-gpu")
+        given = (kind,) if kind else ()
+        self.put("gpus_per_node", count if kind in ("gres", "gpus-per-node") else math.ceil(total_gpus / low),
+                 *given)
+        self.put("total_gpus", total_gpus, *given, *(("nodes", "ntasks") if given else ()))
         self.put("gpu_type", gpu_type, *given)
 
     def _memory(self) -> None:
@@ -212,6 +215,9 @@ class Resolver:
                           ("exclude", "exclude"), ("reservation", "reservation")):
             self.put(key, self.value(name), name)
         self.put("exclusive", "exclusive" in self.opt, "exclusive")
-        self.put("threads_per_core", self._int("threads-per-core"), "threads-per-core")
+        threads = self._int("threads-per-core")
+        if threads is None and (self.value("hint") or "").strip() == "nomultithread":
+            threads = 1  # SLURM applies --hint=nomultithread as one thread per core
+        self.put("threads_per_core", threads, "threads-per-core", "hint")
         tmp = self.value("tmp")
         self.put("tmp_mb", parse_memory_mb(tmp, where=self.where("tmp"), option="--tmp") if tmp else None, "tmp")

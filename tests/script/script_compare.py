@@ -28,6 +28,12 @@ QUIRKS: dict[str, dict[str, tuple]] = {
     "pending_cpus_below_nodes": {"total_cpus": (2, 1), "total_mem_mb": (1000, 500.0)},
     # -n3 --ntasks-per-node=2: the pending job shows node=1, the allocation uses 2 nodes (checked with a run).
     "pending_node_estimate": {"nodes_min": (2, 1)},
+    # --cpus-per-gpu=4 --gpus=2: pending NumCPUs=1, the allocation got cpu=8 (checked with a run).
+    "pending_cpus_per_gpu": {"total_cpus": (8, 1), "total_mem_mb": (4000, 500.0)},
+    # --gpus-per-task=2 -n2 --cpus-per-gpu=2: CPUs/Task=4 but pending NumCPUs=2; the allocation got cpu=8.
+    "pending_cpus_per_gpu_per_task": {"total_cpus": (8, 2), "total_mem_mb": (4000, 1000.0)},
+    # --mincpus=4: pending NumCPUs=1, the allocation got cpu=4 (checked with a run).
+    "pending_mincpus": {"total_cpus": (4, 1), "total_mem_mb": (2000, 500.0)},
     # --mem-per-gpu: scontrol still shows MinMemoryCPU=500M (DefMemPerCPU) though TRES mem is per GPU.
     "mem_per_gpu_shows_def_mem_per_cpu": {"mem_per_cpu_mb": (None, 500.0)},
 }

@@ -82,7 +82,13 @@ def slurm_view(fields: dict[str, str]) -> dict:
         "job_name": fields["JobName"],
         "tmp_mb": parse_size_mb(fields.get("MinTmpDiskNode", "0")) or None,
         "constraint": None if fields.get("Features", "(null)") == "(null)" else fields["Features"],
+        "exclusive": fields.get("OverSubscribe", "OK") not in ("OK", "YES"),
+        "threads_per_core": _star_or_int(fields.get("ReqB:S:C:T", "*").split(":")[-1]),
     }
+
+
+def _star_or_int(text: str) -> int | None:
+    return None if text in ("*", "") else int(text)
 
 
 def _limit(text: str) -> int | None:
@@ -95,7 +101,8 @@ def asba_view(job: dict) -> dict:
     view = {key: job[key] for key in ("nodes_min", "nodes_max", "ntasks", "cpus_per_task", "total_cpus",
                                        "total_mem_mb", "mem_per_node_mb", "mem_per_cpu_mb", "total_gpus",
                                        "gpu_type", "time_limit_s", "time_min_s", "array_task_count",
-                                       "array_max_concurrent", "job_name", "tmp_mb", "constraint")}
+                                       "array_max_concurrent", "job_name", "tmp_mb", "constraint", "exclusive",
+                                       "threads_per_core")}
     view["dependencies"] = sorted(job["dependencies"])
     view["partitions"] = sorted(job["partitions"] or [DEFAULT_PARTITION])
     view["account"] = job["account"] or DEFAULT_ACCOUNT
