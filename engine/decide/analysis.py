@@ -249,6 +249,7 @@ def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEs
         Fact("time.runtime_s", round(runtime.p50_s, 1), src + runtime.detail),
         Fact("time.runtime_basis", runtime.basis, src + runtime.detail),
         Fact("time.local_result_s", round(local.time_to_result_s, 1), src + "local wait p50 + runtime"),
+        Fact("time.local_result_h", round(local.time_to_result_s / 3600, 3), src + "local wait p50 + runtime"),
         Fact("time.local_wait_p50_h", round(local.wait_p50_s / 3600, 3), src + "local wait p50 in hours"),
         Fact("time.local_result_p90_s", round(local.time_to_result_p90_s, 1), src + "local wait p90 + runtime"),
         Fact("time.aws_startup_s", startup, f"config advisor.aws_startup_s ({ctx.cfg.source_of('advisor.aws_startup_s')})"),
@@ -263,6 +264,7 @@ def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEs
     saved = local.time_to_result_s - aws.time_to_result_s
     facts += [
         Fact("time.aws_result_s", round(aws.time_to_result_s, 1), src + "start-up + runtime x performance factor"),
+        Fact("time.aws_result_h", round(aws.time_to_result_s / 3600, 3), src + "start-up + runtime x performance factor"),
         Fact("time.saved_by_aws_s", round(saved, 1), src + "local minus AWS time to result"),
         Fact("time.saved_by_aws_h", round(saved / 3600, 3), src + "local minus AWS time to result"),
         Fact("decision.aws_cost_usd", round(aws.cost_usd, 4), f"{src}{aws.instance_type} x{aws.nodes} {aws.purchasing}, {offer.price_source}"),
