@@ -2,8 +2,10 @@
 
 Patterns always match the WHOLE value (a leading ^ and trailing $ are allowed and implied). Supported:
 literal characters; ``.``; classes ``[abc]``, ``[a-z0-9]``, ``[^...]``; groups with alternatives
-``(bwa|bowtie2)``; quantifiers ``* + ? {m} {m,n}``; ``\\d`` (digit) and ``\\s`` (space); and a backslash
-before a special character to mean that character literally (``\\.``). Anything else (``\\w``, back
+``(bwa|bowtie2)``; quantifiers ``* + ? {m} {m,n}``; ``\\d`` (an ASCII digit) and ``\\s`` (a space); and a
+backslash before a special character to mean that character literally (``\\.``). The C core matches a value's
+JSON text, so a tab in a value is the two characters ``\\t``; quotes, backslashes and control characters
+cannot appear in a pattern. Anything else (``\\w``, back
 references, look-arounds, lazy quantifiers) is refused when the pack loads.
 """
 
@@ -29,7 +31,20 @@ class SafeRegex:
     python: re.Pattern
 
     def fullmatch(self, value: str) -> bool:
-        return self.python.fullmatch(value) is not None
+        return self.python.fullmatch(json_text(value)) is not None
+
+
+def _check_char(ch: str, col: int) -> None:
+    """The C core matches the JSON text of a value, where '"', '\\' and control characters are escapes."""
+    if ch in '"\\' or ord(ch) < 0x20:
+        raise RegexError(f"{ch!r} cannot be matched reliably by the engine; use '.' for it", col)
+
+
+def json_text(value: str) -> str:
+    """What the C core's regex really sees: the value as JSON text (a tab is the two characters \\t)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 def _escape_durable(ch: str) -> str:
@@ -50,6 +65,7 @@ def _class(text: str, i: int, out_d: list[str], out_p: list[str]) -> int:
         ch = text[i]
         if ch == "\\" or ch == "[" or ch == "%":
             raise RegexError(f"'{ch}' inside [...] is outside the supported subset", i + 1)
+        _check_char(ch, i + 1)
         if ch == "-" and (first or i + 1 >= len(text) or text[i + 1] == "]"):
             raise RegexError("'-' inside [...] must be a range like a-z", i + 1)
         out_d.append(_escape_durable(ch) if ch in "]" else ch)
@@ -73,75 +89,90 @@ def _quantifier(text: str, i: int) -> tuple[str, int]:
     return match.group(0), match.end()
 
 
+class _Translator:
+    """Walks the author's pattern once, writing the durable and the Python form side by side."""
+
+    def __init__(self, text: str, offset: int) -> None:
+        self.text, self.offset = text, offset
+        self.out_d: list[str] = []
+        self.out_p: list[str] = []
+        self.depth, self.prev_atom = 0, False
+
+    def emit(self, durable: str, python: str) -> None:
+        self.out_d.append(durable)
+        self.out_p.append(python)
+
+    def escape(self, i: int) -> int:
+        nxt = self.text[i + 1] if i + 1 < len(self.text) else ""
+        if nxt in ("d", "s"):
+            self.emit("%" + nxt, "[0-9]" if nxt == "d" else "[ ]")
+        elif nxt in _META or nxt in ("^", "$"):
+            self.emit(_escape_durable(nxt), re.escape(nxt))
+        else:
+            raise RegexError(f"'\\{nxt}' is outside the supported subset (use \\d, \\s or escape a "
+                             "special character)", i + 1 + self.offset)
+        self.prev_atom = True
+        return i + 2
+
+    def repeat(self, i: int) -> int:
+        ch, col = self.text[i], i + 1 + self.offset
+        if not self.prev_atom:
+            raise RegexError(f"'{ch}' has nothing to repeat", col)
+        if ch == "{":
+            quant, end = _quantifier(self.text, i)
+            self.emit(quant, quant)
+        else:
+            if i + 1 < len(self.text) and self.text[i + 1] in "*+?":
+                raise RegexError("stacked or lazy quantifiers are outside the supported subset", col + 1)
+            self.emit(ch, ch)
+            end = i + 1
+        self.prev_atom = False
+        return end
+
+    def plain(self, i: int) -> int:
+        ch, col = self.text[i], i + 1 + self.offset
+        _check_char(ch, col)
+        if ch == "(":
+            if self.text.startswith("(?", i):
+                raise RegexError("'(?' groups are outside the supported subset", col)
+            self.depth += 1
+        elif ch == ")":
+            if self.depth == 0:
+                raise RegexError("')' without a matching '('", col)
+            self.depth -= 1
+        elif ch in "^$]}":
+            raise RegexError(f"'{ch}' must be escaped with a backslash here", col)
+        self.prev_atom = ch not in "(|"
+        if ch in "()|.":
+            self.emit(ch, ch)
+        else:
+            self.emit(_escape_durable(ch), re.escape(ch))
+        return i + 1
+
+    def run(self) -> None:
+        i = 0
+        while i < len(self.text):
+            ch = self.text[i]
+            if ch == "\\":
+                i = self.escape(i)
+            elif ch == "[":
+                i, self.prev_atom = _class(self.text, i, self.out_d, self.out_p), True
+            elif ch in "*+?{":
+                i = self.repeat(i)
+            else:
+                i = self.plain(i)
+
+
 def compile_safe(source: str) -> SafeRegex:
     """Translate ``source``; raises RegexError with a 1-based column when it leaves the subset."""
     text = source[1:] if source.startswith("^") else source
     offset = len(source) - len(text)
     if text.endswith("$") and not text.endswith("\\$"):
         text = text[:-1]
-    out_d: list[str] = []
-    out_p: list[str] = []
-    depth, i, prev_atom = 0, 0, False
-    while i < len(text):
-        ch, col = text[i], i + 1 + offset
-        if ch == "\\":
-            nxt = text[i + 1] if i + 1 < len(text) else ""
-            if nxt in ("d", "s"):
-                out_d.append("%" + nxt)
-                out_p.append("[0-9]" if nxt == "d" else "[ \\t\\n\\r\\f\\v]")
-            elif nxt in _META or nxt in ("\\", "^", "$"):
-                out_d.append(_escape_durable(nxt))
-                out_p.append(re.escape(nxt))
-            else:
-                raise RegexError(f"'\\{nxt}' is outside the supported subset (use \\d, \\s or escape a "
-                                 "special character)", col)
-            i, prev_atom = i + 2, True
-            continue
-        if ch == "[":
-            i, prev_atom = _class(text, i, out_d, out_p), True
-            continue
-        if ch in "*+?":
-            if not prev_atom:
-                raise RegexError(f"'{ch}' has nothing to repeat", col)
-            if i + 1 < len(text) and text[i + 1] in "*+?":
-                raise RegexError("stacked or lazy quantifiers are outside the supported subset", col + 1)
-            out_d.append(ch)
-            out_p.append(ch)
-            i, prev_atom = i + 1, False
-            continue
-        if ch == "{":
-            if not prev_atom:
-                raise RegexError("'{' has nothing to repeat", col)
-            quant, i = _quantifier(text, i)
-            out_d.append(quant)
-            out_p.append(quant)
-            prev_atom = False
-            continue
-        if ch == "(":
-            if text.startswith("(?", i):
-                raise RegexError("'(?' groups are outside the supported subset", col)
-            depth += 1
-            prev_atom = False
-        elif ch == ")":
-            if depth == 0:
-                raise RegexError("')' without a matching '('", col)
-            depth -= 1
-            prev_atom = True
-        elif ch == "|":
-            prev_atom = False
-        elif ch in "^$]}":
-            raise RegexError(f"'{ch}' must be escaped with a backslash here", col)
-        else:
-            prev_atom = True
-        if ch in "()|.":
-            out_d.append(ch)
-            out_p.append(ch)
-        else:
-            out_d.append(_escape_durable(ch))
-            out_p.append(re.escape(ch))
-        i += 1
-    if depth:
-        raise RegexError("'(' is never closed", len(source))
     if not text:
         raise RegexError("empty pattern (use eq: \"\" to test for an empty value)", 1)
-    return SafeRegex(source, "".join(out_d), re.compile("".join(out_p), re.DOTALL))
+    walker = _Translator(text, offset)
+    walker.run()
+    if walker.depth:
+        raise RegexError("'(' is never closed", len(source))
+    return SafeRegex(source, "".join(walker.out_d), re.compile("".join(walker.out_p), re.DOTALL))

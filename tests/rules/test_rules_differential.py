@@ -41,6 +41,10 @@ rules:
     severity: info
     message: {found: f, why: w, fix: f}
     when: [{fact: job.partition, matches: "a%b|bio\\\\..*"}]
+  - id: demo.matches-classes
+    severity: info
+    message: {found: f, why: w, fix: f}
+    when: [{fact: job.partition, matches: "[a-c]\\\\d{1,2}\\\\s?[^y]"}]
   - id: demo.contains
     severity: info
     message: {found: f, why: w, fix: f}
@@ -102,7 +106,8 @@ values = {
     "history.cpu_efficiency_pct": st.one_of(st.integers(0, 100), st.floats(0, 100, allow_nan=False)),
     "history.memory_efficiency_pct": st.sampled_from([0, 0.00001, 12.5, 26.666666, 27, 40, 60.5, 99.9]),
     "history.effective_cores": st.floats(0, 128, allow_nan=False),
-    "job.partition": st.sampled_from(["gpu", "cpu", "bio.long", "bioXlong", "a%b", "ab", ""]),
+    "job.partition": st.sampled_from(["gpu", "cpu", "bio.long", "bioXlong", "a%b", "ab", "", "a1 x", "b22x",
+                                      "c3\tx", "a123x", "b2y", "d1x", "a1  x", "é1x", "a1\"", "b2\\", "a\n1x"]),
     "job.gpu_type": st.sampled_from(["a100", "h100-40g", "a100-", "v100", "A100", "h100-4g"]),
     "job.programs": st.lists(st.sampled_from(["bwa", "samtools", "bwa-mem2", "python"]), max_size=4),
     "job.is_mpi": st.booleans(),
