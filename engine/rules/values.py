@@ -55,6 +55,8 @@ def normalise(value: Any, type_name: str) -> Any:
     if type_name == "string_list":
         if len(value) > MAX_LIST_ITEMS:
             raise ValueError(f"list of {len(value)} items (at most {MAX_LIST_ITEMS})")
+        if sum(len(item) for item in value) > MAX_STRING_BYTES:
+            raise ValueError("list longer than 1 MB in total")
         return [normalise(item, "string") for item in value]
     return value
 
