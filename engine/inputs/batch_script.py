@@ -20,6 +20,7 @@ from typing import Any
 
 from asba.errors import InputError
 from asba.inputs.sbatch_options import OptionValue, env_options, read_argv
+from asba.inputs.sbatch_pbs import pbs_options
 from asba.inputs.sbatch_resolve import Resolver, effective_options
 from asba.inputs.sbatch_script import analyse_body, directive_words, read_script
 
@@ -58,12 +59,16 @@ def parse_script(
     script = read_script(path)
     words, body_start, warnings = directive_words(script)
     options = _script_options(words, script.display, warnings)
-    options += env_options(dict(env) if env else None)
+    environment = env_options(dict(env) if env else None)
     cli, cli_warnings, rest = read_argv(list(cli_args), "cli", "command line")
     if rest < len(cli_args):
         raise InputError(f"unexpected argument {cli_args[rest]!r} after the script", where="command line",
                          hint="pass sbatch options (e.g. --mem=64G) after the script", code="ASBA-SCRIPT-031")
-    options += cli
+    if not any(o.name == "ignore-pbs" for o in options + environment + cli):
+        pbs, pbs_warnings = pbs_options(script)  # after #SBATCH: a #PBS value wins, as in sbatch
+        options += pbs
+        warnings += pbs_warnings
+    options += environment + cli
     warnings += cli_warnings
     resolver = Resolver(effective_options(options), partition_defaults)
     resolver.resolve()

@@ -115,8 +115,6 @@ def directive_words(script: ScriptText) -> tuple[list[Word], int, list[str]]:
                 warnings.append(f"{script.display}:{number}: heterogeneous job: only the first component is read")
                 return words, _first_command(script.lines, number), warnings
             words += [Word(w, number) for w in split_directive(rest, f"{script.display}:{number}")]
-        elif line.startswith("#PBS") or line.startswith("#BSUB"):
-            warnings.append(f"{script.display}:{number}: {line.split()[0]} directive ignored by asba")
         elif is_command_line(line):
             return words, number, warnings
     return words, 0, warnings
