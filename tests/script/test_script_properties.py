@@ -1,4 +1,4 @@
-"""Property-based: random #SBATCH lines and values never crash the parser (a result or one InputError)."""
+"""Property-based: random #SBATCH/#PBS/#BSUB lines and values never crash the parser (a result or one InputError)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ noise = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_c
 
 @st.composite
 def directive_lines(draw) -> str:
-    kind = draw(st.integers(0, 3))
+    kind = draw(st.integers(0, 5))
     name, value = draw(option_names), draw(values)
     if kind == 0:
         return f"#SBATCH --{name}={value}"
@@ -30,6 +30,8 @@ def directive_lines(draw) -> str:
     if kind == 2:
         short = OPTIONS[name][0] or "c"
         return f"#SBATCH -{short}{value}"
+    if kind == 4:
+        return draw(st.sampled_from(["#PBS ", "#BSUB "])) + draw(noise)
     return "#SBATCH " + draw(noise)
 
 
