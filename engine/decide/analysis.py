@@ -7,6 +7,7 @@ computed fact, which yields the decision and the trace that is shown and logged.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import re
 from dataclasses import dataclass, field
@@ -108,12 +109,13 @@ _EXPANDED: dict[tuple, tuple[str, ...]] = {}
 
 def burst_types(ctx: Any, burst: Any) -> tuple[str, ...]:
     """The burst partition's patterns ("c7i.*") expanded once to exact catalog names (matching runs often)."""
-    from asba.knowledge.matching import expand_types
-
     key = (id(ctx.catalog), burst.name, burst.instance_types)
     if key not in _EXPANDED:
-        found, missing = expand_types(ctx.catalog, burst.instance_types)
-        _EXPANDED[key] = tuple(t.instance_type for t in found) + tuple(missing)
+        exact = [p for p in burst.instance_types if not any(ch in p for ch in "*?[")]
+        patterns = [fnmatch.translate(p) for p in burst.instance_types if p not in exact]
+        wanted = re.compile("|".join(patterns)) if patterns else None
+        found = [t.instance_type for t in ctx.catalog if wanted is not None and wanted.match(t.instance_type)]
+        _EXPANDED[key] = tuple(dict.fromkeys(found + exact))
     return _EXPANDED[key]
 
 
