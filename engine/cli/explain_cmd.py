@@ -35,6 +35,8 @@ def _flags(parser: argparse.ArgumentParser, default=None) -> None:
                         "for this run only, nothing stored)", **kw)
     parser.add_argument("--transfer-gb", type=float, metavar="GB", help="data the job moves out of AWS (priced as "
                         "egress)", **kw)
+    parser.add_argument("--packs", action="append", type=Path, metavar="DIR", help="also load the rule packs in DIR "
+                        "(repeatable): a site's or a domain expert's own advice", **kw)
     parser.add_argument("--no-log", action="store_true", help="do not write the decision log", **kw)
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text", **kw)
 
@@ -75,7 +77,7 @@ def options_from(args: argparse.Namespace):
         optimize=args.optimize, recommend_instance=args.recommend_instance, track_history=args.track_history,
         why_not=args.why_not, explain=args.explain or "notes", config=args.config,
         cluster_snapshot=args.cluster_snapshot, history_dump=args.history_dump, transfer_gb=args.transfer_gb or 0.0,
-        record=not args.no_log)
+        packs=list(args.packs or []), record=not args.no_log)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ class Options:
     cluster_snapshot: Path | None = None
     history_dump: Path | None = None
     transfer_gb: float = 0.0
+    packs: list[Path] = field(default_factory=list)  # extra rule-pack folders (a site's or a domain expert's own)
     record: bool = True  # write the decision log
 
 
@@ -75,7 +76,7 @@ def load_context(options: Options) -> Context:
 
     cfg = load_config(options.config)
     runner, cluster_note = choose_runner(None, options.cluster_snapshot)
-    ctx = Context(options, cfg, load_catalog(config=cfg), burst_partitions(cfg), load_packs(), runner,
+    ctx = Context(options, cfg, load_catalog(config=cfg), burst_partitions(cfg), load_packs(options.packs), runner,
                   cluster_note, None, "", now_utc())
     ctx.store, ctx.history_label = open_history(options, cfg, ctx.notes)
     return ctx

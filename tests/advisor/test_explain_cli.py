@@ -124,3 +124,11 @@ def test_bad_asba_now_is_reported(explain_text, monkeypatch):
     monkeypatch.setenv("ASBA_NOW", "yesterday")
     code, _, err = explain_text(str(EXAMPLES / "tiny.sbatch"), "--cluster-snapshot", str(BUSY))
     assert code == 2 and "ASBA_NOW" in err and "'yesterday'" in err and len(err.splitlines()) == 1
+
+
+def test_extra_packs_add_their_findings_to_the_advice(explain):
+    result = explain("overalloc.sbatch", "--packs", str(FIXTURES / "extra-pack"))
+    fired = [e["rule"] for e in result["trace"] if e["type"] == "rule_fired"]
+    assert "site.wide-job" in fired
+    plain = explain("tiny.sbatch", "--packs", str(FIXTURES / "extra-pack"))
+    assert "site.wide-job" not in [e.get("rule") for e in plain["trace"]]
