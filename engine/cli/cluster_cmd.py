@@ -119,7 +119,9 @@ def _print_waits(view, estimates, note: str) -> None:
         out.print(f"[yellow]{note}[/yellow]")
     for est in estimates:
         if est.p50_s is None:
-            out.print(f"  {est.partition}: no estimate (nothing could be read)")
+            out.print(f"  [bold]{est.partition}[/bold]: no estimate")
+            for gap in est.gaps:
+                out.print(f"    [dim]{gap}[/dim]", soft_wrap=True)
             continue
         out.print(f"  [bold]{est.partition}[/bold]: p50 {_human(est.p50_s)}, p90 {_human(est.p90_s)} "
                   f"(p10 {_human(est.p10_s)}); method {est.method}, evidence {est.evidence_count}")

@@ -158,6 +158,10 @@ def _queue_component(
     if summary.total_cpus is None or summary.idle_cpus is None or not view.state.has("squeue"):
         gaps.append("queue_model: needs both the queue (squeue) and the nodes (sinfo)")
         return None
+    too_big = _no_node_fits(summary, needs)
+    if too_big:
+        gaps.append(f"queue_model: {too_big}")
+        return None
     use_gpus = needs.gpus > 0 and bool(summary.total_gpus)
     capacity = (summary.total_gpus if use_gpus else summary.total_cpus) or 0
     free = (summary.idle_gpus if use_gpus else summary.idle_cpus) or 0
@@ -200,6 +204,17 @@ def queue_model_quantiles(
         out.append(simulate_start(capacity, free, left, [(u, r * lim) for u, lim in ahead], need, limit_s))
     low, mid, high = sorted(out)
     return low, mid, high
+
+
+def _no_node_fits(summary: PartitionSummary, needs: JobNeeds) -> str:
+    """Why no node of the partition can hold the job's per-node share ("" when one can)."""
+    mem, biggest = needs.mem_per_node_mb, summary.max_node_memory_mb
+    if mem and biggest and mem > biggest:
+        return f"the job needs {mem:.0f} MB per node, the largest node of {summary.name} has {biggest} MB"
+    per_node = -(-needs.cpus // max(1, needs.nodes))
+    if summary.max_node_cpus and per_node > summary.max_node_cpus:
+        return f"the job needs {per_node} CPUs per node, the largest node of {summary.name} has {summary.max_node_cpus}"
+    return ""
 
 
 def _amount(job: QueueJob, gpus: bool) -> int:

@@ -32,6 +32,7 @@ class JobNeeds:
     gpus: int = 0
     time_limit_s: int | None = None
     tasks: int = 1
+    mem_per_node_mb: float | None = None
 
 
 def job_needs(job: Any) -> JobNeeds:
@@ -53,6 +54,7 @@ def job_needs(job: Any) -> JobNeeds:
         gpus=int(get("total_gpus", 0)),
         time_limit_s=get("time_limit_s", None),
         tasks=int(get("array_task_count", 1)),
+        mem_per_node_mb=get("mem_per_node_mb", None),
     )
 
 
@@ -68,6 +70,8 @@ class PartitionSummary:
     idle_nodes: int | None = None
     total_gpus: int | None = None
     idle_gpus: int | None = None
+    max_node_cpus: int | None = None
+    max_node_memory_mb: int | None = None
     settings: dict[str, str] = field(default_factory=dict)
     running: list[QueueJob] = field(default_factory=list)
     pending: list[QueueJob] = field(default_factory=list)  # all pending in this partition, priority order
@@ -76,6 +80,7 @@ class PartitionSummary:
     priority_basis: str = ""
     remaining_s: dict[str, float] = field(default_factory=dict)  # running job id -> seconds left (by limit)
     test_only_s: float | None = None  # SLURM's own estimate of this job's wait
+    slurm_refusal: str | None = None  # sbatch --test-only refused the job here (e.g. no node is big enough)
 
 
 @dataclass
@@ -117,7 +122,7 @@ def read_cluster(
     for name in dict.fromkeys(p for p in (partition, burst_partition) if p):
         summaries[name] = summarise(state, name)
         if script and summaries[name].exists:
-            summaries[name].test_only_s = _test_only(runner, state, Path(script), name, cli_args or [])
+            _test_only(runner, state, Path(script), summaries[name], cli_args or [])
     facts = cluster_facts(state, summaries, partition, burst_partition)
     defaults = partition_defaults(state, partition) if partition else {}
     return ClusterView(facts, state.gaps, state.source, defaults, state, summaries, state.now)
@@ -130,15 +135,24 @@ def default_partition(state: ClusterState) -> str | None:
     return None
 
 
-def _test_only(runner: SlurmRunner, state: ClusterState, script: Path, name: str, cli_args: list[str]) -> float | None:
+# sbatch's own words when it refuses a job for this partition (as opposed to failing to ask the controller)
+_REFUSALS = ("allocation failure", "Batch job submission failed", "Invalid", "not available", "exceeds", "invalid")
+
+
+def _test_only(runner: SlurmRunner, state: ClusterState, script: Path, s: PartitionSummary, cli_args: list[str]) -> None:
     try:
-        est = test_only(runner, script, name, cli_args)
+        est = test_only(runner, script, s.name, cli_args)
     except ExternalCommandError as exc:
-        state.gaps.append(f"sbatch --test-only on {name}: {exc.message}")
-        return None
+        state.gaps.append(f"sbatch --test-only on {s.name}: {exc.message}")
+        if "exited" in exc.message and "contact slurm controller" not in exc.message and any(
+                word in exc.message for word in _REFUSALS):
+            s.slurm_refusal = exc.message.split(": ", 1)[-1]
+            state.captured[f"test_only:{s.name}"] = (runner.calls[-1].captured_at,
+                                                     f"sbatch --test-only --partition={s.name}")
+        return
     now = runner.calls[-1].captured_at
-    state.captured[f"test_only:{name}"] = (now, f"sbatch --test-only --partition={name}")
-    return max(0.0, est.start_epoch - now)
+    state.captured[f"test_only:{s.name}"] = (now, f"sbatch --test-only --partition={s.name}")
+    s.test_only_s = max(0.0, est.start_epoch - now)
 
 
 def summarise(state: ClusterState, name: str) -> PartitionSummary:
@@ -160,6 +174,8 @@ def summarise(state: ClusterState, name: str) -> PartitionSummary:
         summary.idle_nodes = sum(1 for n in usable if n.idle)
         summary.total_gpus = sum(n.gpus for n in nodes)
         summary.idle_gpus = sum(max(0, n.gpus - n.gpus_used) for n in usable)
+        summary.max_node_cpus = max((n.cpus for n in nodes), default=None)
+        summary.max_node_memory_mb = max((n.real_memory_mb for n in nodes), default=None)
     elif info:
         summary.total_cpus = _int_or_none(info.get("TotalCPUs"))
         summary.total_nodes = _int_or_none(info.get("TotalNodes"))
@@ -273,6 +289,7 @@ def partition_facts(state: ClusterState, s: PartitionSummary, prefix: str) -> li
         ("state", s.state, src_p), ("total_cpus", s.total_cpus, src_n), ("idle_cpus", s.idle_cpus, src_n),
         ("total_nodes", s.total_nodes, src_n), ("idle_nodes", s.idle_nodes, src_n),
         ("total_gpus", s.total_gpus, src_n), ("idle_gpus", s.idle_gpus, src_n),
+        ("max_node_cpus", s.max_node_cpus, src_n), ("max_node_memory_mb", s.max_node_memory_mb, src_n),
     ]
     if s.settings:
         max_time = parse_duration(s.settings.get("MaxTime", ""))
@@ -285,6 +302,10 @@ def partition_facts(state: ClusterState, s: PartitionSummary, prefix: str) -> li
         values += _queue_values(s, src_q)
     if s.test_only_s is not None:
         values.append(("slurm_estimate_wait_s", round(s.test_only_s), _source_of(state, f"test_only:{s.name}")))
+        values.append(("slurm_accepts_job", True, _source_of(state, f"test_only:{s.name}")))
+    elif s.slurm_refusal:
+        src = _source_of(state, f"test_only:{s.name}")
+        values += [("slurm_accepts_job", False, f"{src}: {s.slurm_refusal}"), ("slurm_refusal", s.slurm_refusal, src)]
     return facts + [Fact(f"{prefix}.{key}", value, src) for key, value, src in values if value is not None]
 
 

@@ -152,8 +152,28 @@ def _try(runner: SlurmRunner, state: ClusterState, what: str, argv: list[str], p
 def test_only(runner: SlurmRunner, script: Path, partition: str, cli_args: list[str]) -> TestOnlyEstimate:
     """SLURM's own start estimate for this job on ``partition`` (``sbatch --test-only``; nothing is queued)."""
     argv = ["sbatch", "--test-only", f"--partition={partition}", *cli_args, str(script)]
-    out = runner.run(f"sbatch_test_only_{_safe(partition)}", argv)
+    key = f"sbatch_test_only_{_safe(partition)}"
+    try:
+        out = runner.run(key, argv)
+    except ExternalCommandError:
+        _check_snapshot_request(runner, key, argv)  # a refusal saved for another script is not this job's
+        raise
+    _check_snapshot_request(runner, key, argv)
     return parse_test_only(out.stderr + "\n" + out.stdout)
+
+
+def _check_snapshot_request(runner: SlurmRunner, key: str, argv: list[str]) -> None:
+    last = runner.calls[-1] if runner.calls and runner.calls[-1].key == key else None
+    if last is not None and last.from_snapshot and not _same_request(last.argv, argv):
+        options = " ".join(last.argv[3:-1])
+        raise ExternalCommandError(
+            f"the snapshot holds SLURM's answer for {Path(last.argv[-1]).name}{' ' + options if options else ''}, "
+            "not for this script and options", where=key)
+
+
+def _same_request(captured: list[str], wanted: list[str]) -> bool:
+    """Same options and the same script name (its directory differs between machines)."""
+    return captured[:-1] == wanted[:-1] and Path(captured[-1]).name == Path(wanted[-1]).name
 
 
 def _safe(name: str) -> str:

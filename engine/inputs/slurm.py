@@ -28,6 +28,7 @@ class CommandOutput:
     captured_at: float  # epoch seconds
     from_snapshot: bool = False
     stderr: str = ""  # sbatch --test-only writes its answer here
+    returncode: int = 0
 
 
 @dataclass
@@ -46,7 +47,9 @@ class SlurmRunner:
         out = self._from_snapshot(key, argv) if self.snapshot_dir else self._live(key, argv, timeout_s)
         self.calls.append(out)
         if self.capture_dir and not out.from_snapshot:
-            self._save(out)
+            self._save(out)  # a refusal (non-zero exit) is part of what asba read: kept for the replay too
+        if out.returncode != 0:
+            raise _failed(out)
         return out
 
     def _live(self, key: str, argv: list[str], timeout_s: float | None) -> CommandOutput:
@@ -62,10 +65,7 @@ class SlurmRunner:
             raise ExternalCommandError(f"{' '.join(argv)} did not answer within {limit:g} s", where=key) from None
         except OSError as exc:
             raise ExternalCommandError(f"{exe} could not be started: {exc.strerror}", where=key) from None
-        if proc.returncode != 0:
-            first = (proc.stderr.strip().splitlines() or ["no message"])[0]
-            raise ExternalCommandError(f"{exe} exited {proc.returncode}: {first}", where=key)
-        return CommandOutput(key, list(argv), proc.stdout, time.time(), stderr=proc.stderr)
+        return CommandOutput(key, list(argv), proc.stdout, time.time(), stderr=proc.stderr, returncode=proc.returncode)
 
     def _from_snapshot(self, key: str, argv: list[str]) -> CommandOutput:
         assert self.snapshot_dir is not None
@@ -77,7 +77,8 @@ class SlurmRunner:
         err_path = self.snapshot_dir / f"{key}.err"
         stderr = err_path.read_text(errors="replace") if err_path.is_file() else ""
         stdout = path.read_text(errors="replace")
-        return CommandOutput(key, list(meta.get("argv", argv)), stdout, captured, True, stderr=stderr)
+        code = int(meta.get("returncode", 0))
+        return CommandOutput(key, list(meta.get("argv", argv)), stdout, captured, True, stderr, code)
 
     def _save(self, out: CommandOutput) -> None:
         assert self.capture_dir is not None
@@ -85,8 +86,13 @@ class SlurmRunner:
         (self.capture_dir / f"{out.key}.out").write_text(out.stdout)
         if out.stderr:
             (self.capture_dir / f"{out.key}.err").write_text(out.stderr)
-        meta = {"argv": out.argv, "captured_at": out.captured_at}
+        meta = {"argv": out.argv, "captured_at": out.captured_at, "returncode": out.returncode}
         (self.capture_dir / f"{out.key}.meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def _failed(out: CommandOutput) -> ExternalCommandError:
+    first = (out.stderr.strip().splitlines() or ["no message"])[0]
+    return ExternalCommandError(f"{out.argv[0]} exited {out.returncode}: {first}", where=out.key)
 
 
 _VERSION = re.compile(r"slurm[- ](?:wlm )?(\d+)\.(\d+)\.(\d+)", re.IGNORECASE)

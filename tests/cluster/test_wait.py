@@ -146,3 +146,15 @@ def test_a_down_partition_gets_no_queue_model_estimate(tmp_path):
     assert {f.name: f.value for f in view.facts}["cluster.partition.state"] == "DOWN"
     est = estimate_wait(view, JobNeeds(cpus=4), "cpu-aws")
     assert est.p50_s is None and any("is DOWN" in g for g in est.gaps)
+
+
+def test_a_job_bigger_than_any_node_gets_no_queue_model_estimate():
+    view = loaded(script=False)
+    facts = {f.name: f.value for f in view.facts}
+    assert facts["cluster.burst.max_node_memory_mb"] == 262144 and facts["cluster.burst.max_node_cpus"] == 64
+    big_mem = estimate_wait(view, {"total_cpus": 16, "mem_per_node_mb": 491520}, "cpu-aws")
+    assert big_mem.p50_s is None and any("491520 MB per node" in g for g in big_mem.gaps)
+    wide = estimate_wait(view, {"total_cpus": 96, "nodes_min": 1}, "cpu-aws")
+    assert wide.p50_s is None and any("96 CPUs per node" in g for g in wide.gaps)
+    two_nodes = estimate_wait(view, {"total_cpus": 96, "nodes_min": 2}, "cpu-aws")
+    assert two_nodes.p50_s is not None
