@@ -51,7 +51,8 @@ def pack_digest(pack: Any) -> str:
 
 
 def packs_of(packset: Any) -> list[dict]:
-    return [{"pack": p.name, "revision": p.revision, "digest": pack_digest(p)} for p in packset.packs]
+    return [{"pack": p.name, "revision": p.revision, "digest": pack_digest(p), "path": str(p.path)}
+            for p in packset.packs]
 
 
 def connect(path: Any = None) -> sqlite3.Connection:

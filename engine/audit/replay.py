@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from asba.audit.log import Decision, packs_of
@@ -42,10 +43,19 @@ def _pack_changes(recorded: list[dict], current: list[dict]) -> list[str]:
     return changes
 
 
+def recorded_extra_packs(decision: Decision) -> list[Path]:
+    """Pack folders the decision used beyond the built-in ones, if they are still there."""
+    from asba.paths import packs_dir
+
+    builtin = packs_dir().resolve()
+    paths = [Path(p["path"]) for p in decision.packs if p.get("path")]
+    return [p for p in paths if p.is_dir() and builtin not in p.resolve().parents]
+
+
 def replay(decision: Decision, extra_paths: tuple = ()) -> Replay:
     from asba.rules import evaluate, load_packs
 
-    packs = load_packs(extra_paths)
+    packs = load_packs([*recorded_extra_packs(decision), *extra_paths])
     changes = _pack_changes(decision.packs, packs_of(packs))
     facts = [Fact(f["name"], f["value"], f["source"]) for f in decision.facts]
     ev = evaluate(packs, facts)

@@ -56,3 +56,12 @@ def test_unknown_decision_is_one_line(explain, capsys):
     code = main(["audit", "show", "d-doesnotexist"])
     err = capsys.readouterr().err
     assert code == 2 and "no decision with id 'd-doesnotexist'" in err
+
+
+def test_replay_reloads_the_extra_packs_the_decision_used(explain, capsys):
+    from advisor_support import FIXTURES
+
+    decision_id = explain("overalloc.sbatch", "--packs", str(FIXTURES / "extra-pack"))["decision_id"]
+    code, out = _audit(capsys, "replay", decision_id, "--json")
+    outcome = json.loads(out)
+    assert code == 0 and outcome["identical"] is True and outcome["differences"] == []
