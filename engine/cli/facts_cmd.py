@@ -48,9 +48,9 @@ def _print_text(req, facts) -> None:
 
     out = console()
     table = Table(title=f"facts from {req.script}", show_lines=False, title_justify="left")
-    table.add_column("fact")
-    table.add_column("value", justify="right")
-    table.add_column("source")
+    table.add_column("fact", no_wrap=True)
+    table.add_column("value", justify="right", max_width=28, overflow="fold")
+    table.add_column("source", overflow="fold")
     for fact in facts:
         value = ", ".join(fact.value) if isinstance(fact.value, list) else fact.value
         table.add_row(fact.name, "" if value is None else str(value), fact.source)
