@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from operator import attrgetter
@@ -20,11 +21,11 @@ TREND_THRESHOLD = 0.15  # later half vs earlier half: more than 15 % apart is a 
 
 # What a pattern needs from one run, in this order (a JobRecord attribute or a SQL column of the same name).
 RUN_FIELDS = ("job_id", "state", "exit_code", "elapsed_s", "time_limit_s", "alloc_cpus", "requested_memory_mb",
-              "max_memory_used_mb", "cpu_efficiency", "memory_efficiency", "effective_cpus", "submit_ts",
+              "max_memory_used_mb", "cpu_efficiency", "memory_efficiency", "effective_cpus",
               "execution_platform", "queue_wait_s", "partition")
 run_view = attrgetter(*RUN_FIELDS)
-(JOB, STATE, EXIT, ELAPSED, LIMIT, CPUS, REQ_MEM, PEAK_MEM, CPU_EFF, MEM_EFF, EFF_CPUS, SUBMIT, PLATFORM,
- WAIT, PARTITION) = range(len(RUN_FIELDS))
+(JOB, STATE, EXIT, ELAPSED, LIMIT, CPUS, REQ_MEM, PEAK_MEM, CPU_EFF, MEM_EFF, EFF_CPUS, PLATFORM, WAIT,
+ PARTITION) = range(len(RUN_FIELDS))
 
 
 @dataclass
@@ -67,10 +68,6 @@ class Pattern:
         return asdict(self)
 
 
-def _clean(values: Iterable[float | None]) -> list[float]:
-    return [float(v) for v in values if v is not None]
-
-
 def _median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 3) if values else None
 
@@ -111,52 +108,53 @@ def _trend(values: Sequence[float]) -> str:
     return "rising" if change > TREND_THRESHOLD else "falling" if change < -TREND_THRESHOLD else "stable"
 
 
+def _present(values: Iterable, keep: Iterable) -> list[float]:
+    """values whose partner in `keep` is truthy and which are not None, as floats."""
+    return [float(v) for v, k in zip(values, keep) if k and v is not None]
+
+
 def compute(script: str, script_hash: str, runs: Sequence[tuple]) -> Pattern | None:
     """The pattern of one script's runs (tuples in RUN_FIELDS order, oldest first); None below 2 runs."""
     finished = [r for r in runs if r[STATE] == "COMPLETED" or r[STATE] in FAILURE_STATES]
     if len(finished) < MIN_RUNS:
         return None
-    ok = [r for r in finished if r[STATE] == "COMPLETED" and not r[EXIT]]
-    kinds = [FAILURE_STATES.get(r[STATE], "failed") for r in finished if r[STATE] != "COMPLETED" or r[EXIT]]
-    measured = [r for r in finished if r[ELAPSED]]
-    cpu_eff = _clean(r[CPU_EFF] for r in measured)
-    mem_eff = _clean(r[MEM_EFF] for r in measured)
-    peaks = _clean(r[PEAK_MEM] for r in measured)
-    runtimes = _clean(r[ELAPSED] for r in ok)
-    effective = _median(_clean(r[EFF_CPUS] for r in measured))
-    typical_mem = _median(peaks)
-    limit = _median(_clean(r[LIMIT] for r in finished))
+    cols = list(zip(*finished))  # one pass to columns; the statistics below run over columns
+    ok = [s == "COMPLETED" and not e for s, e in zip(cols[STATE], cols[EXIT])]
+    failures = Counter(FAILURE_STATES.get(s, "failed") for s, good in zip(cols[STATE], ok) if not good)
+    measured = [bool(e) for e in cols[ELAPSED]]
+    everyone = [True] * len(finished)
+    cpu_eff, mem_eff = _present(cols[CPU_EFF], measured), _present(cols[MEM_EFF], measured)
+    peaks, runtimes = _present(cols[PEAK_MEM], measured), _present(cols[ELAPSED], ok)
+    effective = _median(_present(cols[EFF_CPUS], measured))
+    typical_mem, peak = _median(peaks), (max(peaks) if peaks else None)
+    limit = _median(_present(cols[LIMIT], everyone))
     p95 = percentile(runtimes, 95)
-    platforms: dict[str, int] = {}
-    for r in finished:
-        platforms[r[PLATFORM]] = platforms.get(r[PLATFORM], 0) + 1
-    req_cpus = _median(_clean(r[CPUS] for r in finished))
-    req_mem = _median(_clean(r[REQ_MEM] for r in finished))
+    req_cpus, req_mem = _median(_present(cols[CPUS], everyone)), _median(_present(cols[REQ_MEM], everyone))
+    n_ok = sum(ok)
     return Pattern(
         script=script, script_hash=script_hash, runs=len(runs), job_ids=[r[JOB] for r in runs],
         finished_runs=len(finished), cpu_efficiency_pct=_median(cpu_eff),
         cpu_efficiency_peak_pct=max(cpu_eff) if cpu_eff else None, cpu_efficiency_cv=_cv(cpu_eff),
         effective_cores=effective, memory_efficiency_pct=_median(mem_eff),
         memory_efficiency_peak_pct=max(mem_eff) if mem_eff else None, memory_typical_mb=typical_mem,
-        peak_memory_mb=max(peaks) if peaks else None, memory_cv=_cv(peaks), requested_cpus=req_cpus,
-        requested_memory_mb=req_mem, cpu_request_ratio=_ratio(req_cpus, effective),
-        memory_request_ratio=_ratio(req_mem, max(peaks) if peaks else None),
+        peak_memory_mb=peak, memory_cv=_cv(peaks), requested_cpus=req_cpus, requested_memory_mb=req_mem,
+        cpu_request_ratio=_ratio(req_cpus, effective), memory_request_ratio=_ratio(req_mem, peak),
         gb_per_effective_core=_ratio(typical_mem / 1024 if typical_mem is not None else None, effective),
-        runtime_mean_s=round(statistics.fmean(runtimes), 1) if runtimes else None,
+        runtime_mean_s=round(math.fsum(runtimes) / len(runtimes), 1) if runtimes else None,
         runtime_p50_s=_median(runtimes), runtime_p95_s=p95, runtime_cv=_cv(runtimes), time_limit_s=limit,
-        runtime_to_limit_ratio=_ratio(p95, limit), success_rate=round(len(ok) / len(finished), 3),
-        oom_count=kinds.count("oom"), timeout_count=kinds.count("timeout"),
-        other_failure_count=len(kinds) - kinds.count("oom") - kinds.count("timeout"),
-        runtime_trend=_trend(runtimes), memory_trend=_trend(peaks), platform_runs=platforms,
-        queue_wait_p50_s=_waits(finished),
+        runtime_to_limit_ratio=_ratio(p95, limit), success_rate=round(n_ok / len(finished), 3),
+        oom_count=failures["oom"], timeout_count=failures["timeout"],
+        other_failure_count=sum(failures.values()) - failures["oom"] - failures["timeout"],
+        runtime_trend=_trend(runtimes), memory_trend=_trend(peaks), platform_runs=dict(Counter(cols[PLATFORM])),
+        queue_wait_p50_s=_waits(cols[PARTITION], cols[WAIT]),
     )
 
 
-def _waits(runs: Sequence[tuple]) -> dict[str, float]:
+def _waits(partitions: Sequence[str], waits: Sequence[int | None]) -> dict[str, float]:
     by_partition: dict[str, list[float]] = {}
-    for r in runs:
-        if r[WAIT] is not None:
-            by_partition.setdefault(r[PARTITION], []).append(float(r[WAIT]))
+    for partition, wait in zip(partitions, waits):
+        if wait is not None:
+            by_partition.setdefault(partition, []).append(float(wait))
     return {p: round(statistics.median(w), 1) for p, w in sorted(by_partition.items())}
 
 
@@ -178,10 +176,11 @@ def all_patterns(store, days: float | None = None, user: str | None = None) -> I
     """Patterns of every script with 2 runs or more, streamed one script at a time (bounded memory)."""
     tracked = store.conn.execute("SELECT 1 FROM submissions LIMIT 1").fetchone() is not None
     if tracked:
-        key_sql = "COALESCE(NULLIF(s.script_hash, ''), 'name:' || COALESCE(s.script_name, j.script_name))"
-        name_sql, join = "COALESCE(s.script_name, j.script_name)", " LEFT JOIN submissions s ON s.job_id = j.base_id"
+        key_sql = ("COALESCE(s.script_name, j.script_name), "
+                   "COALESCE(NULLIF(s.script_hash, ''), 'name:' || COALESCE(s.script_name, j.script_name)) AS k")
+        join, order = " LEFT JOIN submissions s ON s.job_id = j.base_id", "k, j.submit_ts"
     else:  # nothing recorded with --track-history: group by name, in the order of the (script_name, submit) index
-        key_sql, name_sql, join = "'name:' || j.script_name", "j.script_name", ""
+        key_sql, join, order = "j.script_name", "", "j.script_name, j.submit_ts"
     where, params = [], []
     if days is not None:
         from asba.history.store import now_epoch
@@ -191,23 +190,22 @@ def all_patterns(store, days: float | None = None, user: str | None = None) -> I
     if user:
         where.append("j.user = ?")
         params.append(user)
-    order = "k, j.submit_ts" if tracked else "j.script_name, j.submit_ts"
-    sql = (f"SELECT {', '.join(f'j.{c}' for c in RUN_FIELDS)}, {name_sql}, {key_sql} AS k FROM jobs j{join}"
+    sql = (f"SELECT {', '.join(f'j.{c}' for c in RUN_FIELDS)}, {key_sql} FROM jobs j{join}"
            + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
-    key_pos = len(RUN_FIELDS) + 1
+    key_pos, name_pos = (len(RUN_FIELDS) + 1, len(RUN_FIELDS)) if tracked else (len(RUN_FIELDS),) * 2
     current, name, runs = None, "", []
     for row in store.conn.execute(sql, params):
         if row[key_pos] != current:
-            if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs)) is not None:
+            if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs, tracked)) is not None:
                 yield pattern
-            current, name, runs = row[key_pos], row[key_pos - 1], []
+            current, name, runs = row[key_pos], row[name_pos], []
         runs.append(row)
-    if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs)) is not None:
+    if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs, tracked)) is not None:
         yield pattern
 
 
-def _grouped(key: str | None, name: str, runs: list[tuple]) -> Pattern | None:
-    script_hash = "" if key is None or key.startswith("name:") else key
+def _grouped(key: str | None, name: str, runs: list[tuple], tracked: bool) -> Pattern | None:
+    script_hash = "" if not tracked or key is None or key.startswith("name:") else key
     return compute(name, script_hash, runs)
 
 

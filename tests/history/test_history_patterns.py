@@ -84,3 +84,13 @@ def test_every_emitted_fact_is_declared_with_its_type(cluster_store):
 
 def test_no_pattern_no_script_facts():
     assert history_facts(None) == []
+
+
+def test_all_patterns_groups_tracked_runs_by_hash(cluster_store):
+    cluster_store.record_submission("/home/a/renamed.sbatch", "beef", "2")   # cpu_burn
+    cluster_store.record_submission("/home/a/renamed.sbatch", "beef", "14")  # queued_a
+    by_hash = {p.script_hash: p for p in all_patterns(cluster_store)}
+    assert by_hash["beef"].job_ids == ["2", "14"] and by_hash["beef"].script == "renamed.sbatch"
+    untracked = [p for p in all_patterns(cluster_store) if not p.script_hash]
+    assert {p.script for p in untracked} == {"array.sbatch", "queued_work.sbatch"}
+    assert [p.finished_runs for p in untracked if p.script == "queued_work.sbatch"] == [3]  # 14 moved to beef
