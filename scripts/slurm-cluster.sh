@@ -244,8 +244,11 @@ wait_nodes() {
 reset_state() {
   stop_cluster
   local d
+  local pid
   for d in slurmctld slurmdbd; do
-    pgrep -x "$d" >/dev/null && die "SLURM_RESET=1 but a $d this script did not start is running; stop it first"
+    for pid in $(pgrep -x "$d" || true); do  # a zombie left by a stopped daemon does not count
+      pid_runs "$pid" "$d" && die "SLURM_RESET=1 but a $d this script did not start runs (pid $pid); stop it first"
+    done
   done
   rm -rf /var/spool/slurmctld/* /var/spool/slurmd/{c1,c2,hm1,g1,aws1,aws2}
 }
