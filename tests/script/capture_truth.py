@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from script_cases import CORPUS, FIXTURES, corpus_cases, edge_cases
+from script_cases import CORPUS, DEPENDENCY_SETUP, FIXTURES, corpus_cases, edge_cases, materialise
 from script_compare import overrides_for, sbatch_env
 from script_slurm_truth import cancel, show_job, slurm_view, submit_held
 
@@ -24,14 +24,13 @@ TRUTH = FIXTURES / "slurm_truth.json"
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="asba-truth-"))
-    deps = [submit_held(CORPUS / "slurm-jobs" / "dep_after.sbatch", [], work, sbatch_env())[0] for _ in range(2)]
+    deps = [submit_held(CORPUS / "slurm-jobs" / "dep_after.sbatch", args, work, sbatch_env())[0]
+            for _, args in DEPENDENCY_SETUP]
     version = subprocess.run(["sbatch", "--version"], capture_output=True, text=True).stdout.strip()
     truth: dict = {"slurm_version": version, "dependency_ids": deps, "cases": {}}
     try:
         for case in corpus_cases() + edge_cases():
-            text = case.path.read_bytes().replace(b"{DEP1}", deps[0].encode()).replace(b"{DEP2}", deps[1].encode())
-            script = work / case.path.name
-            script.write_bytes(text)
+            script = materialise(case, work, deps)
             args = overrides_for(case, script)
             job_id, error = submit_held(script, args, work, sbatch_env())
             entry = {"args": args, "slurm": None, "sbatch_error": error}

@@ -45,6 +45,19 @@ def edge_cases() -> list[Case]:
     return cases
 
 
+DEPENDENCY_SETUP = (("{DEP1}", []), ("{DEP2}", []), ("{ARR1}", ["--array=1-3"]))  # held jobs edge cases name
+
+
+def materialise(case: Case, work: Path, ids: list[str]) -> Path:
+    """Copy the case into ``work`` with {DEP1}/{DEP2}/{ARR1} replaced by the ids of real held jobs."""
+    text = case.path.read_bytes()
+    for (marker, _), job_id in zip(DEPENDENCY_SETUP, ids):
+        text = text.replace(marker.encode(), job_id.encode())
+    script = work / case.path.name
+    script.write_bytes(text)
+    return script
+
+
 def cluster_overrides(job: dict) -> list[tuple[str, str]]:
     """(option, reason) pairs that make a corpus request fit the test cluster."""
     out = []

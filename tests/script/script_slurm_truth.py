@@ -75,7 +75,9 @@ def slurm_view(fields: dict[str, str]) -> dict:
         "time_min_s": _limit(fields["TimeMin"]) if fields.get("TimeMin", "N/A") != "N/A" else None,
         "array_task_count": array_task_count(fields),
         "array_max_concurrent": int(fields["ArrayTaskThrottle"]) if int(fields.get("ArrayTaskThrottle", 0)) else None,
-        "dependencies": [] if deps == "(null)" else sorted(re.sub(r"\([^)]*\)", "", d) for d in re.split(r"[,?]", deps)),
+        # "afterok:12(unfulfilled)" -> "afterok:12"; "aftercorr:13_*" (all tasks of array job 13) -> "aftercorr:13"
+        "dependencies": [] if deps == "(null)" else sorted(re.sub(r"_\*$", "", re.sub(r"\([^)]*\)", "", d))
+                                                           for d in re.split(r"[,?]", deps)),
         "partitions": sorted(fields["Partition"].split(",")),
         "account": fields["Account"],
         "qos": fields["QOS"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from script_cases import CORPUS, Case, corpus_cases, edge_cases
+from script_cases import CORPUS, DEPENDENCY_SETUP, Case, corpus_cases, edge_cases, materialise
 from script_compare import CORPUS_EXPECT, asba_parse, check, overrides_for, sbatch_env
 from script_slurm_truth import asba_view, cancel, partition_defaults, show_job, slurm_view, submit_held
 
@@ -23,23 +23,16 @@ CASES = corpus_cases() + edge_cases()
 
 @pytest.fixture(scope="module")
 def dependency_ids(tmp_path_factory):
-    """Two held jobs that edge cases depend on ({DEP1}, {DEP2}); cancelled afterwards."""
+    """Held jobs that edge cases depend on ({DEP1}, {DEP2}, array {ARR1}); cancelled afterwards."""
     work = tmp_path_factory.mktemp("deps")
     ids = []
-    for _ in range(2):
-        job_id, error = submit_held(CORPUS / "slurm-jobs" / "dep_after.sbatch", [], work, sbatch_env())
+    for _, args in DEPENDENCY_SETUP:
+        job_id, error = submit_held(CORPUS / "slurm-jobs" / "dep_after.sbatch", args, work, sbatch_env())
         assert job_id, error
         ids.append(job_id)
     yield ids
     for job_id in ids:
         cancel(job_id)
-
-
-def materialise(case: Case, work: Path, deps: list[str]) -> Path:
-    text = case.path.read_bytes().replace(b"{DEP1}", deps[0].encode()).replace(b"{DEP2}", deps[1].encode())
-    script = work / case.path.name
-    script.write_bytes(text)
-    return script
 
 
 def submit_and_read(script: Path, args: list[str], work: Path, env: dict[str, str]) -> tuple[dict | None, str]:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from script_cases import FIXTURES, Case, corpus_cases, edge_cases
+from script_cases import FIXTURES, Case, corpus_cases, edge_cases, materialise
 from script_compare import CORPUS_EXPECT, asba_parse, check
 
 from asba.errors import InputError
@@ -27,9 +27,7 @@ def test_truth_was_captured_from_slurm_22_05_for_every_case() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_asba_agrees_with_captured_slurm(case: Case, tmp_path: Path) -> None:
     entry = TRUTH["cases"][case.name]
-    deps = TRUTH["dependency_ids"]
-    script = tmp_path / case.path.name
-    script.write_bytes(case.path.read_bytes().replace(b"{DEP1}", deps[0].encode()).replace(b"{DEP2}", deps[1].encode()))
+    script = materialise(case, tmp_path, TRUTH["dependency_ids"])
     req, error = None, None
     try:
         req = asba_parse(script, entry["args"])
