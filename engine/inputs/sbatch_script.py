@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +69,11 @@ def _read_bytes(path: Path, display: str) -> bytes:
         if path.is_dir():
             raise InputError("this is a directory, not a batch script", where=display, code="ASBA-SCRIPT-002",
                              hint="give the path of the job script file")
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise InputError("this is not a regular file", where=display, code="ASBA-SCRIPT-002",
+                             hint="give the path of the job script file")
+        size = info.st_size
         if size > MAX_SCRIPT_BYTES:
             raise InputError(f"the file is {size / 1048576:.1f} MiB; batch scripts over 4 MiB are refused",
                              where=display, hint="SLURM's default max_script_size is 4 MB",

@@ -120,7 +120,8 @@ def test_bad_value_names_its_line(tmp_path: Path) -> None:
     assert err.value.where == f"{script}:3"
 
 
-@pytest.mark.parametrize("target, message", [("missing.sbatch", "no such file"), (".", "directory")])
+@pytest.mark.parametrize("target, message", [("missing.sbatch", "no such file"), (".", "directory"),
+                                             ("/dev/zero", "not a regular file")])
 def test_missing_file_and_directory(tmp_path: Path, target: str, message: str) -> None:
     proc = asba("facts", target, cwd=tmp_path)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
