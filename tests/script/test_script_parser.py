@@ -168,3 +168,17 @@ def test_memory_override_keeps_the_scripts_kind_so_sbatch_accepts_it(case: str, 
     assert args == expected
     sized = parse_script(EDGE / case, cli_args=args, partition_defaults={"DefMemPerCPU": 500})
     assert sized.job["mem_per_node_mb"] == per_node_mb
+
+
+def test_vocabulary_declares_exactly_the_job_facts_the_parser_emits() -> None:
+    from script_cases import edge_cases
+
+    seen: set[str] = set()
+    for case in corpus_cases() + edge_cases():
+        try:
+            req = parse_script(case.path, partition_defaults={"DefMemPerCPU": 500, "DefaultTime_s": 3600})
+        except InputError:
+            continue
+        seen |= {fact.name for fact in job_facts(req)}
+    declared = {name for name in load_vocabulary() if name.startswith("job.")}
+    assert seen == declared
