@@ -129,3 +129,16 @@ def test_eval_bad_fact_is_one_line(capsys, tmp_path):
     facts.write_text("history.run_count: many\n")
     code, _, err = run(capsys, "rules", "eval", str(facts))
     assert code == 2 and "history.run_count" in err and err.count("\n") == 1
+
+
+def test_a_copy_of_a_builtin_pack_replaces_it(capsys, tmp_path):
+    import shutil
+
+    from asba.paths import packs_dir
+
+    copy = tmp_path / "workload"
+    shutil.copytree(packs_dir() / "workload", copy)
+    rule_file = copy / "evidence.yaml"
+    rule_file.write_text(rule_file.read_text().replace("priority: 900", "priority: 901"))
+    code, out, _ = run(capsys, "rules", "show", "workload.insufficient-evidence", "--path", str(copy))
+    assert code == 0 and "priority 901" in out and str(copy) in out
