@@ -13,7 +13,6 @@ Rules, each checked against sbatch 22.05.8 on the test cluster:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import stat
 from dataclasses import dataclass
@@ -100,6 +99,8 @@ def _decode(data: bytes, display: str) -> str:
 
 def script_hash(text: str) -> str:
     """sha256 of the script with trailing whitespace and trailing blank lines removed (same script, same hash)."""
+    import hashlib  # only when a script is read: keeps `asba` start-up light
+
     normal = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n")
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
