@@ -26,6 +26,8 @@ def hours(seconds: float | None) -> str:
 def usd(amount: float | None) -> str:
     if amount is None:
         return "n/a"
+    if 0 < abs(amount) < 0.01:  # a few tenths of a cent: say so rather than "$0.00"
+        return f"${amount:.4f}"
     return f"${amount:,.2f}"
 
 

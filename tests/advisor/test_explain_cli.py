@@ -42,12 +42,16 @@ def test_why_not_names_the_losing_rule_with_actual_value_and_threshold(explain):
 
 
 def test_counterfactual_memory_lever_is_computed(explain):
-    result = explain("genomics.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-value2.yaml"))
+    result = explain("overalloc.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-value2.yaml"))
+    assert result["recommendation"]["platform"] == "local"
     mem = result["comparison"]["memory_to_flip_mb"]
-    if result["recommendation"]["platform"] == "local" and mem is not None:
-        assert mem < result["request"]["mem_per_node_mb"]
-        assert "the request were <=" in result["comparison"]["counterfactual"]
-    assert result["comparison"]["counterfactual"]
+    assert 1024 <= mem < result["request"]["mem_per_node_mb"]
+    line = result["comparison"]["counterfactual"]
+    assert line.startswith("AWS would win if the local wait exceeded ") and f"<= {mem / 1024:.0f} GB" in line
+    # the lever is real: asking for that much memory flips the decision
+    smaller = explain("overalloc.sbatch", "cpu-aws", f"--mem={int(mem)}M", "--config",
+                      str(FIXTURES / "config-value2.yaml"))
+    assert smaller["recommendation"]["platform"] == "aws"
 
 
 def test_sbatch_options_after_the_script_override_the_directives(explain):
