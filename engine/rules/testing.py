@@ -65,19 +65,26 @@ def run_case(case: TestCase, pack: Pack, packset: PackSet) -> CaseResult:
     return result
 
 
+def _why_not(ev, target: str) -> str:
+    try:
+        return ev.why_not(target).summary
+    except AsbaError as exc:
+        return exc.one_line()
+
+
 def expectation_problems(case: TestCase, ev) -> list[str]:
     problems = []
     fired = set(ev.fired)
     for rule_id in case.fires:
         if rule_id not in fired:
-            problems.append(f"expected {rule_id} to fire; {ev.why_not(rule_id).summary}")
+            problems.append(f"expected {rule_id} to fire; {_why_not(ev, rule_id)}")
     for rule_id in case.silent:
         if rule_id in fired:
             problems.append(f"expected {rule_id} to stay silent, but it fired")
     for name, expected in case.conclusions.items():
         got = ev.conclusions.get(name)
         if got is None:
-            problems.append(f"expected {name} = {expected!r}; {ev.why_not(name).summary}")
+            problems.append(f"expected {name} = {expected!r}; {_why_not(ev, name)}")
         elif got.value != expected:
             problems.append(f"expected {name} = {expected!r}, got {got.value!r} (from {got.rule_id})")
     return problems

@@ -142,3 +142,9 @@ def test_a_copy_of_a_builtin_pack_replaces_it(capsys, tmp_path):
     rule_file.write_text(rule_file.read_text().replace("priority: 900", "priority: 901"))
     code, out, _ = run(capsys, "rules", "show", "workload.insufficient-evidence", "--path", str(copy))
     assert code == 0 and "priority 901" in out and str(copy) in out
+
+
+def test_case_expecting_an_undeclared_conclusion_fails_cleanly(capsys, pack_dir):
+    folder = pack_dir(RULE, CASES.replace("conclusions: {demo.label: big}", "conclusions: {demo.lable: big}"))
+    code, out, _ = run(capsys, "rules", "test", str(folder))
+    assert code == 1 and "expected demo.lable = 'big'" in out and "did you mean 'demo.label'?" in out
