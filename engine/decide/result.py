@@ -23,7 +23,7 @@ def request_dict(req: Any) -> dict:
 
 def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
     comp, rt = a.comparison, a.runtime
-    local = {"cost_usd": _r(comp.local.cost_usd), "wait_p50_s": _r(comp.local.wait_p50_s, 0),
+    local = {"cost_usd": _r(comp.local.cost_usd, 4), "wait_p50_s": _r(comp.local.wait_p50_s, 0),
              "wait_p90_s": _r(comp.local.wait_p90_s, 0), "runtime_s": _r(rt.p50_s, 0),
              "time_to_result_s": _r(comp.local.time_to_result_s, 0),
              "time_to_result_p90_s": _r(comp.local.time_to_result_p90_s, 0), "runtime_basis": rt.basis,
@@ -35,7 +35,7 @@ def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
     aws, priced = comp.aws, comp.aws_cost
     risk = priced.spot_risk
     return local, {
-        "cost_usd": _r(aws.cost_usd), "wait_p50_s": 0.0, "wait_p90_s": 0.0, "runtime_s": _r(aws.runtime_s, 0),
+        "cost_usd": _r(aws.cost_usd, 4), "wait_p50_s": 0.0, "wait_p90_s": 0.0, "runtime_s": _r(aws.runtime_s, 0),
         "time_to_result_s": _r(aws.time_to_result_s, 0), "time_to_result_p90_s": _r(aws.time_to_result_p90_s, 0),
         "runtime_basis": rt.basis, "purchasing": aws.purchasing, "instance_type": aws.instance_type,
         "nodes": aws.nodes, "on_demand_usd": _r(priced.on_demand_usd), "spot_usd": _r(priced.spot_usd),

@@ -123,3 +123,11 @@ def test_spot_partition_prices_interruptions_and_flags_a_long_run_without_checkp
     assert "decision.spot-without-checkpointing" in warning_rules(genomics)  # 10.6 h, no checkpoints
     tiny = explain("tiny.sbatch", "cpu-aws", "--config", spot)
     assert "decision.spot-without-checkpointing" not in warning_rules(tiny)
+
+
+def test_no_burst_partition_means_local_and_says_why(explain):
+    result = explain("tiny.sbatch", "--config", str(FIXTURES / "config-no-burst.yaml"))
+    assert result["aws"] is None and result["burst_partition"] is None
+    assert result["recommendation"]["rule"] == "decision.local-no-aws-option"
+    assert result["recommendation"]["confidence"] == 1.0
+    assert result["comparison"]["counterfactual"].startswith("AWS is not an option here")
