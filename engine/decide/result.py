@@ -92,10 +92,12 @@ def budget(a: an.Analysis) -> dict:
             "share_of_remaining_pct": _r(share) if share is not None and share != float("inf") else None}
 
 
-def trace(a: an.Analysis, level: str) -> list[dict]:
+def trace(a: an.Analysis, level: str) -> tuple[list[dict], list[dict]]:
+    """The trace events at `level`, and (for fails/full) why each rule that did not fire stayed silent."""
     from asba.report.trace import render_json
 
-    return render_json(a.evaluation, level)["events"]
+    rendered = render_json(a.evaluation, level)
+    return rendered["events"], rendered.get("why_not", []) if level != "notes" else []
 
 
 def data_sources(ctx: Any, view: Any) -> dict:
@@ -134,7 +136,9 @@ def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, 
     result["warnings"] = warnings(current)
     result["notes"] = list(dict.fromkeys(ctx.notes + current.notes + current.req.warnings))
     result["facts"] = [f.as_dict() for f in current.facts]
-    result["trace"] = trace(current, opts.explain)
+    result["trace"], silent = trace(current, opts.explain)
+    if silent:
+        result["trace_why_not"] = silent
     if opts.why_not:
         result["why_not_target"] = opts.why_not
         result["why_not"] = why_not(current, opts.why_not)

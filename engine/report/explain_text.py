@@ -66,7 +66,8 @@ def _history(result: dict) -> list[str]:
     lines.append(f"  You've run {result['script_name']} {hist['run_count']} time(s) before ({hist['source']}):")
     for run in hist["runs"]:
         lines.append(
-            f"    job {run['job_id']} ({run['partition']}, {run['state']}): {units.duration(run['elapsed_s'])}, "
+            f"    job {run['job_id']} ({run['platform']}, {run['partition']}, {run['state']}): "
+            f"{units.duration(run['elapsed_s'])}, "
             f"{units.mem(run['max_memory_used_mb'])} peak, {run['cpu_efficiency']:.0f}% CPU efficiency"
         )
     lines.append("  PATTERNS DETECTED:")

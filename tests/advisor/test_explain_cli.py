@@ -91,6 +91,14 @@ def test_text_sections_follow_the_flags(explain_text):
     assert "CURRENT ANALYSIS" in brief and "TRACE" not in brief and "PERSONAL HISTORY" not in brief
 
 
+def test_json_trace_follows_the_explain_level(explain):
+    notes = explain("tiny.sbatch", "--no-log")
+    full = explain("tiny.sbatch", "--no-log", "--explain", "full")
+    assert "trace_why_not" not in notes and not any(e["type"] == "fact_asserted" for e in notes["trace"])
+    assert any(e["type"] == "fact_asserted" and e["source"] for e in full["trace"])
+    assert any(w["target"] == "decision.local-better-value" and not w["happened"] for w in full["trace_why_not"])
+
+
 def test_explain_levels(explain_text):
     args = (str(EXAMPLES / "tiny.sbatch"), "--cluster-snapshot", str(BUSY), "--no-log")
     _, notes, _ = explain_text(*args)
