@@ -144,3 +144,15 @@ def test_extra_packs_add_their_findings_to_the_advice(explain):
     assert "site.wide-job" in fired
     plain = explain("tiny.sbatch", "--packs", str(FIXTURES / "extra-pack"))
     assert "site.wide-job" not in [e.get("rule") for e in plain["trace"]]
+
+
+def test_a_corrupt_history_database_is_a_note_and_is_left_untouched(explain, asba_home):
+    asba_home.mkdir(parents=True, exist_ok=True)
+    db = asba_home / "jobs.db"
+    db.write_bytes(b"not an sqlite database\n")
+    result = explain("tiny.sbatch")
+    assert result["decision_id"] is None
+    assert any(n.startswith("history database unavailable:") for n in result["notes"])
+    assert any(n.startswith("decision not logged:") for n in result["notes"])
+    assert db.read_bytes() == b"not an sqlite database\n"
+    assert result["data_sources"]["history"].startswith("EXAMPLE history")
