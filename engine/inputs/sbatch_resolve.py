@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from asba.errors import InputError
@@ -60,6 +61,15 @@ def _memory_winner(options: list[OptionValue]) -> OptionValue | None:
     return None
 
 
+@dataclass(frozen=True)
+class GpuRequest:
+    per_node: int | None = None  # --gpus-per-node or --gres=gpu:N
+    per_job: int | None = None  # --gpus
+    per_task: int | None = None  # --gpus-per-task
+    type: str | None = None
+    names: tuple[str, ...] = ()  # the options that asked for GPUs
+
+
 class Resolver:
     """Builds the job dict and its sources from the effective options."""
 
@@ -101,49 +111,76 @@ class Resolver:
         text = self.value(name)
         return None if text is None else positive_int(text, f"--{name}", self.where(name))
 
-    def _gpu_request(self) -> tuple[str, int, str | None]:
-        """The GPU option that counts (the most specific one wins): (option name, count, type); ("", 0, None)."""
+    def _gpu_request(self) -> GpuRequest:
+        """All GPU options together, checked as sbatch checks them (types, --gpus vs GPUs per node)."""
         gres = parse_gres(self.value("gres"), self.where("gres")) if "gres" in self.opt else []
         self.put("gres", [g.text() for g in gres], "gres")
-        kind, count, gpu_type = "", 0, None
+        specs: dict[str, tuple[int, str | None]] = {}
         gres_gpus = [g for g in gres if g.name == "gpu"]
         if gres_gpus:
-            kind, count = "gres", sum(g.count for g in gres_gpus)
-            gpu_type = ",".join(dict.fromkeys(g.type for g in gres_gpus if g.type)) or None
-        for name in ("gpus", "gpus-per-task", "gpus-per-node"):
+            specs["gres"] = (sum(g.count for g in gres_gpus),
+                             ",".join(dict.fromkeys(g.type for g in gres_gpus if g.type)) or None)
+        for name in ("gpus-per-node", "gpus", "gpus-per-task"):
             if name in self.opt:
-                kind = name
-                count, gpu_type = parse_gpu_count(self.value(name), f"--{name}", self.where(name))
-        return kind, count, gpu_type
+                specs[name] = parse_gpu_count(self.value(name), f"--{name}", self.where(name))
+        if not specs:
+            return GpuRequest()
+        last = self.opt.get(list(specs)[-1]) or self.opt["gres"]
+        typed = [gpu_type is not None for _, gpu_type in specs.values()]
+        if any(typed) and not all(typed):
+            raise InputError("GPUs requested with and without a type; sbatch refuses this", where=last.where,
+                             code="ASBA-SCRIPT-022", hint="give every GPU option a type (e.g. a100:2), or none")
+        per_node = specs.get("gpus-per-node", specs.get("gres", (None, None)))[0]
+        per_job, per_task = specs.get("gpus", (None,))[0], specs.get("gpus-per-task", (None,))[0]
+        if per_job and per_node and per_job % per_node:
+            raise InputError(f"--gpus={per_job} is not a multiple of the {per_node} GPUs per node; sbatch refuses "
+                             "this", where=last.where, code="ASBA-SCRIPT-023",
+                             hint="make --gpus a multiple of --gpus-per-node (or --gres=gpu:N)")
+        gpu_type = next((t for _, t in specs.values() if t), None)
+        return GpuRequest(per_node, per_job, per_task, gpu_type, tuple(n for n in specs))
+
+    def _nodes(self, gpu: GpuRequest, ntasks: int | None, per_node: int | None) -> tuple[int, int | None]:
+        low, high = parse_nodes(self.value("nodes"), self.where("nodes")) if "nodes" in self.opt else (1, None)
+        if gpu.per_job and gpu.per_node:  # --gpus with GPUs per node fixes the node count
+            low = max(low, gpu.per_job // gpu.per_node)
+            high = high if "nodes" in self.opt else low
+        if ntasks and per_node:
+            need = math.ceil(ntasks / per_node)
+            if high is not None and need > high:
+                raise InputError(f"{ntasks} tasks at most {per_node} per node need {need} nodes but --nodes allows "
+                                 f"{high}; sbatch refuses to run this", where=self.where("nodes"),
+                                 code="ASBA-SCRIPT-027", hint="raise --nodes or --ntasks-per-node, or lower --ntasks")
+            low = max(low, need)
+        if ntasks and low > ntasks:  # sbatch: "can't run 2 processes on 3 nodes, setting nnodes to 2"
+            self.warnings.append(f"{self.where('nodes')}: {ntasks} tasks cannot use {low} nodes; SLURM sets the "
+                                 f"node count to {ntasks}")
+            low, high = ntasks, min(high, ntasks) if high is not None else None
+        return low, high
 
     def _tasks(self) -> None:
-        kind, count, gpu_type = self._gpu_request()
-        low, high = parse_nodes(self.value("nodes"), self.where("nodes")) if "nodes" in self.opt else (1, None)
+        gpu = self._gpu_request()
         per_node, ntasks, cpt = self._int("ntasks-per-node"), self._int("ntasks"), self._int("cpus-per-task")
         per_gpu_tasks, cpus_per_gpu = self._int("ntasks-per-gpu"), self._int("cpus-per-gpu")
-        if ntasks and per_node:
-            low = max(low, math.ceil(ntasks / per_node))
-        job_gpus = {"gpus": count, "gres": count * low, "gpus-per-node": count * low}.get(kind, 0)
+        low, high = self._nodes(gpu, ntasks, per_node)
+        job_gpus = gpu.per_job or (gpu.per_node or 0) * low
         tasks = ntasks or (job_gpus * per_gpu_tasks if per_gpu_tasks and job_gpus else low * (per_node or 1))
         if cpt is None:  # --cpus-per-gpu with --gpus-per-task sets the CPUs of each task
-            cpt = count * cpus_per_gpu if cpus_per_gpu and kind == "gpus-per-task" else 1
-        total_gpus = count * tasks if kind == "gpus-per-task" else job_gpus
+            cpt = gpu.per_task * cpus_per_gpu if cpus_per_gpu and gpu.per_task else 1
+        total_gpus = job_gpus or (gpu.per_task or 0) * tasks
         cpus = max(tasks * cpt, low, total_gpus * (cpus_per_gpu or 0))
         if "overcommit" in self.opt:
             cpus = low
         cpus = max(cpus, (self._int("mincpus") or 0) * low)
-        resource = ("nodes", "ntasks", "ntasks-per-node", "cpus-per-task")
-        self.put("nodes_min", low, "nodes", "ntasks", "ntasks-per-node")
+        self.put("nodes_min", low, "nodes", "ntasks", "ntasks-per-node", *gpu.names)
         self.put("nodes_max", high, "nodes")
         self.put("ntasks", tasks, "ntasks", "nodes", "ntasks-per-node", "ntasks-per-gpu")
         self.put("ntasks_per_node", per_node, "ntasks-per-node")
         self.put("cpus_per_task", cpt, "cpus-per-task", "cpus-per-gpu")
-        self.put("total_cpus", cpus, *resource, "overcommit", "mincpus", "cpus-per-gpu")
-        given = (kind,) if kind else ()
-        self.put("gpus_per_node", count if kind in ("gres", "gpus-per-node") else math.ceil(total_gpus / low),
-                 *given)
-        self.put("total_gpus", total_gpus, *given, *(("nodes", "ntasks") if given else ()))
-        self.put("gpu_type", gpu_type, *given)
+        self.put("total_cpus", cpus, "nodes", "ntasks", "ntasks-per-node", "cpus-per-task", "overcommit", "mincpus",
+                 "cpus-per-gpu")
+        self.put("gpus_per_node", gpu.per_node or math.ceil(total_gpus / low), *gpu.names)
+        self.put("total_gpus", total_gpus, *gpu.names, *(("nodes", "ntasks") if gpu.names else ()))
+        self.put("gpu_type", gpu.type, *gpu.names)
 
     def _memory(self) -> None:
         cpus, nodes, gpus = self.job["total_cpus"], self.job["nodes_min"], self.job["total_gpus"]
@@ -185,6 +222,11 @@ class Resolver:
         for key, name in (("time_limit_s", "time"), ("time_min_s", "time-min")):
             if name in self.opt:
                 seconds = parse_time_limit(self.value(name), where=self.where(name))
+                limit = self.job.get("time_limit_s")
+                if key == "time_min_s" and seconds and limit and seconds > limit:
+                    raise InputError(f"--time-min ({seconds // 60} min) exceeds the time limit ({limit // 60} min); "
+                                     "SLURM refuses the job", where=self.where(name), code="ASBA-SCRIPT-026",
+                                     hint="make --time-min at most --time")
                 self.put(key, seconds, name)
                 if key == "time_limit_s":
                     self.put("time_limit_basis", "unlimited" if seconds is None else "requested", name)
