@@ -134,7 +134,8 @@ def render(result: dict, *, brief: bool = False, trace_text: str | None = None) 
     rec = result["recommendation"]
     lines = [f"asba explain {result['script']}" + (f" -> burst partition {result['burst_partition']}"
                                                     if result.get("burst_partition") else "")]
-    lines.append("Data: " + "; ".join(f"{k}: {v}" for k, v in result["data_sources"].items()))
+    lines.append("Data used:")
+    lines += [f"  {k}: {v}" for k, v in result["data_sources"].items()]
     lines += ["", recommendation_line(rec)] + [f"  - {reason}" for reason in rec["reasons"]]
     lines += _analysis(result)
     if "history" in result:
