@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from asba.facts.model import Fact
 from asba.rules import evaluate, load_packs
 from asba.rules import expr as exprlang
@@ -131,7 +130,7 @@ class RawDurable:
         core, handle, tested = self.core, self.handle, self.comp.tested
         wm = {f.name: f.value for f in facts}
         sid = str(next(self.sids))
-        suffix = ', "sid": "%s"}' % sid
+        suffix = f', "sid": "{sid}"}}'
         state = core.assert_fact(handle, '{"t": "sentinel"' + suffix)[1]
         fired: list[str] = []
         try:

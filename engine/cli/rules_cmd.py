@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from asba.cli.output import add_json_flag, console, print_json
-from asba.errors import EXIT_FINDING, EXIT_OK, InputError
+from asba.errors import EXIT_FINDING, EXIT_OK, InputError, RulePackError
 
 
 def register(subparsers) -> None:
@@ -192,13 +192,14 @@ def read_facts_file(path: Path) -> list:
                          hint="give a YAML or JSON file mapping fact names to values")
     try:
         doc = load_yaml(path)
-    except Exception as exc:  # RulePackError from the YAML reader: this is input, not a pack
+    except RulePackError as exc:  # from the YAML reader: here it is input, not a pack
         raise InputError(getattr(exc, "message", str(exc)), where=getattr(exc, "where", str(path)),
                          code="ASBA-CLI-RULES-003", hint="fix the YAML/JSON syntax") from None
     if not isinstance(doc, dict):
         raise InputError("the facts file must be a mapping of fact name to value", where=str(path),
                          code="ASBA-CLI-RULES-003", hint="write e.g. history.run_count: 3")
-    return [Fact(name, value, f"{doc.value_pos[name]}") for name, value in doc.items()]
+    positions = getattr(doc, "value_pos", {})
+    return [Fact(str(name), value, positions.get(name, str(path))) for name, value in doc.items()]
 
 
 def run_eval(args) -> int:

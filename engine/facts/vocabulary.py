@@ -9,9 +9,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from asba.errors import ConfigError
 
@@ -69,6 +70,10 @@ class Vocabulary:
     def get(self, name: str) -> FactSpec | None:
         return self._specs.get(name)
 
+    def spec(self, name: str) -> FactSpec:
+        """The spec of a name known to be declared (KeyError otherwise)."""
+        return self._specs[name]
+
     def specs(self) -> list[FactSpec]:
         return [self._specs[n] for n in sorted(self._specs)]
 
@@ -80,7 +85,7 @@ class Vocabulary:
         guess = self.suggest(name)
         return f"did you mean '{guess}'?" if guess else "declare it in knowledge/vocabulary/ or a pack's conclusions"
 
-    def extended(self, specs: Iterable[FactSpec]) -> "Vocabulary":
+    def extended(self, specs: Iterable[FactSpec]) -> Vocabulary:
         merged = Vocabulary(self._specs.values())
         for spec in specs:
             merged._specs[spec.name] = spec

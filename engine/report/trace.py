@@ -31,8 +31,8 @@ def _event_lines(event, level: str) -> list[str]:
     if kind == "conclusion_asserted":
         return [f"      => {data['name']} = {_value(data['value'])}"]
     if kind == "conclusion_rejected" and level != "notes":
-        return [f"{event.seq:>3} KEPT    {data['name']} = {_value(data['kept'])} ({data['kept_from']}); "
-                f"{data['rule']} wanted {_value(data['value'])}"]
+        return [(f"{event.seq:>3} KEPT    {data['name']} = {_value(data['kept'])} ({data['kept_from']}); "
+                 f"{data['rule']} wanted {_value(data['value'])}")]
     if kind == "rule_suppressed" and level == "full":
         failed = "; ".join(f["text"] for f in data["failed"])
         return [f"{event.seq:>3} SUPPRESSED {data['rule']}: {failed}"]

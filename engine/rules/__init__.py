@@ -26,4 +26,4 @@ error, C-core failure). Renderers: asba.report.trace.
 from asba.rules.evaluate import evaluate
 from asba.rules.packs import load_packs
 
-__all__ = ["load_packs", "evaluate"]
+__all__ = ["evaluate", "load_packs"]

@@ -7,11 +7,11 @@ that durable-rules matches, plus guards checked in Python) and the strata that m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from asba.errors import RulePackError
-from asba.facts.vocabulary import Vocabulary
+from asba.facts.vocabulary import FactSpec, Vocabulary
 from asba.rules import expr as exprlang
 from asba.rules.model import Absent, Expr, Group, Leaf, Pack, PackSet, Rule
 from asba.rules.values import normalise
@@ -75,11 +75,13 @@ def _fail(message: str, where: str, code: str, hint: str) -> RulePackError:
 
 
 def build_vocabulary(base: Vocabulary, packs: list[Pack]) -> Vocabulary:
-    specs, owner = [], {}
+    specs: list[FactSpec] = []
+    owner: dict[str, str] = {}
     for pack in packs:
         for name, conc in pack.conclusions.items():
             if name in base or name in owner:
-                other = owner.get(name) or (base.get(name).origin if base.get(name) else "?")
+                known = base.get(name)
+                other = owner.get(name) or (known.origin if known else "?")
                 raise _fail(f"conclusion '{name}' of pack '{pack.name}' is already declared by {other}",
                             str(pack.path / "pack.yaml"), "ASBA-PACK-023", "give the conclusion a name of its own")
             owner[name] = f"pack '{pack.name}'"
@@ -129,7 +131,7 @@ def _check_fact_name(name: str, where: str, vocab: Vocabulary) -> None:
 
 
 def check_leaf(leaf: Leaf, vocab: Vocabulary, conclusions: dict) -> None:
-    spec = vocab.get(leaf.fact)
+    spec = vocab.spec(leaf.fact)
     if leaf.op not in OPS_BY_TYPE[spec.type]:
         raise _fail(f"'{leaf.op}' cannot test '{leaf.fact}', a {spec.type}", leaf.where, "ASBA-PACK-032",
                     f"tests for a {spec.type}: {', '.join(sorted(OPS_BY_TYPE[spec.type]))}")
@@ -155,7 +157,7 @@ def check_leaf(leaf: Leaf, vocab: Vocabulary, conclusions: dict) -> None:
 
 
 def check_condition_expr(leaf: Leaf, vocab: Vocabulary) -> None:
-    spec = vocab.get(leaf.fact)
+    spec = vocab.spec(leaf.fact)
     if spec.type not in NUMERIC or leaf.op not in ("eq", "ne", "lt", "lte", "gt", "gte"):
         raise _fail(f"only numeric comparisons may compare '{leaf.fact}' with another fact", leaf.where,
                     "ASBA-PACK-035", "compare numeric facts with eq/ne/lt/lte/gt/gte")
@@ -171,8 +173,8 @@ def check_condition_expr(leaf: Leaf, vocab: Vocabulary) -> None:
 def _check_expr_refs(value: Expr, where: str, vocab: Vocabulary) -> None:
     for name in value.refs():
         _check_fact_name(name, where, vocab)
-        if vocab.get(name).type not in NUMERIC:
-            raise _fail(f"'{name}' is a {vocab.get(name).type} and cannot be used in arithmetic", where,
+        if vocab.spec(name).type not in NUMERIC:
+            raise _fail(f"'{name}' is a {vocab.spec(name).type} and cannot be used in arithmetic", where,
                         "ASBA-PACK-038", "use only integer or number facts in expressions")
 
 
@@ -189,7 +191,7 @@ def check_action(action, rule: Rule, pack: Pack, vocab: Vocabulary, alternatives
     conc = pack.conclusions[name]
     if isinstance(action.value, Expr):
         _check_expr_refs(action.value, action.where, vocab)
-        types = {n: vocab.get(n).type for n in action.value.refs()}
+        types = {n: vocab.spec(n).type for n in action.value.refs()}
         produced = exprlang.result_type(action.value.node, types)
         if conc.spec.type not in NUMERIC or (conc.spec.type == "integer" and produced != "integer"):
             raise _fail(f"expr '{action.value.text}' gives a {produced}, but '{name}' is a {conc.spec.type}",
@@ -218,7 +220,7 @@ def check_message(rule: Rule, vocab: Vocabulary) -> None:
         for match in PLACEHOLDER.finditer(text):
             name, spec = match.group(1), match.group(2)
             if name not in known:
-                guess = Vocabulary(vocab.get(n) for n in known if vocab.get(n)).suggest(name)
+                guess = Vocabulary(vocab.spec(n) for n in known if n in vocab).suggest(name)
                 raise _fail(f"message.{part} uses {{{name}}}, a fact this rule does not read or assert", rule.where,
                             "ASBA-PACK-041", f"did you mean {{{guess}}}?" if guess else "add a condition on it")
             if spec:
@@ -229,36 +231,92 @@ def check_message(rule: Rule, vocab: Vocabulary) -> None:
                                 "ASBA-PACK-042", "use e.g. {x:.1f} or {x:.0f}") from None
 
 
-def strata(packset: PackSet) -> dict[str, int]:
-    """Stratum per rule: a rule that negates a conclusion runs after every rule that can assert it."""
-    rules = packset.rules
-    producers = {}
-    for rule in rules:
+def _rule(packset: PackSet, rule_id: str) -> Rule:
+    rule = packset.rule(rule_id)
+    assert rule is not None
+    return rule
+
+
+def _components(nodes: list[str], edges: dict[str, list[tuple[str, int]]]) -> list[list[str]]:
+    """Strongly connected components (Kosaraju, iterative), in topological order of the condensation."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in nodes:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(edges.get(root, ())))]
+        while stack:
+            node, children = stack[-1]
+            child = next((c for c, _ in children if c not in seen), None)
+            if child is None:
+                order.append(node)
+                stack.pop()
+            else:
+                seen.add(child)
+                stack.append((child, iter(edges.get(child, ()))))
+    reverse: dict[str, list[str]] = {}
+    for src, targets in edges.items():
+        for dst, _ in targets:
+            reverse.setdefault(dst, []).append(src)
+    assigned: set[str] = set()
+    components = []
+    for root in reversed(order):
+        if root in assigned:
+            continue
+        component, todo = [], [root]
+        assigned.add(root)
+        while todo:
+            node = todo.pop()
+            component.append(node)
+            for prev in reverse.get(node, ()):
+                if prev not in assigned:
+                    assigned.add(prev)
+                    todo.append(prev)
+        components.append(component)
+    return components
+
+
+def _dependency_edges(packset: PackSet) -> dict[str, list[tuple[str, int]]]:
+    """producer rule -> [(consumer rule, 1 if the consumer needs the conclusion absent else 0)]."""
+    producers: dict[str, list[str]] = {}
+    for rule in packset.rules:
         for action in rule.actions:
             producers.setdefault(action.conclusion, []).append(rule.id)
-    deps = {}
-    for rule in rules:
+    edges: dict[str, list[tuple[str, int]]] = {}
+    for rule in packset.rules:
         alts = dnf(rule.when)
         pos = {n for alt in alts for leaf in alt.positives for n in [leaf.fact, *leaf.refs()]}
         neg = {n for alt in alts for guard in alt.guards for n in facts_read(guard)}
-        deps[rule.id] = ([p for n in pos for p in producers.get(n, ())], [p for n in neg for p in producers.get(n, ())])
-    level = {rule.id: 0 for rule in rules}
-    for _ in range(len(rules) + 1):
-        changed = False
-        for rid, (pos, neg) in deps.items():
-            new = max([level[p] for p in pos] + [level[p] + 1 for p in neg] + [0])
-            if new != level[rid]:
-                level[rid], changed = min(new, len(rules) + 1), True
-        if not changed:
-            break
-    if changed:
-        involved = sorted(rid for rid, lv in level.items() if lv > len(rules))
-        rule = packset.rule(involved[0])
-        raise _fail(f"rules {involved} depend on the absence of a conclusion they (indirectly) assert",
-                    rule.where, "ASBA-PACK-043", "break the cycle: a rule cannot test absent:/none: on what it leads to")
-    deepest = max(level.values(), default=0)
+        for names, weight in ((pos, 0), (neg, 1)):
+            for name in sorted(names):
+                for producer in producers.get(name, ()):
+                    edges.setdefault(producer, []).append((rule.id, weight))
+    return edges
+
+
+def strata(packset: PackSet) -> dict[str, int]:
+    """Stratum per rule: a rule that negates a conclusion runs after every rule that can assert it."""
+    edges = _dependency_edges(packset)
+    components = _components([r.id for r in packset.rules], edges)
+    component_of = {rid: k for k, members in enumerate(components) for rid in members}
+    for members in components:
+        inside = set(members)
+        if any(w and dst in inside for src in members for dst, w in edges.get(src, ())):
+            involved = sorted(members)
+            raise _fail(f"rules {involved} depend on the absence of a conclusion they (indirectly) assert",
+                        _rule(packset, involved[0]).where, "ASBA-PACK-043",
+                        "break the cycle: a rule cannot test absent:/none: on what it leads to")
+    level = [0] * len(components)
+    for k, members in enumerate(components):  # topological order: every producer's level is final here
+        for src in members:
+            for dst, weight in edges.get(src, ()):
+                target = component_of[dst]
+                if target != k:
+                    level[target] = max(level[target], level[k] + weight)
+    deepest = max(level, default=0)
     if deepest > MAX_STRATA:
-        rule = packset.rule(max(level, key=level.get))
-        raise _fail(f"negation chains are {deepest} levels deep (at most {MAX_STRATA})", rule.where,
+        culprit = components[level.index(deepest)][0]
+        raise _fail(f"negation chains are {deepest} levels deep (at most {MAX_STRATA})", _rule(packset, culprit).where,
                     "ASBA-PACK-044", "shorten chains of absent:/none: on conclusions")
-    return level
+    return {rid: level[component_of[rid]] for rid in component_of}

@@ -89,7 +89,7 @@ def _ordered_facts(conj: Conjunct, rule: Rule) -> list[str]:
     while len(ordered) < len(needs):
         ready = sorted(f for f, deps in needs.items() if f not in ordered and deps <= set(ordered))
         if not ready:
-            raise RulePackError(f"rule '{rule.id}' compares facts with each other in a circle", rule.where,
+            raise RulePackError(f"rule '{rule.id}' compares facts with each other in a circle", where=rule.where,
                                 code="ASBA-PACK-050", hint="make one of the comparisons against a constant")
         ordered.append(ready[0])
     return ordered
@@ -155,7 +155,7 @@ def check_limits(rules_json: dict, branches: dict) -> None:
             names.setdefault(fact, name)
             prefix: tuple = (fact,)
             for test in expression["$and"][2:]:
-                alternatives = test["$or"] if "$or" in test else [test]
+                alternatives = test.get("$or", [test])
                 for alt in alternatives:  # each $or branch is its own path in the Rete
                     children.setdefault(prefix, {}).setdefault(json.dumps(alt, sort_keys=True), name)
                 prefix = prefix + (json.dumps(test, sort_keys=True),)

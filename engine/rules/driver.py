@@ -12,7 +12,7 @@ import functools
 import itertools
 import json
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from asba.errors import EngineError
 
@@ -48,14 +48,14 @@ class DurableRuleset:
         self._lock = threading.RLock()
         try:
             self._handle = durable_rules_engine.create_ruleset(name, _ENCODE(definition))
-        except Exception as exc:  # the C core raises plain Exception with an error code
+        except Exception as exc:  # noqa: BLE001 - the C core raises plain Exception with an error code
             raise EngineError(f"durable-rules refused the compiled ruleset: {exc}", code="ASBA-ENGINE-010",
                               hint="this is a compiler bug; report it with the pack that triggers it") from None
 
     def _assert(self, fact: dict, sid: str) -> int:
         try:
             code, state = self._core.assert_fact(self._handle, _encode_fact(fact, sid))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the C core raises plain Exception with an error code
             raise EngineError(f"durable-rules could not take fact {fact.get('n', fact)!r}: {exc}",
                               code="ASBA-ENGINE-011", hint="the value may be out of the engine's range") from None
         if code == _OBSERVED:
@@ -79,7 +79,7 @@ class DurableRuleset:
             finally:
                 try:
                     self._core.delete_state(self._handle, sid)
-                except Exception:  # noqa: BLE001 - the session is gone either way; never mask the real error
+                except Exception:  # noqa: BLE001, S110 - the session is gone either way; never mask the real error
                     pass
 
     def _run_sentinel(self, state: int) -> None:

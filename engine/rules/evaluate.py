@@ -8,7 +8,8 @@ share nothing.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from asba.errors import EngineError, InputError
 from asba.facts.model import Fact
@@ -113,7 +114,7 @@ class _Run:
         return new_facts
 
     def _value(self, rule: Rule, action) -> Any:
-        spec = self.packset.vocabulary.get(action.conclusion)
+        spec = self.packset.vocabulary.spec(action.conclusion)
         if not isinstance(action.value, Expr):
             return normalise(action.value, spec.type)
         try:

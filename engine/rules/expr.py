@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 FUNCTIONS: dict[str, tuple[int, int, Callable[..., float]]] = {  # name -> (min args, max args, fn)
     "min": (2, 8, min),

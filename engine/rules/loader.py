@@ -14,8 +14,7 @@ from typing import Any
 from asba.errors import RulePackError
 from asba.facts.vocabulary import FactSpec
 from asba.rules import expr as exprlang
-from asba.rules.model import (Absent, Action, ConclusionSpec, Expr, Group, Leaf, LEAF_OPS, Message, Pack,
-                              Rule, TestCase)
+from asba.rules.model import LEAF_OPS, Absent, Action, ConclusionSpec, Expr, Group, Leaf, Message, Pack, Rule, TestCase
 from asba.rules.regex import RegexError, compile_safe
 from asba.rules.yamlpos import key_position, load_yaml, position_of
 
@@ -24,10 +23,9 @@ TEST_SUFFIX = ".test.yaml"
 DEFAULT_PRIORITY = 500
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(kind: str) -> Any:
     import jsonschema
-
     from asba.paths import knowledge_dir
 
     path = knowledge_dir() / "schemas" / f"rulepack-{kind}.schema.json"
@@ -183,7 +181,7 @@ def parse_operand(op: str, value: Any, where: str) -> Any:
     if op in ("in", "not_in"):
         return tuple(value)
     if isinstance(value, dict):
-        text = value.get("expr", value.get("fact"))
+        text = str(value.get("expr", value.get("fact")))
         parsed = parse_expr(text, where)
         try:
             return Expr(parsed.text, exprlang.constant_divisions(parsed.node))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from asba.facts.vocabulary import FactSpec, Vocabulary
 
@@ -74,7 +74,7 @@ class Group:
         return f"{self.kind}({', '.join(item.describe() for item in self.items)})"
 
 
-Condition = Union[Leaf, Absent, Group]
+Condition = Leaf | Absent | Group
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ and as the plain-Python baseline engine that the differential test compares with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from asba.rules import expr as exprlang
 from asba.rules.checks import Conjunct, dnf
-from asba.rules.model import Absent, Expr, Group, Leaf, OP_SYMBOL
+from asba.rules.model import OP_SYMBOL, Absent, Expr, Leaf
 from asba.rules.regex import SafeRegex
 
 
@@ -142,4 +143,4 @@ def explain_rule(rule, wm: Mapping[str, Any]) -> list[list[Failure]]:
     return sorted(per_alt, key=len)
 
 
-__all__ = ["Failure", "holds", "leaf_holds", "conjunct_holds", "failures", "explain_rule", "OP_SYMBOL"]
+__all__ = ["OP_SYMBOL", "Failure", "conjunct_holds", "explain_rule", "failures", "holds", "leaf_holds"]

@@ -165,7 +165,7 @@ class _Translator:
 
 def compile_safe(source: str) -> SafeRegex:
     """Translate ``source``; raises RegexError with a 1-based column when it leaves the subset."""
-    text = source[1:] if source.startswith("^") else source
+    text = source.removeprefix("^")
     offset = len(source) - len(text)
     if text.endswith("$") and not text.endswith("\\$"):
         text = text[:-1]

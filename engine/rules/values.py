@@ -21,7 +21,7 @@ MAX_LIST_ITEMS = 10_000
 def normalise_number(value: Any) -> int | float:
     """Return the value the engine will use; raise ValueError with the reason when it cannot be used."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{value!r} is not a number")  # noqa: TRY004 - callers report every refusal alike
     if isinstance(value, int):
         if abs(value) > MAX_INT:
             raise ValueError(f"{value} is beyond ±2^53, which the engine cannot compare exactly")

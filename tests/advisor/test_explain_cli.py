@@ -156,3 +156,22 @@ def test_a_corrupt_history_database_is_a_note_and_is_left_untouched(explain, asb
     assert any(n.startswith("decision not logged:") for n in result["notes"])
     assert db.read_bytes() == b"not an sqlite database\n"
     assert result["data_sources"]["history"].startswith("EXAMPLE history")
+
+
+def _corpus() -> list:
+    root = REPO / "tests" / "fixtures" / "script" / "corpus"  # real scripts (edge/ holds deliberate errors)
+    skip = (".md", ".tsv", ".txt", ".rst", ".json", ".py", ".R", ".m", ".jl", ".yaml")
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(skip)
+                  and not p.name.startswith(("SOURCE", "LICENSE")))
+
+
+def test_every_real_script_in_the_corpus_gets_an_answer_or_one_clear_error(explain_text):
+    scripts = _corpus()
+    assert len(scripts) >= 50  # Princeton, UiT and Fred Hutch scripts copied by the parser's tests
+    outcomes = {}
+    for script in scripts:
+        code, _, err = explain_text(str(script), "--cluster-snapshot", str(BUSY), "--no-log", "--json", "--optimize")
+        outcomes[script.name] = code
+        assert code in (0, 2), f"{script}: exit {code}: {err}"
+        assert code == 0 or len(err.strip().splitlines()) == 1
+    assert all(code == 0 for code in outcomes.values())

@@ -30,7 +30,7 @@ def make_pack(root: Path, rules: str, tests: str | None = None, name: str = "dem
     return folder
 
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from asba.facts.model import Fact
 from asba.rules import evaluate, load_packs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # One rule per operator the compiler emits, plus chaining, negation of derived facts and fact-vs-fact tests.
 RULES = """\
@@ -140,7 +139,7 @@ def test_random_packs_agree(tmp_path):
     for i in range(60):
         cond = [f"{{fact: {rng.choice(names)}, {rng.choice(ops)}: {rng.randint(0, 64)}}}" for _ in range(rng.randint(1, 3))]
         if i > 5 and rng.random() < 0.3:
-            cond.append("{fact: demo.count, gte: %d}" % rng.randint(0, 5))
+            cond.append(f"{{fact: demo.count, gte: {rng.randint(0, 5)}}}")
         then = f"\n    then: [{{assert: demo.count, value: {i % 7}}}]" if rng.random() < 0.4 else ""
         lines.append(f"  - id: demo.r{i}\n    severity: info\n    priority: {rng.randint(0, 999)}\n"
                      f"    message: {{found: f, why: w, fix: f}}\n    when: [{', '.join(cond)}]{then}")

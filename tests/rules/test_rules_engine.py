@@ -6,7 +6,6 @@ import json
 import threading
 
 import pytest
-
 from asba.errors import EngineError, InputError
 from asba.facts.model import Fact
 from asba.rules import evaluate, load_packs

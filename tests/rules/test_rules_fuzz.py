@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from asba.errors import AsbaError
 from asba.rules import evaluate, load_packs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 KEYS = ["id", "severity", "message", "when", "then", "priority", "fact", "gte", "lt", "eq", "in", "matches",
         "exists", "absent", "all", "any", "none", "assert", "value", "expr", "found", "why", "fix", "between"]

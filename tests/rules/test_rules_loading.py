@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from asba.errors import RulePackError
 from asba.rules import load_packs
 
@@ -147,3 +146,45 @@ def test_not_a_pack_folder(tmp_path):
     with pytest.raises(RulePackError) as err:
         load_packs([tmp_path], builtin=False)
     assert err.value.code == "ASBA-PACK-004" and "pack.yaml" in err.value.hint
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_longer_negation_cycles_are_refused_in_any_file_order(pack_dir, order):
+    bodies = [
+        "  - id: demo.a\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
+        "    when: [{absent: demo.count}, {exists: job.total_cpus}]\n    then: [{assert: demo.label, value: x}]\n",
+        "  - id: demo.b\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
+        "    when: [{exists: demo.label}]\n    then: [{assert: demo.flag, value: true}]\n",
+        "  - id: demo.c\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
+        "    when: [{exists: demo.flag}]\n    then: [{assert: demo.count, value: 1}]\n",
+    ]
+    err = load_error(pack_dir, "rules:\n" + "".join(bodies[i] for i in order))
+    assert err.code == "ASBA-PACK-043"
+    assert all(rule in err.message for rule in ("demo.a", "demo.b", "demo.c"))
+
+
+def test_a_chain_of_negations_is_fine(pack_dir):
+    rules = "rules:\n" + "".join(
+        f"  - id: demo.r{i}\n    severity: info\n    message: {{found: f, why: w, fix: f}}\n"
+        f"    when: [{{absent: demo.count}}, {{fact: job.total_cpus, gte: {i}}}]\n" for i in range(3))
+    rules += ("  - id: demo.maker\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
+              "    when: [{fact: job.total_cpus, gt: 100}]\n    then: [{assert: demo.count, value: 1}]\n")
+    packs = load_packs([pack_dir(rules)], builtin=False)
+    from asba.facts.model import Fact
+    from asba.rules import evaluate
+
+    assert evaluate(packs, [Fact("job.total_cpus", 200, "t")]).fired == ["demo.maker"]
+    assert evaluate(packs, [Fact("job.total_cpus", 1, "t")]).fired == ["demo.r0", "demo.r1"]
+
+
+def test_facts_compared_with_each_other_in_a_circle(pack_dir):
+    err = None
+    packs = load_packs([pack_dir(GOOD.replace(
+        "- {fact: job.total_cpus, gte: 16}",
+        "- {fact: job.total_cpus, gte: {fact: job.total_gpus}}\n      - {fact: job.total_gpus, gte: {fact: job.total_cpus}}"))],
+        builtin=False)
+    from asba.rules.evaluate import compiled
+
+    with pytest.raises(RulePackError) as err:
+        compiled(packs)
+    assert err.value.code == "ASBA-PACK-050" and err.value.where.endswith("main.yaml:2:5")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from asba.errors import ConfigError
 from asba.facts.vocabulary import load_vocabulary, value_has_type
 from asba.rules import load_packs

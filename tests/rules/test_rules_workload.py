@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from asba.facts.model import Fact
 from asba.rules import evaluate, load_packs
 from asba.rules.testing import run_tests
@@ -72,9 +71,8 @@ GOLDEN_CASES = {
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
 def test_golden_trace(name):
-    from asba.report.trace import render_json, render_text
-
     from asba.paths import packs_dir
+    from asba.report.trace import render_json, render_text
 
     workload_only = load_packs([packs_dir() / "workload"], builtin=False)
     ev = evaluate(workload_only, [Fact(k, v, f"golden {name}") for k, v in GOLDEN_CASES[name].items()])
