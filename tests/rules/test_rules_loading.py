@@ -151,12 +151,12 @@ def test_not_a_pack_folder(tmp_path):
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
 def test_longer_negation_cycles_are_refused_in_any_file_order(pack_dir, order):
     bodies = [
-        "  - id: demo.a\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
-        "    when: [{absent: demo.count}, {exists: job.total_cpus}]\n    then: [{assert: demo.label, value: x}]\n",
-        "  - id: demo.b\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
-        "    when: [{exists: demo.label}]\n    then: [{assert: demo.flag, value: true}]\n",
-        "  - id: demo.c\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
-        "    when: [{exists: demo.flag}]\n    then: [{assert: demo.count, value: 1}]\n",
+        ("  - id: demo.a\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
+         "    when: [{absent: demo.count}, {exists: job.total_cpus}]\n    then: [{assert: demo.label, value: x}]\n"),
+        ("  - id: demo.b\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
+         "    when: [{exists: demo.label}]\n    then: [{assert: demo.flag, value: true}]\n"),
+        ("  - id: demo.c\n    severity: info\n    message: {found: f, why: w, fix: f}\n"
+         "    when: [{exists: demo.flag}]\n    then: [{assert: demo.count, value: 1}]\n"),
     ]
     err = load_error(pack_dir, "rules:\n" + "".join(bodies[i] for i in order))
     assert err.code == "ASBA-PACK-043"
@@ -178,7 +178,6 @@ def test_a_chain_of_negations_is_fine(pack_dir):
 
 
 def test_facts_compared_with_each_other_in_a_circle(pack_dir):
-    err = None
     packs = load_packs([pack_dir(GOOD.replace(
         "- {fact: job.total_cpus, gte: 16}",
         "- {fact: job.total_cpus, gte: {fact: job.total_gpus}}\n      - {fact: job.total_gpus, gte: {fact: job.total_cpus}}"))],
