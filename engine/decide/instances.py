@@ -34,6 +34,7 @@ def instance_block(ctx: Any, a: an.Analysis) -> tuple[list[dict], list[str]]:
     if not match.options:
         notes.append(f"Nothing in the catalog can hold it: {match.reason_none}")
     patterns = a.burst.instance_types if a.burst else ()
+    current = a.offer.on_demand_usd_per_hour * a.offer.nodes if a.offer else None
     rows = []
     for option in match.options[:SHOWN]:
         hourly = option.on_demand_usd_per_hour
@@ -42,7 +43,8 @@ def instance_block(ctx: Any, a: an.Analysis) -> tuple[list[dict], list[str]]:
             "memory_gib": option.memory_gib, "gpus": option.gpus, "on_demand_usd_per_hour": hourly,
             "spot_usd_per_hour": option.spot_usd_per_hour, "spot_interruption": option.spot_interruption,
             "job_cost_usd": round(hourly * option.nodes_needed * aws_runtime / 3600, 2) if hourly else None,
-            "family_class": family_class(option.instance_type),
+            "family_class": family_class(option.instance_type), "arch": option.arch,
             "in_burst_partition": any(fnmatch.fnmatchcase(option.instance_type, p) for p in patterns),
+            "vs_current_pct": round(100 * (hourly * option.nodes_needed / current - 1), 1) if hourly and current else None,
         })
     return rows, notes

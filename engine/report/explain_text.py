@@ -114,7 +114,9 @@ def _instances(result: dict) -> list[str]:
         lines.append(
             f"  {row['instance_type']:<16} x{row['nodes']}  {row['vcpus']:>4} vCPU {row['memory_gib']:>7.0f} GiB"
             f"  on-demand {units.usd(row['on_demand_usd_per_hour'])}/h  spot {spot}/h  "
-            f"job {units.usd(row['job_cost_usd'])}  [{row['family_class']}]"
+            f"job {units.usd(row['job_cost_usd'])}  [{row['family_class']}, {row['arch']}]"
+            + (f"  {row['vs_current_pct']:+.0f}% vs current" if row.get("vs_current_pct") is not None else "")
+            + ("" if row["in_burst_partition"] else "  (not in the burst partition)")
         )
     if not result.get("instances"):
         lines.append("  no instance type can hold this job")
