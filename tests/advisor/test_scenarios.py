@@ -3,6 +3,8 @@ Each asserts the platform, the instance family and the key warnings."""
 
 from __future__ import annotations
 
+import pytest
+
 from advisor_support import EMPTY, EXAMPLES, FIXTURES, rules_fired, warning_rules
 
 
@@ -131,3 +133,12 @@ def test_no_burst_partition_means_local_and_says_why(explain):
     assert result["recommendation"]["rule"] == "decision.local-no-aws-option"
     assert result["recommendation"]["confidence"] == 1.0
     assert result["comparison"]["counterfactual"].startswith("AWS is not an option here")
+
+
+def test_family_performance_factor_stretches_the_aws_runtime_and_cost(explain):
+    plain = explain("overalloc.sbatch", "cpu-aws")
+    slow = explain("overalloc.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-perf.yaml"))
+    assert plain["aws"]["instance_type"].startswith("m6i") and slow["aws"]["performance_factor"] == 1.5
+    assert slow["aws"]["runtime_s"] == 1.5 * slow["local"]["runtime_s"]
+    assert slow["aws"]["cost_usd"] == pytest.approx(1.5 * plain["aws"]["cost_usd"], rel=0.01)
+    assert slow["aws"]["time_to_result_s"] > plain["aws"]["time_to_result_s"]
