@@ -12,8 +12,9 @@ spread evenly over [0, 2 x the mean remaining]; the partition's capacity is its 
 The trace has no SLURM estimate and no per-user past waits, so on Cedar the estimate is the queue model alone.
 
 Test cluster: jobs of 16-48 CPUs sleeping 15-45 s under 2-minute limits are submitted one by one to a 64-CPU
-partition; before each, asba reads the live cluster (with ``sbatch --test-only``) and estimates; the real wait is
-Submit->Start from sacct afterwards.
+partition; before each, asba reads the live cluster (with ``sbatch --test-only``) and estimates, with the waits of
+the run's earlier jobs that have started by then as the history; the real wait is Submit->Start from sacct
+afterwards.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def cluster_cases(partition: str, burst: str) -> list[Case]:
                                   f"#SBATCH -o /dev/null\nsleep {sleep_s}\n")
                 view = read_cluster(SlurmRunner(), partition=partition, burst_partition=burst, script=script)
                 needs = JobNeeds(cpus=cpus, time_limit_s=120)
-                est = estimate_wait(view, needs, partition)
+                past = list(_real_waits(ids, timeout_s=0).values()) if ids else []  # known at this moment
+                est = estimate_wait(view, needs, partition, past_waits_s=past)
                 summary = view.summary(partition)
                 naive = sum(j.tasks for j in summary.ahead) * _mean_limit(summary)
                 estimates.append((est, summary.test_only_s, naive))
@@ -121,14 +123,15 @@ def _real_waits(ids: list[str], timeout_s: float = 600) -> dict[str, float]:
     from datetime import datetime
 
     deadline, waits = time.time() + timeout_s, {}
-    while time.time() < deadline and len(waits) < len(ids):
-        time.sleep(5)
+    while True:
         out = _sbatch(["sacct", "-X", "-n", "-P", "-o", "JobID,Submit,Start", "-j", ",".join(ids)])
         for line in out.splitlines():
             job_id, submit, start = line.split("|")
             if start not in ("Unknown", "None", ""):
                 waits[job_id] = (datetime.fromisoformat(start) - datetime.fromisoformat(submit)).total_seconds()
-    return waits
+        if len(waits) == len(ids) or time.time() >= deadline:
+            return waits
+        time.sleep(5)
 
 
 # ------------------------------------------------------------------ scoring
