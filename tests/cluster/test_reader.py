@@ -35,6 +35,8 @@ def test_loaded_snapshot_facts_match_the_captured_queue():
     assert f["cluster.partition.slurm_estimate_wait_s"].value == 4 * 3600 - 27  # test-only said 22:36:13
     assert f["cluster.partition.max_time_s"].value == 172800
     assert "squeue --json (snapshot" in f["cluster.partition.pending_jobs_ahead"].source
+    # sshare: root is in three accounts; the lowest FairShare (research, 0.333333) is the one that limits
+    assert f["cluster.user_fairshare"].value == 0.333333 and "sshare" in f["cluster.user_fairshare"].source
 
 
 def test_remaining_times_are_measured_from_the_capture_not_from_now():
