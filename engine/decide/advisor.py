@@ -75,7 +75,9 @@ def advise(options: Options) -> Advice:
     example = isinstance(ctx.store, _ExampleStore)
     hist = history_view.load(ctx.store, options.script, req.job, partition, example)
     spent, spent_source = history_view.aws_spend(ctx.store, ctx.bursts, ctx.catalog, ctx.now)
-    extra = [an.checkpointing(Path(options.script).read_text(errors="replace"), req.script)]
+    text = Path(options.script).read_text(errors="replace")
+    extra = [an.checkpointing(text, req.script)]
+    extra += [f for f in (an.transfer(text, req.script, options.transfer_gb),) if f is not None]
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
                        spent, spent_source, extra)

@@ -143,6 +143,20 @@ def local_rate(ctx: Any, req: Any, partition: str) -> tuple[float, Any]:
     return cost.usd, cost
 
 
+TRANSFER_DECLARED = re.compile(r"^\s*#\s*asba:\s*transfer-out-gb\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$", re.IGNORECASE)
+
+
+def transfer(script_text: str, script: str, cli_gb: float) -> Fact | None:
+    """Data moved out of AWS: --transfer-gb, else a `# asba: transfer-out-gb=N` line in the script."""
+    if cli_gb:
+        return Fact("decision.transfer_gb", cli_gb, "command line --transfer-gb")
+    for number, line in enumerate(script_text.splitlines(), 1):
+        found = TRANSFER_DECLARED.match(line)
+        if found:
+            return Fact("decision.transfer_gb", float(found.group(1)), f"{script}:{number} {line.strip()}")
+    return None
+
+
 CHECKPOINT_HINT = re.compile(r"checkpoint|ckpt|--resume|\brestart\b|--requeue|--signal", re.IGNORECASE)
 
 
@@ -218,7 +232,8 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     comparison = compare.compare(compare.Inputs(
         runtime, wait.p10_s or 0.0, wait.p50_s or 0.0, wait.p90_s or 0.0, rate, offer, startup, value,
         checkpointing=bool(_value(inputs.extra_facts, "decision.checkpointing")),
-        transfer_gb=ctx.options.transfer_gb, transfer_usd_per_gb=EGRESS_USD_PER_GB))
+        transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
+        transfer_usd_per_gb=EGRESS_USD_PER_GB))
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
     job_cost = comparison.aws.cost_usd if comparison.aws else 0.0
     status = budgets.budget_status(None if monthly is None else float(monthly), inputs.spent_usd, job_cost)
@@ -282,8 +297,6 @@ def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEs
         facts.append(Fact("decision.spot_interruption_probability",
                           round(comp.aws_cost.spot_risk.interruption_probability, 6),
                           f"Spot Advisor bucket {comp.aws_cost.spot_risk.bucket} over {runtime.p50_s:.0f} s"))
-    if ctx.options.transfer_gb:
-        facts.append(Fact("decision.transfer_gb", ctx.options.transfer_gb, "command line --transfer-gb"))
     return facts
 
 

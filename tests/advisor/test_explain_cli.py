@@ -175,3 +175,12 @@ def test_every_real_script_in_the_corpus_gets_an_answer_or_one_clear_error(expla
         assert code in (0, 2), f"{script}: exit {code}: {err}"
         assert code == 0 or len(err.strip().splitlines()) == 1
     assert all(code == 0 for code in outcomes.values())
+
+
+def test_a_script_can_declare_its_data_transfer(explain, tmp_path):
+    result = explain("genomics.sbatch", "cpu-aws")
+    fact = next(f for f in result["facts"] if f["name"] == "decision.transfer_gb")
+    assert fact["value"] == 20 and fact["source"].endswith("genomics.sbatch:10 # asba: transfer-out-gb=20")
+    assert result["aws"]["transfer_usd"] == pytest.approx(1.8)
+    overridden = explain("genomics.sbatch", "cpu-aws", "--transfer-gb", "5")
+    assert overridden["aws"]["transfer_usd"] == pytest.approx(0.45)
