@@ -59,6 +59,10 @@ def test_job_that_ran_out_of_memory_twice(explain):
     assert "failure.oom-history" in warning_rules(result)
     oom = next(w for w in result["warnings"] if w["rule"] == "failure.oom-history")
     assert oom["found"].startswith("2 of 3 past runs")
+    assert "failure.repeated-on-partition" in warning_rules(result)  # both failures were on cpu
+    facts = {f["name"]: f for f in result["facts"]}
+    assert facts["decision.failures_on_partition"]["value"] == 2
+    assert "41019" in facts["decision.failures_on_partition"]["source"]
     # right-sizing never goes below the failed 32 GB request (+20% headroom)
     assert result["optimized"]["status"] == "changed"
     lines = result["optimized"]["sbatch_lines"]
