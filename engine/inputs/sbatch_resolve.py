@@ -154,20 +154,57 @@ class Resolver:
         if ntasks and low > ntasks:  # sbatch: "can't run 2 processes on 3 nodes, setting nnodes to 2"
             self.warnings.append(f"{self.where('nodes')}: {ntasks} tasks cannot use {low} nodes; SLURM sets the "
                                  f"node count to {ntasks}")
-            low, high = ntasks, min(high, ntasks) if high is not None else None
+            low = ntasks
+        for cap in (ntasks, gpu.per_job):  # no more nodes than tasks, nor than GPUs of --gpus
+            if cap and high is not None and high > cap:
+                high = max(cap, low)
         return low, high
+
+    def _refuse_combinations(self, gpu: GpuRequest) -> None:
+        """Option combinations sbatch 22.05 refuses before submitting (messages checked on the test cluster)."""
+        given = set(self.opt)
+        pairs = (("cpus-per-gpu", "cpus-per-task"), ("gpus-per-task", "ntasks-per-gpu"),
+                 ("ntasks-per-node", "ntasks-per-gpu"))
+        for first, second in pairs:
+            if {first, second} <= given:
+                raise InputError(f"--{first} and --{second} are mutually exclusive; sbatch refuses this",
+                                 where=self.where(second), code="ASBA-SCRIPT-028", hint=f"drop one of them")
+        # sbatch counts tasks from --nodes only without --cpus-per-task, and needs a fixed node count for
+        # --ntasks-per-gpu (--nodes=1-2 is refused)
+        fixed_nodes = "-" not in (self.value("nodes") or "")  # no --nodes, or a single count
+        tasks_known = bool({"gpus", "ntasks"} & given) or fixed_nodes and (
+            "ntasks-per-node" in given or ("nodes" in given and "cpus-per-task" not in given))
+        fixed_nodes = fixed_nodes and "nodes" in given
+        needs = (("gpus-per-task", not tasks_known, "--gpus or --ntasks"),
+                 ("ntasks-per-gpu", not (gpu.names or "ntasks" in given or fixed_nodes),
+                  "a GPU request, --ntasks or a fixed --nodes"),
+                 ("mem-per-gpu", not gpu.names and "ntasks-per-gpu" not in given, "a GPU request"))
+        for name, missing, what in needs:
+            if name in given and missing:
+                raise InputError(f"--{name} without {what}; sbatch refuses this", where=self.where(name),
+                                 code="ASBA-SCRIPT-029", hint=f"add {what}")
 
     def _tasks(self) -> None:
         gpu = self._gpu_request()
+        self._refuse_combinations(gpu)
         per_node, ntasks, cpt = self._int("ntasks-per-node"), self._int("ntasks"), self._int("cpus-per-task")
         per_gpu_tasks, cpus_per_gpu = self._int("ntasks-per-gpu"), self._int("cpus-per-gpu")
         low, high = self._nodes(gpu, ntasks, per_node)
         job_gpus = gpu.per_job or (gpu.per_node or 0) * low
-        tasks = ntasks or (job_gpus * per_gpu_tasks if per_gpu_tasks and job_gpus else low * (per_node or 1))
+        tasks = base_tasks = ntasks or low * (per_node or 1)
+        if per_gpu_tasks and job_gpus:  # --ntasks-per-gpu with a GPU request decides the tasks (raises -n)
+            tasks = job_gpus * per_gpu_tasks
+            if ntasks and ntasks > tasks:
+                raise InputError(f"--ntasks={ntasks} is more than {job_gpus} GPUs x --ntasks-per-gpu={per_gpu_tasks};"
+                                 " sbatch refuses to run this", where=self.where("ntasks-per-gpu"),
+                                 code="ASBA-SCRIPT-027", hint="lower --ntasks or ask for more GPUs")
+        elif per_gpu_tasks:  # --ntasks-per-gpu alone: one GPU per that many tasks
+            job_gpus = math.ceil(tasks / per_gpu_tasks)
         if cpt is None:  # --cpus-per-gpu with --gpus-per-task sets the CPUs of each task
             cpt = gpu.per_task * cpus_per_gpu if cpus_per_gpu and gpu.per_task else 1
         total_gpus = job_gpus or (gpu.per_task or 0) * tasks
-        cpus = max(tasks * cpt, low, total_gpus * (cpus_per_gpu or 0))
+        # CPUs come from the tasks as requested (a run of --ntasks-per-gpu=1 -c3 on 2 GPUs got 2 tasks, 3 CPUs)
+        cpus = max(base_tasks * cpt, tasks, low, total_gpus * (cpus_per_gpu or 0))
         if "overcommit" in self.opt:
             cpus = low
         cpus = max(cpus, (self._int("mincpus") or 0) * low)
@@ -199,8 +236,6 @@ class Resolver:
             per_gpu = parse_memory_mb(self.value("mem-per-gpu"), where=self.where("mem-per-gpu"),
                                       option="--mem-per-gpu")
             basis, names = "per-gpu", ("mem-per-gpu", "gres", "gpus", "gpus-per-node", "gpus-per-task")
-            if not gpus:
-                self.warnings.append(f"{self.where('mem-per-gpu')}: --mem-per-gpu without any GPU request")
         else:
             basis = "partition-default"
             per_cpu, per_node = self.defaults.get("DefMemPerCPU"), self.defaults.get("DefMemPerNode")

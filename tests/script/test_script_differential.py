@@ -7,6 +7,7 @@ quirks). Skipped, with the reason, when no cluster answers. Only the job ids sub
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,58 @@ def test_command_line_memory_of_another_kind_is_refused_like_sbatch(cli: list[st
     assert slurm is None and "mutually exclusive" in error
     with pytest.raises(InputError, match="conflict"):
         parse_script(script, cli_args=cli, env={})
+
+
+# ---------------------------------------------------------------- random requests (seeded)
+RANDOM_POOL = {
+    "nodes": ["-N1", "-N2", "-N1-2", "-N2-3"], "ntasks": ["-n1", "-n2", "-n3", "-n8"],
+    "ntasks_per_node": ["--ntasks-per-node=1", "--ntasks-per-node=2", "--ntasks-per-node=4"],
+    "cpus": ["-c1", "-c2", "-c3"], "mem": ["--mem=1G", "--mem=0", "--mem-per-cpu=700M", "--mem-per-gpu=2G"],
+    "gpu": ["--gres=gpu:1", "--gres=gpu:a100:2", "--gpus=2", "--gpus-per-node=1", "--gpus-per-task=1"],
+    "gpu_extra": ["--cpus-per-gpu=2", "--ntasks-per-gpu=1"],
+    "time": ["-t 5", "-t 1-0", "-t 30 --time-min=2", "-t 10 --time-min=20"],
+    "misc": ["-O", "--exclusive", "--mincpus=2", "--threads-per-core=1", "--array=1-5%2"],
+    "partition": ["-p cpu", "-p highmem", "-p cpu-aws"],
+}
+RANDOM_SEED = int(os.environ.get("ASBA_RANDOM_SEED", "20261128"))  # another seed explores other combinations
+# Fields SLURM's pending-job view states exactly for any request.
+STABLE_FIELDS = ("ntasks", "cpus_per_task", "time_limit_s", "time_min_s", "array_task_count", "array_max_concurrent",
+                 "partitions", "exclusive", "threads_per_core", "gpu_type")
+# Options after which the pending view shows an estimate, not the allocation (see QUIRKS in script_compare.py).
+PENDING_ESTIMATE = ("--ntasks-per-node", "--mincpus", "--cpus-per-gpu", "-N1-2", "-N2-3", "--mem-per-gpu", "--gpus=")
+
+
+def random_requests(seed: int, count: int) -> list[list[str]]:
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        options = [rng.choice(RANDOM_POOL[key]) for key in rng.sample(sorted(RANDOM_POOL), rng.randint(2, 5))]
+        if any("gpu" in option for option in options):
+            options = [o for o in options if not o.startswith("-p ")] + ["-p gpu"]
+        out.append(options)
+    return out
+
+
+def test_random_requests_agree_with_slurm(tmp_path: Path) -> None:
+    """150 seeded random combinations: sbatch and asba accept/refuse alike, and agree on what SLURM states."""
+    problems = []
+    for number, options in enumerate(random_requests(RANDOM_SEED, 150)):
+        script = tmp_path / f"random{number}.sbatch"
+        script.write_text("#!/bin/bash\n" + "".join(f"#SBATCH {o}\n" for o in options) + "hostname\n")
+        try:
+            mine, error = asba_view(asba_parse(script, []).job), None
+        except InputError as exc:
+            mine, error = None, exc
+        slurm, sbatch_error = submit_and_read(script, [], tmp_path, sbatch_env())
+        if slurm is None or mine is None:
+            held_only = error is not None and error.code == "ASBA-SCRIPT-027"  # held ok, real sbatch refuses
+            if (slurm is None) != (mine is None) and not held_only:
+                problems.append((options, sbatch_error or "sbatch accepted", error and error.one_line()))
+            continue
+        fields = STABLE_FIELDS if any(o.startswith(PENDING_ESTIMATE) for o in options) else tuple(slurm)
+        diff = {k: (mine[k], slurm[k]) for k in fields if mine[k] != slurm[k]}
+        if diff:
+            problems.append((options, diff))
+    assert not problems, "\n".join(repr(p) for p in problems)
