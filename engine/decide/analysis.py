@@ -47,13 +47,9 @@ class Analysis:
         return found.rule_id if found else None
 
 
-def job_facts(req: Any, vocabulary: Any) -> list[Fact]:
-    try:
-        from asba.facts.job_facts import job_facts as parser_facts
-    except ImportError:  # the parser's own fact builder is not there yet: same names, same sources
-        return [Fact(name, req.job.get(name[4:]), req.sources.get(name[4:], req.script))
-                for name in sorted(n for n in vocabulary if n.startswith("job."))
-                if req.job.get(name[4:]) is not None]
+def job_facts(req: Any) -> list[Fact]:
+    from asba.facts.job_facts import job_facts as parser_facts
+
     return parser_facts(req)
 
 
@@ -221,7 +217,7 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     runtime = _runtime(ctx, req, inputs, notes)
     hist = {f.name: f.value for f in inputs.history}
     per_core, per_core_src = gb_per_core(req, hist)
-    base = (job_facts(req, ctx.packs.vocabulary) + inputs.cluster_facts + wait.to_facts("local") + inputs.history
+    base = (job_facts(req) + inputs.cluster_facts + wait.to_facts("local") + inputs.history
             + inputs.extra_facts + [Fact("decision.gb_per_core", per_core, per_core_src)])
     first = _evaluate(ctx, base)
     family = first.conclusions.get("instance.family_class")
