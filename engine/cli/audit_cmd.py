@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from asba.cli.output import add_json_flag, console, print_json
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "audit", help="the decision log: list, show and replay past recommendations",
         description="Every `asba explain` is logged (facts, pack revisions, knowledge date, result, trace) in the "
@@ -33,7 +34,7 @@ def register(subparsers) -> None:
         sub.set_defaults(func=func)
 
 
-def _conn(args: argparse.Namespace):
+def _conn(args: argparse.Namespace) -> sqlite3.Connection:
     from asba.audit.log import connect
     from asba.inputs.config import load_config
 

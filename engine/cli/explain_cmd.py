@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asba.cli.output import console, print_json
+
+if TYPE_CHECKING:
+    from asba.decide.context import Options
 
 LEVELS = ("notes", "fails", "full")
 
 
-def _flags(parser: argparse.ArgumentParser, default=None) -> None:
+def _flags(parser: argparse.ArgumentParser, default: object = None) -> None:
     kw = {} if default is None else {"default": default}
     parser.add_argument("--with-history", action="store_true", help="add PERSONAL HISTORY INSIGHTS (past runs, patterns)", **kw)
     parser.add_argument("--optimize", action="store_true", help="right-size the request from history and re-run the "
@@ -41,7 +45,7 @@ def _flags(parser: argparse.ArgumentParser, default=None) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text", **kw)
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "explain", help="run this job here or on AWS, with what resources, on which instance, and why",
         description="Recommend local or AWS for one batch script, with costs, times to result, warnings and the rule "
@@ -68,7 +72,7 @@ def split_rest(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     return burst, unknown
 
 
-def options_from(args: argparse.Namespace):
+def options_from(args: argparse.Namespace) -> Options:
     from asba.decide.context import Options
 
     burst, sbatch_args = split_rest(args)
