@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asba.cli.output import add_json_flag, console, print_json
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(func=func)
 
 
-def _conn(args: argparse.Namespace) -> sqlite3.Connection:
+def _conn(args: argparse.Namespace) -> "sqlite3.Connection":
     from asba.audit.log import connect
     from asba.inputs.config import load_config
 
