@@ -172,8 +172,9 @@ class Resolver:
         # sbatch counts tasks from --nodes only without --cpus-per-task, and needs a fixed node count for
         # --ntasks-per-gpu (--nodes=1-2 is refused)
         fixed_nodes = "-" not in (self.value("nodes") or "")  # no --nodes, or a single count
+        layout = {"threads-per-core", "hint", "cores-per-socket", "sockets-per-node", "extra-node-info"} & given
         tasks_known = bool({"gpus", "ntasks"} & given) or fixed_nodes and (
-            "ntasks-per-node" in given or ("nodes" in given and "cpus-per-task" not in given))
+            "ntasks-per-node" in given or ("nodes" in given and ("cpus-per-task" not in given or bool(layout))))
         fixed_nodes = fixed_nodes and "nodes" in given
         needs = (("gpus-per-task", not tasks_known, "--gpus or --ntasks"),
                  ("ntasks-per-gpu", not (gpu.names or "ntasks" in given or fixed_nodes),
