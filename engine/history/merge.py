@@ -60,8 +60,9 @@ class Merger:
     A field the dump lacks reads as "": every row gets one empty field appended and missing columns point at it.
     """
 
-    def __init__(self, default_cluster: str = "") -> None:
+    def __init__(self, default_cluster: str = "", aws_partitions: frozenset[str] = frozenset()) -> None:
         self.default_cluster = default_cluster
+        self.aws_partitions = aws_partitions
         self.stats = MergeStats()
         self.open: dict[str, _Open] = {}
         self.alloc_known = False
@@ -130,7 +131,7 @@ class Merger:
 
     def _finish(self, job: _Open) -> tuple | None:
         try:
-            row = build_row(job, self.default_cluster, self.alloc_known)
+            row = build_row(job, self.default_cluster, self.alloc_known, self.aws_partitions)
         except (ValueError, KeyError) as exc:
             self.stats.bad_values.append(Malformed(job.line_no, f"{type(exc).__name__}: {exc}"))
             return None
@@ -149,7 +150,8 @@ def _step_peak(rss_text: str, tasks_text: str, usage_text: str) -> tuple[float |
     return None, ""
 
 
-def build_row(job: _Open, default_cluster: str, alloc_known: bool = False) -> tuple:
+def build_row(job: _Open, default_cluster: str, alloc_known: bool = False,
+              aws_partitions: frozenset[str] = frozenset()) -> tuple:
     """One job's row, in JobRecord's field order (JobRecord(*row) gives the record)."""
     (cluster, job_id, job_id_raw, job_name, user, account, partition, qos, state_text, exit_text, submit_text,
      start_text, end_text, elapsed_raw, elapsed_text, limit_text, req_cpus, alloc_cpus, ncpus, nnodes, req_mem_text,
@@ -179,7 +181,8 @@ def build_row(job: _Open, default_cluster: str, alloc_known: bool = False) -> tu
         fmt.count(req_cpus) or cpus, cpus, nodes, memory,
         fmt.tres_gpus_of(alloc_tres or req_tres), exact, cpu_s, peak,
         job.memory_source, cpu_pct, eff.memory_efficiency(peak, memory), eff.time_efficiency(elapsed, limit),
-        effective, eff.gb_per_effective_cpu(peak, effective), platform_of(partition),
+        effective, eff.gb_per_effective_cpu(peak, effective),
+        "aws" if partition in aws_partitions else platform_of(partition),
         script_path.rsplit("/", 1)[-1] if script_path else job_name, script_path, "", work_dir, submit_line,
         job.steps,
     )
@@ -187,7 +190,7 @@ def build_row(job: _Open, default_cluster: str, alloc_known: bool = False) -> tu
 
 @lru_cache(maxsize=1024)
 def platform_of(partition: str) -> str:
-    """aws for a cloud-burst partition (its name says aws/cloud/ec2/burst), else local."""
+    """aws for a partition whose name says aws/cloud/ec2/burst (when the config names no burst partitions)."""
     return "aws" if AWS_PARTITION.search(partition) else "local"
 
 

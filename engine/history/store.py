@@ -29,7 +29,10 @@ _MOVING = ("state", "end_ts", "start_ts", "elapsed_s", "total_cpu_s", "max_memor
 
 
 def default_path() -> Path:
-    return asba_home() / "jobs.db"
+    """The ``history.db`` config key when set, else ``$ASBA_HOME/jobs.db``."""
+    from asba.history.settings import configured_db
+
+    return configured_db() or asba_home() / "jobs.db"
 
 
 def connect(path: Path | str | None = None) -> sqlite3.Connection:
@@ -206,9 +209,19 @@ def iter_query(conn: sqlite3.Connection, query: JobQuery, db: Path) -> Iterator[
 class HistoryStore:
     """The job history: open it, load jobs into it, ask it for jobs. Raises StoreError / InputError."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, aws_partitions: frozenset[str] | None = None) -> None:
         self.conn = conn
         self.path = path
+        self._aws = aws_partitions
+
+    @property
+    def aws_partitions(self) -> frozenset[str]:
+        """Burst partitions from the configuration (read once); jobs there are platform 'aws'."""
+        if self._aws is None:
+            from asba.history.settings import configured_aws_partitions
+
+            self._aws = configured_aws_partitions()
+        return self._aws
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> HistoryStore:
@@ -229,12 +242,13 @@ class HistoryStore:
         from asba.history.sync import import_file
 
         return import_file(self.conn, self.path, Path(path), delimiter=delimiter, fields=fields,
-                           cluster=cluster, progress=progress)
+                           cluster=cluster, progress=progress, aws_partitions=self.aws_partitions)
 
     def sync(self, runner, days: float | None = None, user: str | None = None, all_users: bool = False):
         from asba.history.sync import sync
 
-        return sync(self.conn, self.path, runner, days=days, user=user, all_users=all_users)
+        return sync(self.conn, self.path, runner, days=days, user=user, all_users=all_users,
+                    aws_partitions=self.aws_partitions)
 
     def iter_jobs(self, script_hash: str | None = None, script_name: str | None = None,
                   days: float | None = None, user: str | None = None, job_id: str | None = None) -> Iterator[JobRecord]:

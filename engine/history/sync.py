@@ -49,7 +49,8 @@ class LoadReport:
 
 def import_file(conn: sqlite3.Connection, db: Path, path: Path, *, delimiter: str | None = None,
                 fields: list[str] | None = None, cluster: str = "",
-                progress: Callable[[int], None] | None = None) -> LoadReport:
+                progress: Callable[[int], None] | None = None,
+                aws_partitions: frozenset[str] = frozenset()) -> LoadReport:
     try:
         handle = path.open(encoding="utf-8", errors="replace", newline="")
     except OSError as exc:
@@ -58,7 +59,7 @@ def import_file(conn: sqlite3.Connection, db: Path, path: Path, *, delimiter: st
     with handle:
         report = LoadReport(str(path))
         lines: Iterable[str] = _counting(handle, progress) if progress else handle
-        _load(conn, db, SacctStream(lines, str(path), delimiter, fields), cluster, report)
+        _load(conn, db, SacctStream(lines, str(path), delimiter, fields), cluster, report, aws_partitions)
     return report
 
 
@@ -75,8 +76,9 @@ def _counting(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator
 
 
 def _load(conn: sqlite3.Connection, db: Path, stream: SacctStream, cluster: str, report: LoadReport,
-          skip: set[tuple[str, str]] | None = None, seen: set[tuple[str, str]] | None = None) -> None:
-    merger = Merger(default_cluster=cluster)
+          aws_partitions: frozenset[str], skip: set[tuple[str, str]] | None = None,
+          seen: set[tuple[str, str]] | None = None) -> None:
+    merger = Merger(default_cluster=cluster, aws_partitions=aws_partitions)
     rows: Iterable[tuple] = merger.rows(stream)
     if skip is not None or seen is not None:
         rows = _dedupe(rows, skip or set(), seen)
@@ -97,7 +99,8 @@ def _dedupe(rows: Iterable[tuple], skip: set[tuple[str, str]],
 
 
 def sync(conn: sqlite3.Connection, db: Path, runner: SlurmRunner, *, days: float | None = None,
-         user: str | None = None, all_users: bool = False) -> LoadReport:
+         user: str | None = None, all_users: bool = False,
+         aws_partitions: frozenset[str] = frozenset()) -> LoadReport:
     """sacct since the last sync (or `days` back, default 30), merged and upserted. Idempotent."""
     scope = "all" if all_users else (f"user:{user}" if user else "self")
     started = now_epoch()
@@ -108,7 +111,8 @@ def sync(conn: sqlite3.Connection, db: Path, runner: SlurmRunner, *, days: float
     seen: set[tuple[str, str]] = set()
     for number, output in enumerate(outputs):
         stream = SacctStream(output.stdout.splitlines(), f"sacct ({output.key})")
-        _load(conn, db, stream, "", report, skip=seen if number else None, seen=None if number else seen)
+        _load(conn, db, stream, "", report, aws_partitions, skip=seen if number else None,
+              seen=None if number else seen)
     conn.execute("INSERT INTO sync_state (scope, last_sync) VALUES (?, ?) "
                  "ON CONFLICT (scope) DO UPDATE SET last_sync = excluded.last_sync", (scope, started))
     return report

@@ -91,3 +91,18 @@ def test_missing_dump_and_bad_days(asba_home, capsys, tmp_path):
 def test_sync_without_sacct_is_one_line(asba_home, capsys, tmp_path):
     assert main(["history", "sync", "--cluster-snapshot", str(tmp_path)]) == 1
     assert "snapshot has no sacct_window.out" in capsys.readouterr().err
+
+
+def test_config_names_the_database_and_the_burst_partitions(asba_home, capsys, tmp_path):
+    """history.db moves the database; a burst partition from the config makes its jobs platform aws."""
+    asba_home.mkdir(parents=True)
+    db = tmp_path / "elsewhere" / "history.db"
+    (asba_home / "config.yaml").write_text(
+        f"history:\n  db: {db}\nburst_partitions:\n  highmem:\n    instance_types: [r6i.4xlarge]\n")
+    assert _import(capsys)[0] == 0
+    assert db.is_file() and not (asba_home / "jobs.db").exists()
+    assert main(["history", "--json"]) == 0
+    platforms = {j["job_id"]: j["execution_platform"] for j in json.loads(capsys.readouterr().out)}
+    assert platforms["3"] == "aws"      # highmem, named in the config
+    assert platforms["11"] == "aws"     # cpu-aws, by its name
+    assert platforms["2"] == "local"
