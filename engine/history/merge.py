@@ -115,7 +115,7 @@ class Merger:
             return
         total_text, rss_text, tasks_text, usage_text = self.step_get(parts)
         try:
-            total = fmt.duration_s(total_text)
+            total = _step_cpu(total_text)
             peak, source = _step_peak(rss_text, tasks_text, usage_text)
         except ValueError as exc:
             self.stats.bad_values.append(Malformed(line_no, str(exc)))
@@ -137,6 +137,15 @@ class Merger:
             return None
         self.stats.jobs += 1
         return row
+
+
+def _step_cpu(text: str) -> float | None:
+    """TotalCPU of a step; the two shapes nearly every step has (``MM:SS.mmm``, ``HH:MM:SS``) parsed inline."""
+    if len(text) == 9 and text[2] == ":" and text[5] == ".":
+        return int(text[:2]) * 60 + float(text[3:])
+    if len(text) == 8 and text[2] == ":" and text[5] == ":":
+        return int(text[:2]) * 3600 + int(text[3:5]) * 60 + int(text[6:])
+    return fmt.duration_s(text)
 
 
 def _step_peak(rss_text: str, tasks_text: str, usage_text: str) -> tuple[float | None, str]:
