@@ -174,3 +174,15 @@ def test_live_sync_capture_with_unit_separator_and_a_job_cancelled_while_held(st
     assert held.state == "CANCELLED" and held.start_ts is None and held.queue_wait_s is None
     [timeout] = [r for r in store.jobs() if r.job_name == "asba_hist_timeout"]
     assert timeout.state == "TIMEOUT" and timeout.start_ts is not None
+
+
+def test_heterogeneous_job_components_are_separate_records(store):
+    from history_paths import FIXTURES
+
+    report = store.import_file(FIXTURES / "live" / "sacct_hetjob.out")
+    assert report.malformed == [] and report.orphan_steps == 0
+    parts = {r.job_id: r for r in store.jobs()}
+    assert set(parts) == {"15282+0", "15282+1"}
+    assert [parts[k].base_id for k in sorted(parts)] == ["15282", "15282"]
+    assert (parts["15282+0"].alloc_cpus, parts["15282+0"].steps) == (1, 3)   # batch, extern, srun step 0
+    assert (parts["15282+1"].alloc_cpus, parts["15282+1"].requested_memory_mb, parts["15282+1"].steps) == (2, 200, 2)
