@@ -97,7 +97,7 @@ def run_list(args) -> int:
         out.print("No jobs in the history" + (f" for {args.script}" if args.script else "") +
                   ". Fill it with `asba history sync` or `asba history import FILE`.")
         return 0
-    out.print(views.runs_table(records))
+    out.print(views.runs_table(records, out.width))
     out.print(views.totals_line(records))
     if pattern is not None:
         out.print()
@@ -135,7 +135,7 @@ def _print_patterns(patterns) -> None:
     if not patterns:
         out.print("No script has 2 or more finished runs in the history yet.")
         return
-    out.print(patterns_table(patterns))
+    out.print(patterns_table(patterns, out.width))
 
 
 def run_sync(args) -> int:

@@ -42,36 +42,52 @@ def hours(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f}h" if seconds >= 3600 else f"{seconds / 60:.1f}m" if seconds >= 60 else f"{seconds:.0f}s"
 
 
-def runs_table(records: Sequence[JobRecord]):
+def runs_table(records: Sequence[JobRecord], width: int = 160):
+    """The runs; below 120 columns only what fits: job, script, state, efficiencies, runtime, wait."""
     from rich import box
     from rich.table import Table
 
+    wide = width >= 120
     table = Table(title=f"{len(records)} jobs", box=box.SIMPLE_HEAD, pad_edge=False)
-    for header in ("job", "script", "partition", "state", "exit", "CPU eff", "mem peak/req", "mem eff",
-                   "ran/limit", "wait"):
+    headers = ("job", "script", "partition", "state", "exit", "CPU eff", "mem peak/req", "mem eff", "ran/limit",
+               "wait") if wide else ("job", "script", "state", "CPU", "mem", "ran", "wait")
+    for header in headers:
         table.add_column(header)
     for r in records:
-        table.add_row(r.job_id, r.script_name, r.partition, r.state, _exit(r),
-                      f"{pct(r.cpu_efficiency)} of {r.alloc_cpus or '-'}",
-                      f"{human_mb(r.max_memory_used_mb)}/ {human_mb(r.requested_memory_mb)}", pct(r.memory_efficiency),
-                      f"{hours(r.elapsed_s)}/{hours(r.time_limit_s)}", hours(r.queue_wait_s))
+        if wide:
+            table.add_row(r.job_id, r.script_name, r.partition, r.state, _exit(r),
+                          f"{pct(r.cpu_efficiency)} of {r.alloc_cpus or '-'}",
+                          f"{human_mb(r.max_memory_used_mb)}/ {human_mb(r.requested_memory_mb)}",
+                          pct(r.memory_efficiency), f"{hours(r.elapsed_s)}/{hours(r.time_limit_s)}",
+                          hours(r.queue_wait_s))
+        else:
+            table.add_row(r.job_id, r.script_name, r.state, pct(r.cpu_efficiency), pct(r.memory_efficiency),
+                          hours(r.elapsed_s), hours(r.queue_wait_s))
     return table
 
 
-def patterns_table(patterns: Sequence[Pattern]):
+def patterns_table(patterns: Sequence[Pattern], width: int = 160):
     from rich import box
     from rich.table import Table
 
+    wide = width >= 120
     table = Table(title=f"Patterns of {len(patterns)} scripts (2+ finished runs)", box=box.SIMPLE_HEAD, pad_edge=False)
-    for header in ("script", "runs", "CPU eff p50/peak", "cores used/req", "mem p50/peak", "mem eff",
-                   "runtime p50/p95/limit", "success", "OOM/TO", "trend"):
+    headers = ("script", "runs", "CPU eff p50/peak", "cores used/req", "mem p50/peak", "mem eff",
+               "runtime p50/p95/limit", "success", "OOM/TO", "trend") if wide else \
+        ("script", "runs", "CPU", "cores", "mem peak", "runtime p95", "ok", "trend")
+    for header in headers:
         table.add_column(header)
     for p in patterns:
-        table.add_row(p.script, str(p.finished_runs), f"{pct(p.cpu_efficiency_pct)}/{pct(p.cpu_efficiency_peak_pct)}",
-                      f"{_num(p.effective_cores)}/{_num(p.requested_cpus)}",
-                      f"{human_mb(p.memory_typical_mb)}/ {human_mb(p.peak_memory_mb)}", pct(p.memory_efficiency_pct),
-                      f"{hours(p.runtime_p50_s)}/{hours(p.runtime_p95_s)}/{hours(p.time_limit_s)}",
-                      f"{p.success_rate:.0%}", f"{p.oom_count}/{p.timeout_count}", p.runtime_trend)
+        if wide:
+            table.add_row(p.script, str(p.finished_runs), f"{pct(p.cpu_efficiency_pct)}/{pct(p.cpu_efficiency_peak_pct)}",
+                          f"{_num(p.effective_cores)}/{_num(p.requested_cpus)}",
+                          f"{human_mb(p.memory_typical_mb)}/ {human_mb(p.peak_memory_mb)}", pct(p.memory_efficiency_pct),
+                          f"{hours(p.runtime_p50_s)}/{hours(p.runtime_p95_s)}/{hours(p.time_limit_s)}",
+                          f"{p.success_rate:.0%}", f"{p.oom_count}/{p.timeout_count}", p.runtime_trend)
+        else:
+            table.add_row(p.script, str(p.finished_runs), pct(p.cpu_efficiency_pct),
+                          f"{_num(p.effective_cores)}/{_num(p.requested_cpus)}", human_mb(p.peak_memory_mb),
+                          hours(p.runtime_p95_s), f"{p.success_rate:.0%}", p.runtime_trend)
     return table
 
 
