@@ -66,7 +66,7 @@ def advise(options: Options) -> Advice:
     req = _parse(options)
     if options.track_history:  # sync first, so the history read below includes the newest jobs
         ctx.notes.append(track(ctx, req))
-        ctx.store, ctx.history_label = open_history(options, ctx.cfg, ctx.notes)
+        ctx.store, ctx.history_label = open_history(options, ctx.cfg, ctx.notes, ctx.bursts)
     burst = resolve_burst(ctx, req)
     view = _read_cluster(ctx, req, req.job.get("partition"), burst)
     if view.partition_defaults and not req.job.get("mem_per_node_mb"):

@@ -78,7 +78,7 @@ def load_context(options: Options) -> Context:
     runner, cluster_note = choose_runner(None, options.cluster_snapshot)
     ctx = Context(options, cfg, load_catalog(config=cfg), burst_partitions(cfg), load_packs(options.packs), runner,
                   cluster_note, None, "", now_utc())
-    ctx.store, ctx.history_label = open_history(options, cfg, ctx.notes)
+    ctx.store, ctx.history_label = open_history(options, cfg, ctx.notes, ctx.bursts)
     return ctx
 
 
@@ -87,26 +87,32 @@ def example_history(script: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _memory_store(dump: Path) -> Any:
-    from asba.history.store import HistoryStore
+def _store(path: Any, aws_partitions: frozenset[str]) -> Any:
+    """A HistoryStore that marks jobs on this run's burst partitions (from --config too) as platform aws."""
+    from asba.history.store import HistoryStore, connect, default_path
 
-    store = HistoryStore.open(":memory:")
+    db = Path(path) if path else default_path()
+    return HistoryStore(connect(db), db, aws_partitions)
+
+
+def _memory_store(dump: Path, aws_partitions: frozenset[str]) -> Any:
+    store = _store(":memory:", aws_partitions)
     store.import_file(dump)
     return store
 
 
-def open_history(options: Options, cfg: Any, notes: list[str]) -> tuple[Any, str]:
+def open_history(options: Options, cfg: Any, notes: list[str], bursts: dict[str, Any]) -> tuple[Any, str]:
     """The history store to read, and a label. A broken database is a note, not a failure of the advice."""
-    from asba.history.store import HistoryStore
+    aws = frozenset(bursts)
 
     if options.history_dump is not None:
         if not options.history_dump.is_file():
             raise InputError(f"no such sacct dump: {options.history_dump}", where=str(options.history_dump),
                              hint="give a file written by sacct --parsable2 (with a header line)",
                              code="ASBA-ADVISE-002")
-        return _memory_store(options.history_dump), f"sacct dump {options.history_dump} (read for this run only)"
+        return _memory_store(options.history_dump, aws), f"sacct dump {options.history_dump} (read for this run only)"
     try:
-        store = HistoryStore.open(cfg.get("history.db", None))
+        store = _store(cfg.get("history.db", None), aws)
     except StoreError as exc:
         notes.append(f"history database unavailable: {exc.one_line()}")
         store = None
@@ -115,7 +121,7 @@ def open_history(options: Options, cfg: Any, notes: list[str]) -> tuple[Any, str
     dump = example_history(options.script)
     if dump is not None:
         label = f"EXAMPLE history {dump} (your history database has no runs of this script)"
-        return _ExampleStore(_memory_store(dump), store), label
+        return _ExampleStore(_memory_store(dump, aws), store), label
     label = f"history database {store.path}" if store is not None else "none"
     return store, label
 

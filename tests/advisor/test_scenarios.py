@@ -146,3 +146,11 @@ def test_family_performance_factor_stretches_the_aws_runtime_and_cost(explain):
     assert slow["aws"]["runtime_s"] == 1.5 * slow["local"]["runtime_s"]
     assert slow["aws"]["cost_usd"] == pytest.approx(1.5 * plain["aws"]["cost_usd"], rel=0.01)
     assert slow["aws"]["time_to_result_s"] > plain["aws"]["time_to_result_s"]
+
+
+def test_spend_counts_jobs_on_a_burst_partition_named_only_in_the_config(explain):
+    result = explain("overalloc.sbatch", "spill", "--config", str(FIXTURES / "config-spill.yaml"),
+                     "--history-dump", str(FIXTURES / "overalloc_spill_spend.sacct.psv"))
+    assert result["burst_partition"] == "spill"
+    assert result["budget"]["spent_usd"] > 20  # the two 4-hour 64-CPU jobs on 'spill' this month
+    assert result["recommendation"]["rule"] == "decision.local-over-budget"
