@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --test
-if [ $# -eq 0 ]; then set -- benchmarks/; fi
+if [ $# -eq 0 ]; then set -- benchmarks/bench_*.py; fi
 .venv/bin/python -m pytest "$@" --benchmark-enable -s -p no:cacheprovider -o testpaths=benchmarks
