@@ -33,7 +33,7 @@ class LoadReport:
 
     def add(self, stream: SacctStream, merger: Merger, counts: WriteCounts) -> None:
         self.rows += stream.rows_read
-        self.jobs += merger.stats.jobs
+        self.jobs += counts.new + counts.updated + counts.unchanged  # written once, even if both sacct calls list it
         self.step_rows += merger.stats.step_rows
         self.orphan_steps += merger.stats.orphan_steps
         self.malformed += sorted(stream.malformed + merger.stats.bad_values, key=lambda m: m.line_no)

@@ -53,8 +53,11 @@ def synced(cluster_jobs, tmp_path_factory):
     capture = tmp_path_factory.mktemp("sacct-capture")
     store = HistoryStore.open(tmp_path_factory.mktemp("home") / "jobs.db")
     first = store.sync(SlurmRunner(capture_dir=capture, timeout_s=120), days=1)
-    second = store.sync(SlurmRunner(timeout_s=120), days=1)
-    yield store, cluster_jobs, first, second, capture
+    ours_before = [store.jobs(job_id=i) for i in cluster_jobs.values()]
+    live_again = store.sync(SlurmRunner(timeout_s=120), days=1)  # other users' jobs may have moved on meanwhile
+    replay = store.sync(SlurmRunner(snapshot_dir=capture), days=1)  # exactly the same sacct output again
+    ours_after = [store.jobs(job_id=i) for i in cluster_jobs.values()]
+    yield store, cluster_jobs, first, (live_again, replay, ours_before, ours_after), capture
     store.close()
 
 
@@ -99,9 +102,10 @@ def test_never_started_job_is_kept(synced):
 
 
 def test_second_sync_changes_nothing(synced):
-    _, ids, first, second, _ = synced
-    assert first.malformed == [] and second.malformed == []
-    assert second.new == 0 and second.updated == 0
+    _, ids, first, (live_again, replay, ours_before, ours_after), _ = synced
+    assert first.malformed == [] and live_again.malformed == []
+    assert (replay.new, replay.updated) == (0, 0) and replay.unchanged == first.jobs
+    assert ours_after == ours_before
 
 
 def test_sync_used_explicit_fields_a_safe_delimiter_and_a_start(synced):
