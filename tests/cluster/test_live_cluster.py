@@ -7,7 +7,6 @@ import subprocess
 import time
 
 import pytest
-
 from asba.decide.wait import estimate_wait
 from asba.facts.cluster_facts import JobNeeds, read_cluster
 from asba.inputs.slurm import SlurmRunner

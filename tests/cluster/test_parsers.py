@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from asba.errors import ExternalCommandError
 from asba.inputs.cluster_parse import (
     array_task_count,

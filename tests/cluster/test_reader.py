@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from asba.facts.cluster_facts import read_cluster
 from asba.inputs.slurm import SlurmRunner
 
@@ -197,7 +196,8 @@ def test_slurm_older_than_21_08_is_read_through_the_text_formats(tmp_path):
     new = read_cluster(SlurmRunner(snapshot_dir=FIX / "loaded"), partition="cpu", burst_partition="gpu")
     assert old.gaps == [] and facts(old)["cluster.slurm_version"].value == "20.11.9"
     assert "squeue -h -a -O JobArrayID" in facts(old)["cluster.partition.pending_jobs_ahead"].source
-    skip = {"cluster.slurm_version", "cluster.source", "cluster.partition.soonest_end_s", "cluster.partition.running_remaining_cpu_hours",
+    skip = {"cluster.slurm_version", "cluster.source",
+            "cluster.partition.soonest_end_s", "cluster.partition.running_remaining_cpu_hours",
             "cluster.burst.soonest_end_s", "cluster.burst.running_remaining_cpu_hours"}
     values = {f.name: f.value for f in new.facts if f.name not in skip}
     assert {f.name: f.value for f in old.facts if f.name not in skip} == values

@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import yaml
-
 from asba.decide.wait import combine, estimate_wait, simulate_start
 from asba.facts.cluster_facts import JobNeeds, read_cluster
 from asba.inputs.slurm import SlurmRunner

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from history_paths import SAMPLES
-
 from asba.cli.main import main
+from history_paths import SAMPLES
 
 ROADMAP_NAMES = {"job_id", "user", "partition", "requested_cpus", "requested_memory_mb", "cpu_efficiency",
                  "memory_efficiency", "max_memory_used_mb", "effective_cpus", "exit_code", "state", "elapsed_s",

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-
 from asba.facts.history_facts import history_facts
 from asba.facts.vocabulary import load_vocabulary, value_has_type
-from asba.history.patterns import RUN_FIELDS, all_patterns, compute, pattern_for_script, percentile, user_runtime_limit_ratio
+from asba.history.patterns import (
+    RUN_FIELDS,
+    all_patterns,
+    compute,
+    pattern_for_script,
+    percentile,
+    user_runtime_limit_ratio,
+)
 
 
 def _run(job, state="COMPLETED", exit_code=0, elapsed=100, cpu_eff=50.0, peak=1000.0, submit=0, platform="local"):

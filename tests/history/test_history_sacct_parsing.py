@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 
 import pytest
-from history_paths import REPORTSEFF, SAMPLES, SLURM2SQL
-
 from asba.inputs import sacct_formats as fmt
 from asba.inputs.slurm_formats import parse_duration_s, parse_size_mb
+from history_paths import REPORTSEFF, SAMPLES, SLURM2SQL
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

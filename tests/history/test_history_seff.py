@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from history_paths import SAMPLES
 
 TOLERANCE_PP = 0.5

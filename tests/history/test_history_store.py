@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from history_paths import SAMPLES
-
 from asba.errors import InputError, StoreError
 from asba.history.store import HistoryStore, connect
+from history_paths import SAMPLES
 
 
 def test_import_twice_changes_nothing(store):

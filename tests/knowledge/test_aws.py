@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 import pytest
-from botocore.config import Config
-from botocore.stub import ANY, Stubber
-
 from asba.inputs import aws
 from asba.knowledge.catalog import load_catalog
 from asba.knowledge.refresh import refresh
+from botocore.config import Config
+from botocore.stub import ANY, Stubber
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge" / "aws"
-NOW = datetime(2026, 11, 28, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 
 
 def _pages(name: str) -> list[dict]:
@@ -27,7 +26,7 @@ def _spot_pages() -> list[dict]:
     pages = _pages("ec2_describe_spot_price_history.json")
     for page in pages:  # botocore parses timestamps into datetimes
         for rec in page["SpotPriceHistory"]:
-            rec["Timestamp"] = datetime.strptime(rec["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            rec["Timestamp"] = datetime.strptime(rec["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return pages
 
 

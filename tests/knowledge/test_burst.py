@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from asba.errors import ConfigError, InputError
 from asba.inputs import config as config_mod
 from asba.inputs.config import load_config

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from asba.errors import InputError
 from asba.knowledge import price_cache
 from asba.knowledge.catalog import InstanceType, load_catalog
 from asba.knowledge.ec2_records import FIELDS
 
-NOW = datetime(2026, 11, 28, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 
 
 def test_instance_fields_follow_the_row_format():

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from asba.cli.main import main
 from asba.inputs import config as config_mod
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from asba.inputs import config as config_mod
 from asba.inputs.config import load_config
 from asba.knowledge.costs import local_cost

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from asba.facts.vocabulary import load_vocabulary, value_has_type
 from asba.inputs import config as config_mod
 from asba.inputs.config import load_config
@@ -15,7 +14,7 @@ from asba.knowledge.costs import local_cost
 from asba.knowledge.facts import local_cost_facts, match_facts
 from asba.knowledge.matching import NodeNeed, match_instances
 
-NOW = datetime(2026, 11, 28, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from asba.cli.main import main
 from asba.inputs import config as config_mod
 

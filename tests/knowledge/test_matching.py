@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from asba.knowledge.catalog import load_catalog
 from asba.knowledge.matching import MEM_USABLE, NodeNeed, match_instances
 
-NOW = datetime(2026, 11, 28, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 GIB = 1024
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 MANIFEST = """\
 pack: {name}
 revision: "t1"
@@ -28,9 +30,6 @@ def make_pack(root: Path, rules: str, tests: str | None = None, name: str = "dem
     if tests is not None:
         (folder / "main.test.yaml").write_text(textwrap.dedent(tests))
     return folder
-
-
-import pytest
 
 
 @pytest.fixture

@@ -137,7 +137,8 @@ def test_random_packs_agree(tmp_path):
     ops = ["lt", "lte", "gt", "gte", "eq", "ne"]
     lines = ["rules:"]
     for i in range(60):
-        cond = [f"{{fact: {rng.choice(names)}, {rng.choice(ops)}: {rng.randint(0, 64)}}}" for _ in range(rng.randint(1, 3))]
+        cond = [f"{{fact: {rng.choice(names)}, {rng.choice(ops)}: {rng.randint(0, 64)}}}"
+                for _ in range(rng.randint(1, 3))]
         if i > 5 and rng.random() < 0.3:
             cond.append(f"{{fact: demo.count, gte: {rng.randint(0, 5)}}}")
         then = f"\n    then: [{{assert: demo.count, value: {i % 7}}}]" if rng.random() < 0.4 else ""

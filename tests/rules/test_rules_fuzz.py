@@ -50,9 +50,11 @@ values = st.one_of(st.integers(-3, 70), st.sampled_from([0.5, 50.25, 1e-7, 1e20,
 leaf = st.one_of(st.builds(lambda f, o, v: {"fact": f, o: v}, st.sampled_from(FACTS), st.sampled_from(OPS), values),
                  st.builds(lambda f: {"exists": f}, st.sampled_from(FACTS)),
                  st.builds(lambda f: {"absent": f}, st.sampled_from(FACTS)))
-conditions = st.recursive(leaf, lambda kids: st.builds(lambda k, items: {k: items}, st.sampled_from(["all", "any", "none"]),
+conditions = st.recursive(leaf, lambda kids: st.builds(lambda k, items: {k: items},
+                                                       st.sampled_from(["all", "any", "none"]),
                                                        st.lists(kids, min_size=1, max_size=3)), max_leaves=6)
-actions = st.lists(st.builds(lambda c, v: {"assert": c, **v}, st.sampled_from(["demo.label", "demo.count", "demo.flag"]),
+actions = st.lists(st.builds(lambda c, v: {"assert": c, **v},
+                             st.sampled_from(["demo.label", "demo.count", "demo.flag"]),
                              st.one_of(st.builds(lambda x: {"value": x}, st.sampled_from(["big", 3, True, 2.5])),
                                        st.builds(lambda e: {"expr": e}, st.sampled_from(
                                            ["job.total_cpus * 2", "round(job.total_cpus / 3)", "demo.count + 1"])))),
@@ -62,7 +64,8 @@ rules = st.lists(st.builds(lambda i, when, then, prio: {"id": f"demo.r{i}", "sev
                                                         "when": when, "then": then},
                            st.integers(0, 1000), st.lists(conditions, min_size=1, max_size=3), actions,
                            st.integers(0, 999)), min_size=1, max_size=6, unique_by=lambda r: r["id"])
-job = st.fixed_dictionaries({}, optional={"job.total_cpus": st.integers(0, 70), "job.partition": st.sampled_from(["gpu", "cpu", "g1"]),
+job = st.fixed_dictionaries({}, optional={"job.total_cpus": st.integers(0, 70),
+                                          "job.partition": st.sampled_from(["gpu", "cpu", "g1"]),
                                           "job.programs": st.lists(st.sampled_from(["bwa", "gpu"]), max_size=2),
                                           "job.is_mpi": st.booleans(),
                                           "history.cpu_efficiency_pct": st.floats(0, 100, allow_nan=False)})
@@ -91,6 +94,7 @@ def test_random_typed_packs_load_cleanly_and_both_engines_agree(pack_dir, rule_l
             continue
         python = evaluate(packs, given_facts, engine="python")
         assert durable.fired == python.fired
-        assert {n: c.value for n, c in durable.conclusions.items()} == {n: c.value for n, c in python.conclusions.items()}
+        durable_values = {n: c.value for n, c in durable.conclusions.items()}
+        assert durable_values == {n: c.value for n, c in python.conclusions.items()}
         for rule in packs.rules:
             durable.why_not(rule.id)

@@ -47,7 +47,8 @@ def test_many_rules_sharing_one_condition_run(pack_dir):
 
 @pytest.mark.parametrize("rules, extra, words", [
     (threshold_rules(LIMITS["tests_per_fact"] + 1), None, "distinct tests on 'job.total_cpus'"),
-    (threshold_rules(LIMITS["identical_pattern"], same=True), threshold_rules(1, same=True).replace("demo.r0", "demo.x"),
+    (threshold_rules(LIMITS["identical_pattern"], same=True),
+     threshold_rules(1, same=True).replace("demo.r0", "demo.x"),
      "rules sharing one identical condition"),
 ])
 def test_one_past_the_limit_is_refused_before_the_c_core_sees_it(pack_dir, rules, extra, words):

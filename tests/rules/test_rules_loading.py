@@ -101,7 +101,8 @@ def test_cycle_through_negation_is_refused(pack_dir):
 
 
 def test_regex_outside_the_subset_names_the_column(pack_dir):
-    err = load_error(pack_dir, GOOD.replace("{fact: job.total_cpus, gte: 16}", "{fact: job.partition, matches: 'gpu\\w+'}"))
+    err = load_error(pack_dir, GOOD.replace("{fact: job.total_cpus, gte: 16}",
+                                            "{fact: job.partition, matches: 'gpu\\w+'}"))
     assert err.code == "ASBA-PACK-014" and "column 4 of the pattern" in err.message
 
 
@@ -180,7 +181,8 @@ def test_a_chain_of_negations_is_fine(pack_dir):
 def test_facts_compared_with_each_other_in_a_circle(pack_dir):
     packs = load_packs([pack_dir(GOOD.replace(
         "- {fact: job.total_cpus, gte: 16}",
-        "- {fact: job.total_cpus, gte: {fact: job.total_gpus}}\n      - {fact: job.total_gpus, gte: {fact: job.total_cpus}}"))],
+        "- {fact: job.total_cpus, gte: {fact: job.total_gpus}}\n"
+        "      - {fact: job.total_gpus, gte: {fact: job.total_cpus}}"))],
         builtin=False)
     from asba.rules.evaluate import compiled
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from script_cases import Case, cluster_overrides
-from script_slurm_truth import asba_view, partition_defaults
-
 from asba.errors import InputError
 from asba.inputs.batch_script import JobRequest, parse_script
+from script_cases import Case, cluster_overrides
+from script_slurm_truth import asba_view, partition_defaults
 
 # field -> (asba's value, SLURM's pending-job value). Each was checked against a real allocation.
 QUIRKS: dict[str, dict[str, tuple]] = {

@@ -11,12 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
+from asba.errors import InputError
+from asba.inputs.batch_script import parse_script
 from script_cases import CORPUS, DEPENDENCY_SETUP, Case, corpus_cases, edge_cases, materialise
 from script_compare import CORPUS_EXPECT, asba_parse, check, overrides_for, sbatch_env
 from script_slurm_truth import asba_view, cancel, partition_defaults, show_job, slurm_view, submit_held
-
-from asba.errors import InputError
-from asba.inputs.batch_script import parse_script
 
 pytestmark = pytest.mark.slurm
 CASES = corpus_cases() + edge_cases()

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
 from asba.errors import InputError
-from asba.inputs.slurm_formats import (format_memory, format_time_limit, parse_duration_s, parse_memory_mb,
-                                       parse_size_mb, parse_time_limit)
+from asba.inputs.slurm_formats import (
+    format_memory,
+    format_time_limit,
+    parse_duration_s,
+    parse_memory_mb,
+    parse_size_mb,
+    parse_time_limit,
+)
 
 # --time value -> seconds, as `scontrol show job` printed the TimeLimit of a held job
 SBATCH_TIMES = {

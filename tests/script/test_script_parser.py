@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from script_cases import CORPUS, EDGE, corpus_cases
-
 from asba.errors import InputError
 from asba.facts.job_facts import job_facts
 from asba.facts.vocabulary import load_vocabulary, value_has_type
 from asba.inputs.batch_script import parse_script
+from script_cases import CORPUS, EDGE, corpus_cases
 
 ISSUE_KEYS = ("nodes_min", "nodes_max", "ntasks", "cpus_per_task", "total_cpus", "mem_per_node_mb",
               "mem_per_cpu_mb", "total_mem_mb", "gpus_per_node", "gpu_type", "total_gpus", "time_limit_s",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from asba.errors import InputError
 from asba.inputs.batch_script import parse_script
 from asba.inputs.sbatch_options import OPTIONS
 from asba.inputs.sbatch_script import split_directive
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 VALUE_ALPHABET = string.ascii_letters + string.digits + ":-,%[]?+=_.#'\"\\ /*@!"
 option_names = st.sampled_from(sorted(OPTIONS))

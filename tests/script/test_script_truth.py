@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from asba.errors import InputError
 from script_cases import FIXTURES, Case, corpus_cases, edge_cases, materialise
 from script_compare import CORPUS_EXPECT, asba_parse, check
-
-from asba.errors import InputError
 
 TRUTH = json.loads((FIXTURES / "slurm_truth.json").read_text())
 CASES = corpus_cases() + edge_cases()
