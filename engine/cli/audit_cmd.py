@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.set_defaults(func=func)
 
 
-def _conn(args: argparse.Namespace) -> "sqlite3.Connection":
+def _conn(args: argparse.Namespace) -> sqlite3.Connection:
     from asba.audit.log import connect
     from asba.inputs.config import load_config
 

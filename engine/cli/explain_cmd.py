@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asba.cli.output import console, print_json
 
@@ -19,8 +19,9 @@ LEVELS = ("notes", "fails", "full")
 
 
 def _flags(parser: argparse.ArgumentParser, default: object = None) -> None:
-    kw = {} if default is None else {"default": default}
-    parser.add_argument("--with-history", action="store_true", help="add PERSONAL HISTORY INSIGHTS (past runs, patterns)", **kw)
+    kw: dict[str, Any] = {} if default is None else {"default": default}
+    parser.add_argument("--with-history", action="store_true",
+                        help="add PERSONAL HISTORY INSIGHTS (past runs, patterns)", **kw)
     parser.add_argument("--optimize", action="store_true", help="right-size the request from history and re-run the "
                         "decision on it, side by side, with ready-to-paste #SBATCH lines", **kw)
     parser.add_argument("--recommend-instance", action="store_true", help="add INSTANCE TYPE ANALYSIS: the cheapest "

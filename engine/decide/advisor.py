@@ -10,6 +10,7 @@ and return the recommendation with its trace (as one JSON-ready dict plus the ev
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ class Advice:
     context: Context
 
 
-def _parse(options: Options, extra: list[str] = (), defaults: dict | None = None) -> Any:
+def _parse(options: Options, extra: Sequence[str] = (), defaults: dict | None = None) -> Any:
     from asba.inputs.batch_script import parse_script
 
     return parse_script(options.script, cli_args=[*options.cli_args, *extra], partition_defaults=defaults)

@@ -251,7 +251,12 @@ def _scaled(cost: Any, runtime_s: float) -> Any:
     from dataclasses import replace
 
     hours = runtime_s / 3600.0
-    return replace(cost, usd=round(cost.usd * hours, 4), breakdown={k: round(v * hours, 4) for k, v in cost.breakdown.items()})
+    breakdown = {k: round(v * hours, 4) for k, v in cost.breakdown.items()}
+    return replace(cost, usd=round(cost.usd * hours, 4), breakdown=breakdown)
+
+
+def _config_source(ctx: Any, key: str) -> str:
+    return f"config {key} ({ctx.cfg.source_of(key)})"
 
 
 def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEstimate, offer: Any,
@@ -265,10 +270,11 @@ def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEs
         Fact("time.local_result_h", round(local.time_to_result_s / 3600, 3), src + "local wait p50 + runtime"),
         Fact("time.local_wait_p50_h", round(local.wait_p50_s / 3600, 3), src + "local wait p50 in hours"),
         Fact("time.local_result_p90_s", round(local.time_to_result_p90_s, 1), src + "local wait p90 + runtime"),
-        Fact("time.aws_startup_s", startup, f"config advisor.aws_startup_s ({ctx.cfg.source_of('advisor.aws_startup_s')})"),
+        Fact("time.aws_startup_s", startup, _config_source(ctx, "advisor.aws_startup_s")),
         Fact("decision.local_cost_usd", round(local.cost_usd, 4), src + "cost model x runtime"),
-        Fact("decision.value_of_hour_usd", value, f"config user.value_of_hour_usd ({ctx.cfg.source_of('user.value_of_hour_usd')})"),
-        Fact("decision.aws_feasible", offer is not None, src + ("instance matching found a type" if offer else "no AWS option")),
+        Fact("decision.value_of_hour_usd", value, _config_source(ctx, "user.value_of_hour_usd")),
+        Fact("decision.aws_feasible", offer is not None,
+             src + ("instance matching found a type" if offer else "no AWS option")),
         Fact("decision.confidence", round(comp.confidence, 4), src + "share of p10..p90 wait/runtime scenarios"),
     ]
     if comp.aws is None:
@@ -277,10 +283,12 @@ def decision_facts(ctx: Any, comp: compare.Comparison, runtime: timing.RuntimeEs
     saved = local.time_to_result_s - aws.time_to_result_s
     facts += [
         Fact("time.aws_result_s", round(aws.time_to_result_s, 1), src + "start-up + runtime x performance factor"),
-        Fact("time.aws_result_h", round(aws.time_to_result_s / 3600, 3), src + "start-up + runtime x performance factor"),
+        Fact("time.aws_result_h", round(aws.time_to_result_s / 3600, 3),
+             src + "start-up + runtime x performance factor"),
         Fact("time.saved_by_aws_s", round(saved, 1), src + "local minus AWS time to result"),
         Fact("time.saved_by_aws_h", round(saved / 3600, 3), src + "local minus AWS time to result"),
-        Fact("decision.aws_cost_usd", round(aws.cost_usd, 4), f"{src}{aws.instance_type} x{aws.nodes} {aws.purchasing}, {offer.price_source}"),
+        Fact("decision.aws_cost_usd", round(aws.cost_usd, 4),
+             f"{src}{aws.instance_type} x{aws.nodes} {aws.purchasing}, {offer.price_source}"),
         Fact("decision.aws_extra_cost_usd", round(aws.cost_usd - local.cost_usd, 4), src + "AWS cost minus local cost"),
         Fact("decision.time_saved_value_usd", round(value * saved / 3600, 4), src + "time saved x value of an hour"),
         Fact("decision.aws_purchasing", aws.purchasing, f"burst partition purchasing option for {aws.instance_type}"),

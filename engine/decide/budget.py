@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class BudgetStatus:
 
 
 def month_start(now: datetime) -> datetime:
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +58,13 @@ def now_utc() -> datetime:
     """The analysis time: $ASBA_NOW (ISO 8601, for reproducible output) or the clock."""
     pinned = os.environ.get("ASBA_NOW")
     if not pinned:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         value = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(f"ASBA_NOW={pinned!r} is not an ISO 8601 time", where="environment",
                          hint="e.g. ASBA_NOW=2026-11-28T14:00:00Z", code="ASBA-ADVISE-001") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def load_context(options: Options) -> Context:

@@ -43,7 +43,8 @@ def fill(ctx: Any, a: an.Analysis, comparison: dict) -> None:
     comp = a.comparison
     basis = a.evaluation.conclusions.get("advice.basis")
     if comp.aws is None:
-        comparison["counterfactual"] = "AWS is not an option here: " + (a.notes[-1] if a.notes else "no burst partition")
+        why = a.notes[-1] if a.notes else "no burst partition"
+        comparison["counterfactual"] = "AWS is not an option here: " + why
         return
     if basis is not None and basis.value == "budget":
         comparison["counterfactual"] = (f"AWS would be recommended if {units.usd(a.budget.job_cost_usd)} of the "

@@ -45,6 +45,7 @@ def instance_block(ctx: Any, a: an.Analysis) -> tuple[list[dict], list[str]]:
             "job_cost_usd": round(hourly * option.nodes_needed * aws_runtime / 3600, 2) if hourly else None,
             "family_class": family_class(option.instance_type), "arch": option.arch,
             "in_burst_partition": any(fnmatch.fnmatchcase(option.instance_type, p) for p in patterns),
-            "vs_current_pct": round(100 * (hourly * option.nodes_needed / current - 1), 1) if hourly and current else None,
+            "vs_current_pct": (round(100 * (hourly * option.nodes_needed / current - 1), 1)
+                               if hourly and current else None),
         })
     return rows, notes

@@ -105,7 +105,8 @@ def data_sources(ctx: Any, view: Any) -> dict:
     if view.gaps:
         cluster += f" (gaps: {'; '.join(view.gaps)})"
     files = ctx.cfg.files
-    return {"cluster": cluster, "prices": ctx.catalog.price_label().removeprefix("prices: "), "history": ctx.history_label,
+    prices = ctx.catalog.price_label().removeprefix("prices: ")
+    return {"cluster": cluster, "prices": prices, "history": ctx.history_label,
             "config": ", ".join(files) if files else "embedded defaults (knowledge/defaults/config.yaml)"}
 
 

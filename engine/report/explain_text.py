@@ -41,7 +41,8 @@ def side_lines(local: dict, aws: dict | None) -> list[str]:
     lines.append(
         f"  AWS:   start-up {units.duration(aws['startup_s'])} + run {units.duration(aws['runtime_s'])} -> "
         f"{units.duration(aws['time_to_result_s'])}, cost {units.usd(aws['cost_usd'])} "
-        f"({aws['instance_type']} x{aws['nodes']} {aws['purchasing']}; on-demand {units.usd(aws['on_demand_usd'])}{spot})"
+        f"({aws['instance_type']} x{aws['nodes']} {aws['purchasing']}; "
+        f"on-demand {units.usd(aws['on_demand_usd'])}{spot})"
     )
     return lines
 
@@ -99,7 +100,8 @@ def _optimized(result: dict) -> list[str]:
     lines += _block(f"CURRENT REQUEST ({_sizing_label(opt['changes'])})", current)
     lines += _block("OPTIMIZED REQUEST (right-sized)", opt)
     lines += ["", "  Changes:"]
-    lines += [f"    {c['resource']}: {c['current_text']} -> {c['proposed_text']} ({c['reason']})" for c in opt["changes"]]
+    lines += [f"    {c['resource']}: {c['current_text']} -> {c['proposed_text']} ({c['reason']})"
+              for c in opt["changes"]]
     lines += ["", "  Ready to paste:"] + [f"    {line}" for line in opt["sbatch_lines"]]
     lines += ["", f"KEY INSIGHT: {opt['key_insight']}"]
     return lines

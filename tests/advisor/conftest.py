@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from asba.cli.main import main
-
 from advisor_support import BUSY, EXAMPLES, NOW
+from asba.cli.main import main
 
 
 @pytest.fixture

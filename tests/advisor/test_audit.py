@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from asba.cli.main import main
-
 from advisor_support import REPO
+from asba.cli.main import main
 
 
 def _audit(capsys, *argv: str) -> tuple[int, str]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from asba.decide import budget, cost, rightsize, timing, tradeoff
 
 
@@ -91,10 +90,10 @@ def test_wait_to_flip_and_bisect():
 
 
 def test_budget_spend_this_month_and_share():
-    now = datetime(2026, 11, 28, 14, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
     runs = [
-        budget.AwsRun(datetime(2026, 11, 3, tzinfo=timezone.utc).timestamp(), 7200, 2, 5.0),  # $20
-        budget.AwsRun(datetime(2026, 10, 30, tzinfo=timezone.utc).timestamp(), 7200, 2, 5.0),  # last month
+        budget.AwsRun(datetime(2026, 11, 3, tzinfo=UTC).timestamp(), 7200, 2, 5.0),  # $20
+        budget.AwsRun(datetime(2026, 10, 30, tzinfo=UTC).timestamp(), 7200, 2, 5.0),  # last month
     ]
     spent = budget.spent_this_month(runs, now)
     assert spent == pytest.approx(20.0)

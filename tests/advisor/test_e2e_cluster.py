@@ -9,7 +9,6 @@ import time
 import uuid
 
 import pytest
-
 from asba.cli.main import main
 
 SCRIPT = """#!/bin/bash

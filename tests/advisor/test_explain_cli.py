@@ -6,7 +6,6 @@ import json
 
 import jsonschema
 import pytest
-
 from advisor_support import BUSY, EXAMPLES, FIXTURES, REPO
 
 SCHEMA = json.loads((REPO / "knowledge" / "schemas" / "explain-output.schema.json").read_text())

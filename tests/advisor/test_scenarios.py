@@ -4,7 +4,6 @@ Each asserts the platform, the instance family and the key warnings."""
 from __future__ import annotations
 
 import pytest
-
 from advisor_support import EMPTY, EXAMPLES, FIXTURES, rules_fired, warning_rules
 
 

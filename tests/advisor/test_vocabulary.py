@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from asba.facts.vocabulary import load_vocabulary, value_has_type
 
 OWN = ("decision.", "time.", "budget.")
