@@ -51,11 +51,13 @@ def write_generated_pack(root: Path, n_rules: int, seed: int = SEED) -> Path:
         + "".join(f"  {c}: {{type: integer, meaning: generated}}\n" for c in conclusions))
     lines: list[str] = []
     for i in range(n_rules):
-        conds = [f"{{fact: {rng.choice(inputs)}, {rng.choice(['lt', 'lte', 'gt', 'gte'])}: {rng.randrange(0, 100, 10)}}}"
+        conds = [f"{{fact: {rng.choice(inputs)}, {rng.choice(['lt', 'lte', 'gt', 'gte'])}: "
+                 f"{rng.randrange(0, 100, 10)}}}"
                  for _ in range(rng.randint(1, 3))]
         if rng.random() < 0.3:
             conds.append(f"{{fact: {rng.choice(conclusions)}, gte: {rng.randint(1, 3)}}}")
-        then = f"\n    then: [{{assert: {rng.choice(conclusions)}, value: {rng.randint(1, 3)}}}]" if rng.random() < 0.4 else ""
+        then = (f"\n    then: [{{assert: {rng.choice(conclusions)}, value: {rng.randint(1, 3)}}}]"
+                if rng.random() < 0.4 else "")
         lines.append(f"  - id: gen.r{i}\n    severity: info\n    priority: {rng.randint(0, 999)}\n"
                      f"    message: {{found: f, why: w, fix: f}}\n    when: [{', '.join(conds)}]{then}")
     for start in range(0, n_rules, 200):  # at most 200 rules per file (the schema's limit)

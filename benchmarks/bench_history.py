@@ -117,7 +117,7 @@ def _store_with_jobs(path: Path, dump: Path, jobs: int):
     report = _asba_import(dump, path)
     conn = sqlite3.connect(path)
     columns = [row[1] for row in conn.execute("PRAGMA table_info(jobs)")]
-    select = ", ".join(f"job_id || '-c' || {{n}}" if c == "job_id" else c for c in columns)
+    select = ", ".join("job_id || '-c' || {n}" if c == "job_id" else c for c in columns)
     copy = 0
     while conn.execute("SELECT count(*) FROM jobs").fetchone()[0] < jobs:
         copy += 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from asba.inputs.config import load_config
 from asba.knowledge.catalog import load_catalog
 from asba.knowledge.matching import NodeNeed, match_instances

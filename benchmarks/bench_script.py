@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from asba.errors import InputError
 from asba.inputs.batch_script import parse_script
 

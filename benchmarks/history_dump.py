@@ -85,7 +85,8 @@ def _job_lines(rng: random.Random, number: int, job_id: str, raw_id: str, submit
                  Elapsed=_dur(elapsed), CPUTime=_dur(elapsed * cpus))
     lines = [_row(**common, **times, JobID=job_id, JobIDRaw=raw_id, State=state, ExitCode=exit_code,
                   TotalCPU=_cpu(used), ReqTRES=alloc, AllocTRES=alloc)]
-    steps = [("batch", 1, 0.6), ("extern", nodes, 0.0)] + [(str(i), nodes, 0.4) for i in range(rng.choice((0, 0, 1, 2)))]
+    steps = [("batch", 1, 0.6), ("extern", nodes, 0.0)]
+    steps += [(str(i), nodes, 0.4) for i in range(rng.choice((0, 0, 1, 2)))]
     for name, tasks, share in steps:
         rss = peak * (share or 0.01)
         usage = f"cpu={_dur(used * share)},energy=0,fs/disk={rng.randrange(10**7)},mem={_mem(rss * tasks, rng)},pages=0"
