@@ -37,7 +37,6 @@ def _value(value: object) -> str:
 
 def run_show(args: argparse.Namespace) -> int:
     from asba.inputs.config import defaults_path, load_config
-
     from asba.knowledge.burst import burst_partitions
 
     cfg = load_config(args.config)

@@ -203,7 +203,8 @@ def _print_report(report, as_json: bool, what: str) -> int:
         shown = ", ".join(str(m.line_no) for m in report.malformed[:20])
         more = f" (and {len(report.malformed) - 20} more)" if len(report.malformed) > 20 else ""
         out.print(f"{len(report.malformed)} malformed lines skipped, good lines kept: lines {shown}{more}; "
-                  f"first: line {report.malformed[0].line_no}: {report.malformed[0].reason}", markup=False, soft_wrap=True)
+                  f"first: line {report.malformed[0].line_no}: {report.malformed[0].reason}",
+                  markup=False, soft_wrap=True)
     return 0
 
 
@@ -216,7 +217,8 @@ def run_insights(args) -> int:
             records = store.jobs(job_id=args.job_id, user=args.user)
             if not records:
                 raise InputError(f"job {args.job_id} is not in the history", code="ASBA-HIST-022",
-                                 hint="run `asba history sync` (or --days N) first, or check the id with `asba history`")
+                                 hint="run `asba history sync` (or --days N) first, "
+                                      "or check the id with `asba history`")
             if args.json:
                 print_json([r.as_dict() for r in records])
             else:
@@ -234,9 +236,8 @@ def run_insights(args) -> int:
 
 
 def _print_wastes(records, rows) -> None:
-    from rich.table import Table
-
     from asba.history import views
+    from rich.table import Table
 
     out = console()
     out.print(views.totals_line(records), markup=False, soft_wrap=True)

@@ -23,7 +23,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_show)
     for name, func, text in (("validate", run_validate, "load and check packs; report the first error"),
                              ("test", run_test, "run the packs' test cases (PASS/FAIL/ERROR/SKIP)"),
-                             ("lint", run_lint, "duplicate ids, empty messages, untested rules, impossible conditions")):
+                             ("lint", run_lint,
+                              "duplicate ids, empty messages, untested rules, impossible conditions")):
         p = sub.add_parser(name, help=text)
         p.add_argument("path", nargs="?", metavar="PATH", help="a pack folder or a folder of packs (default: built-in)")
         add_json_flag(p)
@@ -147,7 +148,8 @@ def run_test(args) -> int:
         out = console()
         colour = {"PASS": "green", "FAIL": "red", "ERROR": "red", "SKIP": "yellow"}
         for r in results:
-            out.print(f"[{colour[r.status]}]{r.status:<5}[/] {_esc(r.pack)}: {_esc(r.case)}  [dim]{_esc(r.where)}[/]", soft_wrap=True)
+            out.print(f"[{colour[r.status]}]{r.status:<5}[/] {_esc(r.pack)}: {_esc(r.case)}  [dim]{_esc(r.where)}[/]",
+                      soft_wrap=True)
             for problem in r.problems:
                 out.print(f"      {_esc(problem)}", soft_wrap=True)
         out.print(f"{len(results)} cases: " + ", ".join(f"{n} {s}" for s, n in counts.items()), soft_wrap=True)
