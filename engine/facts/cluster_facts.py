@@ -8,7 +8,7 @@ be read is listed in ``view.gaps``; the facts that needed it are simply absent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,8 @@ def default_partition(state: ClusterState) -> str | None:
 _REFUSALS = ("allocation failure", "Batch job submission failed", "Invalid", "not available", "exceeds", "invalid")
 
 
-def _test_only(runner: SlurmRunner, state: ClusterState, script: Path, s: PartitionSummary, cli_args: list[str]) -> None:
+def _test_only(runner: SlurmRunner, state: ClusterState, script: Path, s: PartitionSummary,
+               cli_args: list[str]) -> None:
     try:
         est = test_only(runner, script, s.name, cli_args)
     except ExternalCommandError as exc:
@@ -246,7 +247,7 @@ def _int_or_none(text: str | None) -> int | None:
 
 
 def stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def cluster_facts(

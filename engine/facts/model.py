@@ -7,9 +7,8 @@ Every number asba prints traces back to a Fact. Names are dotted and come from t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
-FactValue = Union[bool, int, float, str, None, list]
+FactValue = bool | int | float | str | None | list
 
 
 @dataclass(frozen=True)
