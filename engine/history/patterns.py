@@ -166,7 +166,8 @@ def pattern_for_script(store, script_hash: str | None = None, script_name: str |
             continue
         records = store.jobs(days=days, user=user, **kwargs)
         label = script_name or (records[0].script_name if records else "")
-        pattern = compute(label or str(script_hash), script_hash if key == "hash" else "", [run_view(r) for r in records])
+        by_hash = (script_hash or "") if key == "hash" else ""  # script_hash is set when key == "hash"
+        pattern = compute(label or str(script_hash), by_hash, [run_view(r) for r in records])
         if pattern is not None:
             return pattern
     return None
@@ -193,7 +194,9 @@ def all_patterns(store, days: float | None = None, user: str | None = None) -> I
     sql = (f"SELECT {', '.join(f'j.{c}' for c in RUN_FIELDS)}, {key_sql} FROM jobs j{join}"
            + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
     key_pos, name_pos = (len(RUN_FIELDS) + 1, len(RUN_FIELDS)) if tracked else (len(RUN_FIELDS),) * 2
-    current, name, runs = None, "", []
+    current: str | None = None
+    name = ""
+    runs: list[tuple] = []
     for row in store.conn.execute(sql, params):
         if row[key_pos] != current:
             if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs, tracked)) is not None:

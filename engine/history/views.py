@@ -39,7 +39,9 @@ def hours(seconds: float | None) -> str:
     """Compact: 2.1h, 5.0m, 8s."""
     if seconds is None:
         return "-"
-    return f"{seconds / 3600:.1f}h" if seconds >= 3600 else f"{seconds / 60:.1f}m" if seconds >= 60 else f"{seconds:.0f}s"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 60:.1f}m" if seconds >= 60 else f"{seconds:.0f}s"
 
 
 def runs_table(records: Sequence[JobRecord], width: int = 160):
@@ -79,9 +81,11 @@ def patterns_table(patterns: Sequence[Pattern], width: int = 160):
         table.add_column(header)
     for p in patterns:
         if wide:
-            table.add_row(p.script, str(p.finished_runs), f"{pct(p.cpu_efficiency_pct)}/{pct(p.cpu_efficiency_peak_pct)}",
+            table.add_row(p.script, str(p.finished_runs),
+                          f"{pct(p.cpu_efficiency_pct)}/{pct(p.cpu_efficiency_peak_pct)}",
                           f"{_num(p.effective_cores)}/{_num(p.requested_cpus)}",
-                          f"{human_mb(p.memory_typical_mb)}/ {human_mb(p.peak_memory_mb)}", pct(p.memory_efficiency_pct),
+                          f"{human_mb(p.memory_typical_mb)}/ {human_mb(p.peak_memory_mb)}",
+                          pct(p.memory_efficiency_pct),
                           f"{hours(p.runtime_p50_s)}/{hours(p.runtime_p95_s)}/{hours(p.time_limit_s)}",
                           f"{p.success_rate:.0%}", f"{p.oom_count}/{p.timeout_count}", p.runtime_trend)
         else:
@@ -119,9 +123,11 @@ def totals_line(records: Sequence[JobRecord]) -> str:
 
 def insights_block(pattern: Pattern, runs: Sequence[JobRecord]) -> list[str]:
     """The roadmap's PERSONAL HISTORY INSIGHTS block for one script."""
-    lines = ["PERSONAL HISTORY INSIGHTS", "=" * 26, f"You've run {pattern.script} {pattern.finished_runs} times before:"]
+    lines = ["PERSONAL HISTORY INSIGHTS", "=" * 26,
+             f"You've run {pattern.script} {pattern.finished_runs} times before:"]
     for number, r in enumerate(runs, 1):
-        lines.append(f"  Run {number} ({r.execution_platform}, job {r.job_id}, {r.state}): {hours(r.elapsed_s)} runtime, "
+        lines.append(f"  Run {number} ({r.execution_platform}, job {r.job_id}, {r.state}): "
+                     f"{hours(r.elapsed_s)} runtime, "
                      f"{human_mb(r.max_memory_used_mb)} memory, {pct(r.cpu_efficiency)} CPU efficiency")
     lines += ["", "PATTERNS DETECTED:"] + [f"  {mark} {text}" for mark, text in _detected(pattern, runs)]
     return lines
