@@ -12,12 +12,12 @@ import copy
 import difflib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
-
 from asba.errors import ConfigError, InputError
 from asba.paths import asba_home, knowledge_dir
 

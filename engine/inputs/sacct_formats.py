@@ -10,7 +10,7 @@ report the line.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 _MEM_FACTOR_MB = {"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2, "P": 1024.0**3}
@@ -133,19 +133,19 @@ def timestamp(text: str) -> int | None:
         return None
     if len(text) == 19 and text[10] == "T":
         return _day_epoch(text[:10]) + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
-    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
 
 
 @lru_cache(maxsize=4096)
 def _day_epoch(day: str) -> int:
-    return int(datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp())
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
 
 
 def iso(epoch: int | None) -> str | None:
     """Inverse of timestamp(): the sacct-style time text, or None."""
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def time_limit_s(text: str) -> int | None:

@@ -21,8 +21,14 @@ from typing import Any
 
 from asba.errors import InputError
 from asba.inputs.sbatch_options import OptionValue
-from asba.inputs.sbatch_values import (parse_array, parse_dependency, parse_gpu_count, parse_gres, parse_nodes,
-                                       positive_int)
+from asba.inputs.sbatch_values import (
+    parse_array,
+    parse_dependency,
+    parse_gpu_count,
+    parse_gres,
+    parse_nodes,
+    positive_int,
+)
 from asba.inputs.slurm_formats import parse_memory_mb, parse_time_limit
 
 MEM_FAMILY = ("mem", "mem-per-cpu", "mem-per-gpu")
@@ -168,7 +174,7 @@ class Resolver:
         for first, second in pairs:
             if {first, second} <= given:
                 raise InputError(f"--{first} and --{second} are mutually exclusive; sbatch refuses this",
-                                 where=self.where(second), code="ASBA-SCRIPT-028", hint=f"drop one of them")
+                                 where=self.where(second), code="ASBA-SCRIPT-028", hint="drop one of them")
         # sbatch counts tasks from --nodes only without --cpus-per-task, and needs a fixed node count for
         # --ntasks-per-gpu (--nodes=1-2 is refused)
         fixed_nodes = "-" not in (self.value("nodes") or "")  # no --nodes, or a single count
