@@ -11,10 +11,11 @@ import difflib
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from asba.errors import InputError
 from asba.knowledge import price_cache
@@ -128,11 +129,11 @@ def _now() -> datetime:
     pinned = os.environ.get("ASBA_NOW")
     if pinned:
         try:
-            return datetime.fromisoformat(pinned.replace("Z", "+00:00")).astimezone(timezone.utc)
+            return datetime.fromisoformat(pinned.replace("Z", "+00:00")).astimezone(UTC)
         except ValueError:
             raise InputError(f"ASBA_NOW is not an ISO time: {pinned!r}", hint="e.g. ASBA_NOW=2026-11-28T18:00:00Z",
                              code="ASBA-KB-005") from None
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _read_json(path: Path) -> Any:
@@ -199,7 +200,9 @@ class _Prices:
             return self.live_od[name], "live AWS Pricing API", self.live_od_date
         return self.od_snapshot.get(name), "snapshot", self.snap_date
 
-    def spot(self, name: str, supported: bool, on_demand: float | None) -> tuple[float | None, bool, int | None, str | None]:
+    def spot(
+        self, name: str, supported: bool, on_demand: float | None
+    ) -> tuple[float | None, bool, int | None, str | None]:
         advice = self.spot_rows.get(name)
         savings = advice[0] if advice else None
         interruption = self.labels[advice[1]] if advice and advice[1] < len(self.labels) else None
@@ -234,7 +237,8 @@ def _assemble(
     for name, row in live_rows.items():
         types.setdefault(name, _instance(name, row, region, True, book))
     if prices is None and not book.live_od:
-        notes.append(f"the snapshot has no on-demand prices for {region}; run `asba knowledge refresh --region {region}`")
+        notes.append(f"the snapshot has no on-demand prices for {region}; "
+                     f"run `asba knowledge refresh --region {region}`")
     return Catalog(
         region=region,
         types=types,

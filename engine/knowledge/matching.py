@@ -2,8 +2,9 @@
 
 Pure functions over the catalog. A single-node job must fit one instance. A multi-node job (nodes > 1) is
 treated as distributed (MPI or similar): it gets at least the nodes it asked for (SLURM allocates them), and
-more when one instance is smaller than its per-node share, its total need then spread over the instances. Memory usable by a job is 95% of the instance's memory (AWS ParallelCluster's default
-RealMemory-to-EC2-memory ratio), leaving room for the OS and slurmd.
+more when one instance is smaller than its per-node share, its total need then spread over the instances.
+Memory usable by a job is 95% of the instance's memory (AWS ParallelCluster's default RealMemory-to-EC2-memory
+ratio), leaving room for the OS and slurmd.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from asba.knowledge.catalog import Catalog, InstanceType
 

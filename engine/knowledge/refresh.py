@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,9 @@ def refresh(
             pricing, ec2 = aws.clients(region, profile)
         except Exception as exc:  # noqa: BLE001 - e.g. an unknown profile
             problem = aws.describe(exc, "prices")
-            return RefreshResult(region, now or datetime.now(timezone.utc),
+            return RefreshResult(region, now or datetime.now(UTC),
                                  problems=[f"nothing refreshed: {problem.reason}"])
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     result = RefreshResult(region, now)
     fetchers = {
         "on_demand": lambda: aws.fetch_on_demand(pricing, region),
