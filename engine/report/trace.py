@@ -23,7 +23,9 @@ def _value(value: Any) -> str:
 def _event_lines(event, level: str) -> list[str]:
     data, kind = event.data, event.type
     if kind == "fact_asserted":
-        return [f"  fact       {data['fact']} = {_value(data['value'])}   [{data['source']}]"] if level == "full" else []
+        if level != "full":
+            return []
+        return [f"  fact       {data['fact']} = {_value(data['value'])}   [{data['source']}]"]
     if kind == "rule_fired":
         matched = ", ".join(f"{m['name']}={_value(m['value'])}" for m in data["matched"])
         return [f"{event.seq:>3} FIRED   {data['rule']} ({data['pack']}@{data['pack_revision']}, {data['severity']})",

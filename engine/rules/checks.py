@@ -187,7 +187,8 @@ def check_action(action, rule: Rule, pack: Pack, vocab: Vocabulary, alternatives
     if name not in pack.conclusions:
         guess = Vocabulary(c.spec for c in pack.conclusions.values()).suggest(name)
         raise _fail(f"rule '{rule.id}' asserts '{name}', which pack '{pack.name}' does not declare", action.where,
-                    "ASBA-PACK-022", f"did you mean '{guess}'?" if guess else "declare it under conclusions: in pack.yaml")
+                    "ASBA-PACK-022",
+                    f"did you mean '{guess}'?" if guess else "declare it under conclusions: in pack.yaml")
     conc = pack.conclusions[name]
     if isinstance(action.value, Expr):
         _check_expr_refs(action.value, action.where, vocab)
@@ -195,7 +196,8 @@ def check_action(action, rule: Rule, pack: Pack, vocab: Vocabulary, alternatives
         produced = exprlang.result_type(action.value.node, types)
         if conc.spec.type not in NUMERIC or (conc.spec.type == "integer" and produced != "integer"):
             raise _fail(f"expr '{action.value.text}' gives a {produced}, but '{name}' is a {conc.spec.type}",
-                        action.where, "ASBA-PACK-039", "wrap it in round()/ceil()/floor() or change the conclusion's type")
+                        action.where, "ASBA-PACK-039",
+                        "wrap it in round()/ceil()/floor() or change the conclusion's type")
         for alt in alternatives:
             bound = {leaf.fact for leaf in alt.positives}
             missing = [ref for ref in action.value.refs() if ref not in bound]

@@ -171,8 +171,8 @@ def parse_operand(op: str, value: Any, where: str) -> Any:
         except RegexError as exc:
             raise RulePackError(f"pattern '{value}': {exc.message} (column {exc.column} of the pattern)",
                                 where=where, code="ASBA-PACK-014",
-                                hint="use the regex subset in rules/README.md (literals . [..] (a|b) * + ? {m,n} \\d \\s)"
-                                ) from None
+                                hint="use the regex subset in rules/README.md "
+                                     "(literals . [..] (a|b) * + ? {m,n} \\d \\s)") from None
     if op == "between":
         if value[0] > value[1]:
             raise RulePackError(f"between [{value[0]}, {value[1]}] is empty (low > high)", where=where,
