@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from asba import __version__
 from asba.errors import EXIT_USAGE, AsbaError
@@ -33,7 +34,7 @@ Set NO_COLOR to disable colour; ASBA_HOME (default ~/.asba) holds the history da
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
         self.print_usage(sys.stderr)
         sys.stderr.write(f"asba: error: {message}\n")
         raise SystemExit(EXIT_USAGE)
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         parser = build_parser()
-        commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+        commands = set(parser._subparsers._group_actions[0].choices or ()) if parser._subparsers else set()
         argv = _rewrite_short_form(argv, commands)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
