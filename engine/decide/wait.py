@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,8 +188,8 @@ def _queue_component(
 def queue_model_quantiles(
     capacity: float,
     free: float,
-    running: list[tuple[float, float, int | None]],
-    ahead: list[tuple[float, float]],
+    running: Sequence[tuple[float, float, int | None]],
+    ahead: Sequence[tuple[float, float]],
     need: float,
     limit_s: float,
     ratio: float,
