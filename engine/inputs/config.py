@@ -12,7 +12,7 @@ import copy
 import difflib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,7 +139,7 @@ def _record_leaves(value: dict, prefix: tuple, layer: Layer, sources: dict[tuple
             sources[path] = layer.where(path)
 
 
-def load_config(path: str | os.PathLike | None = None, *, env: dict[str, str] | None = None) -> Config:
+def load_config(path: str | os.PathLike | None = None, *, env: Mapping[str, str] | None = None) -> Config:
     """The effective config: embedded defaults, then every config file found (see the module docstring)."""
     env = os.environ if env is None else env
     layers = [_default_layer()]
@@ -155,7 +155,7 @@ def load_config(path: str | os.PathLike | None = None, *, env: dict[str, str] | 
     return Config(layers)
 
 
-def _candidates(path: str | os.PathLike | None, env: dict[str, str]) -> list[tuple[Path, bool]]:
+def _candidates(path: str | os.PathLike | None, env: Mapping[str, str]) -> list[tuple[Path, bool]]:
     found = [(SYSTEM_CONFIG, False), (asba_home() / "config.yaml", False)]
     if env.get("ASBA_CONFIG"):
         found.append((Path(env["ASBA_CONFIG"]).expanduser(), True))

@@ -76,8 +76,7 @@ def _resources(value: str, where: str, warnings: list[str]) -> list[OptionValue]
             out.append(OptionValue("time", setting, "script", where, text))
         elif key == "mem" and setting:
             out.append(OptionValue("mem", setting, "script", where, text))
-        elif key == "nodes" and _NODES_RE.match(setting):
-            match = _NODES_RE.match(setting)
+        elif key == "nodes" and (match := _NODES_RE.match(setting)):
             out.append(OptionValue("nodes", match[1], "script", where, text))
             if match[2]:
                 out.append(OptionValue("ntasks-per-node", match[2], "script", where, text))

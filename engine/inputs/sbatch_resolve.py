@@ -284,7 +284,7 @@ class Resolver:
         self.put("array_task_count", spec.count if spec else 1, "array")
         self.put("array_max_concurrent", spec.max_concurrent if spec else None, "array")
         deps, mode = ([], None)
-        if "dependency" in self.opt and self.value("dependency").strip():
+        if "dependency" in self.opt and (self.value("dependency") or "").strip():
             deps, mode = parse_dependency(self.value("dependency"), self.where("dependency"))
         self.put("dependencies", deps, "dependency")
         self.put("dependency_mode", mode, "dependency")
