@@ -255,8 +255,9 @@ def _assemble(
 def _instance(name: str, row: list, region: str, offered: bool, book: _Prices) -> InstanceType:
     on_demand, source, date = book.on_demand(name)
     spot, estimate, savings, interruption = book.spot(name, bool(row[_SPOT]), on_demand)
-    # positional: the row is ordered as FIELDS, which InstanceType's fields follow (a test checks this)
-    return InstanceType(
+    # positional: the row is ordered as FIELDS, which InstanceType's fields follow (a test checks this);
+    # mypy cannot count the fields a list unpacks, hence the ignore
+    return InstanceType(  # type: ignore[call-arg]
         name, *row[:_NFIELDS], region, offered, on_demand, spot, estimate, savings, interruption, source,
         date or "none",
     )

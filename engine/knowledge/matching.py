@@ -166,7 +166,7 @@ def match_instances(
 ) -> Match:
     """Feasible instance types for `need`, cheapest first (by `purchasing` price, unpriced types last)."""
     named = allowed_types is not None
-    pool, excluded = expand_types(catalog, allowed_types) if named else (list(catalog), {})
+    pool, excluded = expand_types(catalog, allowed_types) if allowed_types is not None else (list(catalog), {})
     scope = "the burst partition's types" if named else "the catalog"
     reason = None
     for label, keep in _stages(need, catalog.region, named):
