@@ -91,7 +91,7 @@ def render_message(rule, wm: dict) -> tuple[str, str, str]:
 
 
 class _PlaceholderCache(dict):
-    def get(self, rule):  # type: ignore[override]
+    def get(self, rule):
         key = (rule.id, rule.message)
         if key not in self:
             self[key] = placeholders(rule)
