@@ -130,7 +130,7 @@ def test_python_oracle_fires_what_durable_fires(pack_dir_session, facts):
 
 def test_random_packs_agree(tmp_path):
     """Seeded random packs of threshold rules with chains: both engines agree on 200 random jobs."""
-    from conftest import make_pack
+    from rules_packs import make_pack
 
     rng = random.Random(7)
     names = ["job.total_cpus", "job.total_gpus", "history.cpu_efficiency_pct", "history.effective_cores"]
