@@ -29,9 +29,10 @@ for py in "${pythons[@]}"; do
     "$env/bin/asba" --version
     "$env/bin/asba" rules test >/dev/null
     echo "python $ver: asba --version and asba rules test pass from the installed wheel"
-    if [ -f "$repo/scripts/demo-example" ]; then
-      "$env/bin/asba" explain "$repo/$(cat "$repo/scripts/demo-example")" >/dev/null
-      echo "python $ver: asba explain on the embedded default works from the installed wheel"
-    fi
+    "$env/bin/asba" explain "$repo/examples/overalloc.sbatch" >/dev/null
+    echo "python $ver: asba explain examples/overalloc.sbatch works from the installed wheel"
+    # the embedded default: no SLURM commands on PATH -> the shipped cluster snapshot, clearly labelled
+    PATH="$env/bin" "$env/bin/asba" explain "$repo/examples/overalloc.sbatch" | grep -q "saved snapshot"
+    echo "python $ver: without SLURM on PATH, asba explain answers from the shipped snapshot and says so"
   )
 done
