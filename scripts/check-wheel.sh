@@ -32,7 +32,7 @@ for py in "${pythons[@]}"; do
     "$env/bin/asba" explain "$repo/examples/overalloc.sbatch" >/dev/null
     echo "python $ver: asba explain examples/overalloc.sbatch works from the installed wheel"
     # the embedded default: no SLURM commands on PATH -> the shipped cluster snapshot, clearly labelled
-    PATH="$env/bin" "$env/bin/asba" explain "$repo/examples/overalloc.sbatch" | grep -q "saved snapshot"
+    PATH="$env/bin" "$env/bin/asba" explain "$repo/examples/overalloc.sbatch" | grep -q "shipped example snapshot"
     echo "python $ver: without SLURM on PATH, asba explain answers from the shipped snapshot and says so"
   )
 done
