@@ -7,14 +7,15 @@ rule pack's business, not this module's.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
-from asba.history.record import FAILURE_STATES
+from asba.history.record import FAILURE_STATES, FINISHED_STATES
 
 MIN_RUNS = 2
 TREND_THRESHOLD = 0.15  # later half vs earlier half: more than 15 % apart is a trend
@@ -113,23 +114,26 @@ def _present(values: Iterable, keep: Iterable) -> list[float]:
     return [float(v) for v, k in zip(values, keep) if k and v is not None]
 
 
+def _known(values: Iterable) -> list[float]:
+    return [float(v) for v in values if v is not None]
+
+
 def compute(script: str, script_hash: str, runs: Sequence[tuple]) -> Pattern | None:
     """The pattern of one script's runs (tuples in RUN_FIELDS order, oldest first); None below 2 runs."""
-    finished = [r for r in runs if r[STATE] == "COMPLETED" or r[STATE] in FAILURE_STATES]
+    finished = [r for r in runs if r[STATE] in FINISHED_STATES]
     if len(finished) < MIN_RUNS:
         return None
     cols = list(zip(*finished))  # one pass to columns; the statistics below run over columns
     ok = [s == "COMPLETED" and not e for s, e in zip(cols[STATE], cols[EXIT])]
     failures = Counter(FAILURE_STATES.get(s, "failed") for s, good in zip(cols[STATE], ok) if not good)
     measured = [bool(e) for e in cols[ELAPSED]]
-    everyone = [True] * len(finished)
     cpu_eff, mem_eff = _present(cols[CPU_EFF], measured), _present(cols[MEM_EFF], measured)
     peaks, runtimes = _present(cols[PEAK_MEM], measured), _present(cols[ELAPSED], ok)
     effective = _median(_present(cols[EFF_CPUS], measured))
     typical_mem, peak = _median(peaks), (max(peaks) if peaks else None)
-    limit = _median(_present(cols[LIMIT], everyone))
+    limit = _median(_known(cols[LIMIT]))
     p95 = percentile(runtimes, 95)
-    req_cpus, req_mem = _median(_present(cols[CPUS], everyone)), _median(_present(cols[REQ_MEM], everyone))
+    req_cpus, req_mem = _median(_known(cols[CPUS])), _median(_known(cols[REQ_MEM]))
     n_ok = sum(ok)
     return Pattern(
         script=script, script_hash=script_hash, runs=len(runs), job_ids=[r[JOB] for r in runs],
@@ -194,17 +198,10 @@ def all_patterns(store, days: float | None = None, user: str | None = None) -> I
     sql = (f"SELECT {', '.join(f'j.{c}' for c in RUN_FIELDS)}, {key_sql} FROM jobs j{join}"
            + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
     key_pos, name_pos = (len(RUN_FIELDS) + 1, len(RUN_FIELDS)) if tracked else (len(RUN_FIELDS),) * 2
-    current: str | None = None
-    name = ""
-    runs: list[tuple] = []
-    for row in store.conn.execute(sql, params):
-        if row[key_pos] != current:
-            if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs, tracked)) is not None:
-                yield pattern
-            current, name, runs = row[key_pos], row[name_pos], []
-        runs.append(row)
-    if len(runs) >= MIN_RUNS and (pattern := _grouped(current, name, runs, tracked)) is not None:
-        yield pattern
+    for key, group in itertools.groupby(store.conn.execute(sql, params), itemgetter(key_pos)):
+        runs = list(group)
+        if len(runs) >= MIN_RUNS and (pattern := _grouped(key, runs[0][name_pos], runs, tracked)) is not None:
+            yield pattern
 
 
 def _grouped(key: str | None, name: str, runs: list[tuple], tracked: bool) -> Pattern | None:
