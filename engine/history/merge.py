@@ -108,17 +108,19 @@ class Merger:
                 yield row
 
     def _add_step(self, line_no: int, key: str, parts: list[str]) -> None:
-        self.stats.step_rows += 1
+        stats = self.stats
+        stats.step_rows += 1
         job = self.open.get(key)
         if job is None:
-            self.stats.orphan_steps += 1
+            stats.orphan_steps += 1
             return
         total_text, rss_text, tasks_text, usage_text = self.step_get(parts)
         try:
             total = _step_cpu(total_text)
-            peak, source = _step_peak(rss_text, tasks_text, usage_text)
+            mem = fmt.tres_mem_mb(usage_text) if usage_text else None
+            peak, source = (mem, "TRESUsageInTot") if mem is not None else _rss_peak(rss_text, tasks_text)
         except ValueError as exc:
-            self.stats.bad_values.append(Malformed(line_no, str(exc)))
+            stats.bad_values.append(Malformed(line_no, str(exc)))
             return
         job.steps += 1
         if total:
@@ -148,11 +150,8 @@ def _step_cpu(text: str) -> float | None:
     return fmt.duration_s(text)
 
 
-def _step_peak(rss_text: str, tasks_text: str, usage_text: str) -> tuple[float | None, str]:
-    if usage_text:
-        mem = fmt.tres_mem_mb(usage_text)
-        if mem is not None:
-            return mem, "TRESUsageInTot"
+def _rss_peak(rss_text: str, tasks_text: str) -> tuple[float | None, str]:
+    """A step's peak where TRESUsageInTot has no mem: MaxRSS of its largest task x its tasks."""
     rss = fmt.memory_mb(rss_text)
     if rss is not None:
         return rss * (int(tasks_text) if tasks_text else 1), "MaxRSS*NTasks"
