@@ -21,6 +21,12 @@ def duration_s(text: str) -> float | None:
     """Seconds in a sacct duration: ``[D-][HH:]MM:SS[.mmm]``. ``UNLIMITED``/empty -> None."""
     if not text or text in _UNSET:
         return None
+    if len(text) in (8, 9) and text[2] == ":" and "-" not in text:  # HH:MM:SS, MM:SS.mmm without a split
+        colons = text.count(":")
+        if colons == 2 and text[5] == ":" and len(text) == 8:
+            return int(text[:2]) * 3600 + int(text[3:5]) * 60 + float(text[6:])
+        if colons == 1:
+            return int(text[:2]) * 60 + float(text[3:])
     days = 0
     if "-" in text:
         day_text, _, text = text.partition("-")
