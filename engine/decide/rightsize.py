@@ -79,18 +79,28 @@ def _material(current: float, proposed: float, resource: str) -> bool:
     return delta >= MIN_CHANGE[resource] and (current <= 0 or delta / current >= MATERIAL_SHARE)
 
 
+def _with_floor(
+    resource: str, current: float, need: float, floor: float | None, step: int, headroom: float,
+    reason: str, floor_reason: str,
+) -> Change | None:
+    """need x (1 + headroom), rounded up to `step`; never below a past failure's floor x (1 + headroom)."""
+    target = math.ceil(need * (1 + headroom) / step) * step
+    if floor and target < floor * (1 + headroom):
+        target = math.ceil(floor * (1 + headroom) / step) * step
+        return Change(resource, current, target, floor_reason) if target > current else None
+    if _material(current, target, resource):
+        return Change(resource, current, target, reason)
+    return None
+
+
 def _memory(req: Request, ev: Evidence, headroom: float) -> Change | None:
     if ev.peak_mem_mb is None or req.mem_per_node_mb is None:
         return None
-    target = math.ceil(ev.peak_mem_mb * (1 + headroom) / 1024) * 1024
-    reason = f"peak {ev.peak_mem_mb / 1024:.1f} GiB + {headroom:.0%} headroom"
-    if ev.oom_request_mb and target < ev.oom_request_mb * (1 + headroom):
-        target = math.ceil(ev.oom_request_mb * (1 + headroom) / 1024) * 1024
-        reason = f"a run ran out of memory at {format_mem(ev.oom_request_mb)}; floor + {headroom:.0%}"
-        return Change("mem_mb", req.mem_per_node_mb, target, reason) if target > req.mem_per_node_mb else None
-    if _material(req.mem_per_node_mb, target, "mem_mb"):
-        return Change("mem_mb", req.mem_per_node_mb, target, reason)
-    return None
+    return _with_floor(
+        "mem_mb", req.mem_per_node_mb, ev.peak_mem_mb, ev.oom_request_mb, 1024, headroom,
+        f"peak {ev.peak_mem_mb / 1024:.1f} GiB + {headroom:.0%} headroom",
+        f"a run ran out of memory at {format_mem(ev.oom_request_mb or 0)}; floor + {headroom:.0%}",
+    )
 
 
 def _cpus(req: Request, ev: Evidence) -> Change | None:
@@ -108,15 +118,11 @@ def _cpus(req: Request, ev: Evidence) -> Change | None:
 def _time(req: Request, ev: Evidence, headroom: float) -> Change | None:
     if not ev.runtime_p95_s:
         return None
-    target = math.ceil(ev.runtime_p95_s * (1 + headroom) / 60) * 60
-    reason = f"p95 runtime {format_time(ev.runtime_p95_s)} + {headroom:.0%} headroom"
-    if ev.timeout_limit_s and target < ev.timeout_limit_s * (1 + headroom):
-        target = math.ceil(ev.timeout_limit_s * (1 + headroom) / 60) * 60
-        reason = f"a run hit its {format_time(ev.timeout_limit_s)} limit; floor + {headroom:.0%}"
-        return Change("time_s", req.time_limit_s, target, reason) if target > req.time_limit_s else None
-    if _material(req.time_limit_s, target, "time_s"):
-        return Change("time_s", req.time_limit_s, target, reason)
-    return None
+    return _with_floor(
+        "time_s", req.time_limit_s, ev.runtime_p95_s, ev.timeout_limit_s, 60, headroom,
+        f"p95 runtime {format_time(ev.runtime_p95_s)} + {headroom:.0%} headroom",
+        f"a run hit its {format_time(ev.timeout_limit_s or 0)} limit; floor + {headroom:.0%}",
+    )
 
 
 def _options(req: Request, change: Change) -> list[str]:
