@@ -16,12 +16,6 @@ def seff_cpu_seconds(whole_seconds: int, fractions: float) -> int:
     return whole_seconds + int(fractions + 0.5)
 
 
-def cpu_efficiency(cpu_s: float | None, elapsed_s: int | None, cpus: int | None) -> float | None:
-    if cpu_s is None or not elapsed_s or not cpus:
-        return None
-    return round(100.0 * cpu_s / (elapsed_s * cpus), 2)
-
-
 def allocated_memory_mb(
     alloc_tres_mb: float | None, req_mb: float | None, scope: str, cpus: int | None, nodes: int | None
 ) -> float | None:
@@ -36,26 +30,19 @@ def allocated_memory_mb(
     return req_mb
 
 
-def memory_efficiency(peak_mb: float | None, alloc_mb: float | None) -> float | None:
-    if peak_mb is None or not alloc_mb:
-        return None
-    return round(100.0 * peak_mb / alloc_mb, 2)
+def job_efficiency(cpu_s: float | None, elapsed_s: int | None, cpus: int | None, peak_mb: float | None,
+                   alloc_mb: float | None, limit_s: int | None) -> tuple[float | None, ...]:
+    """A job's five efficiency figures, computed together (this runs once per job of a big import):
 
-
-def effective_cpus(cpus: int | None, cpu_eff_pct: float | None) -> float | None:
-    if cpus is None or cpu_eff_pct is None:
-        return None
-    return round(cpus * cpu_eff_pct / 100.0, 3)
-
-
-def gb_per_effective_cpu(peak_mb: float | None, eff_cpus: float | None) -> float | None:
-    """Peak memory (GB) per CPU really used; None when no CPU was used."""
-    if peak_mb is None or not eff_cpus:
-        return None
-    return round(peak_mb / 1024 / eff_cpus, 3)
-
-
-def time_efficiency(elapsed_s: int | None, limit_s: int | None) -> float | None:
-    if elapsed_s is None or not limit_s:
-        return None
-    return round(100.0 * elapsed_s / limit_s, 2)
+    (CPU %, memory %, time %, effective CPUs, GB per effective CPU), each None where an input is unknown:
+    * CPU % = CPU seconds / (elapsed x allocated CPUs), rounded to 0.01 as seff prints it;
+    * memory % = peak / allocated memory; time % = elapsed / time limit;
+    * effective CPUs = allocated CPUs x CPU % (the CPUs the job really kept busy);
+    * GB per effective CPU = peak (GB) / effective CPUs, None when no CPU was used.
+    """
+    cpu = round(100.0 * cpu_s / (elapsed_s * cpus), 2) if cpu_s is not None and elapsed_s and cpus else None
+    memory = round(100.0 * peak_mb / alloc_mb, 2) if peak_mb is not None and alloc_mb else None
+    time = round(100.0 * elapsed_s / limit_s, 2) if elapsed_s is not None and limit_s else None
+    effective = round(cpus * cpu / 100.0, 3) if cpus is not None and cpu is not None else None
+    per_cpu = round(peak_mb / 1024 / effective, 3) if peak_mb is not None and effective else None
+    return cpu, memory, time, effective, per_cpu

@@ -19,14 +19,13 @@ _UNSET = frozenset(("", "Unknown", "None", "UNLIMITED", "Partition_Limit", "INVA
 
 def duration_s(text: str) -> float | None:
     """Seconds in a sacct duration: ``[D-][HH:]MM:SS[.mmm]``. ``UNLIMITED``/empty -> None."""
+    n = len(text)
+    if n == 8 and text[2] == ":" and text[5] == ":":  # HH:MM:SS and MM:SS.mmm (nearly every value) without a split
+        return int(text[:2]) * 3600 + int(text[3:5]) * 60 + float(text[6:])
+    if n == 9 and text[2] == ":" and text[5] == ".":
+        return int(text[:2]) * 60 + float(text[3:])
     if not text or text in _UNSET:
         return None
-    if len(text) in (8, 9) and text[2] == ":" and "-" not in text:  # HH:MM:SS, MM:SS.mmm without a split
-        colons = text.count(":")
-        if colons == 2 and text[5] == ":" and len(text) == 8:
-            return int(text[:2]) * 3600 + int(text[3:5]) * 60 + float(text[6:])
-        if colons == 1:
-            return int(text[:2]) * 60 + float(text[3:])
     days = 0
     if "-" in text:
         day_text, _, text = text.partition("-")
@@ -135,16 +134,17 @@ def timestamp(text: str) -> int | None:
     sacct prints local time without a zone; asba stores it as if UTC so that differences (queue wait,
     elapsed) are exact and the printed times read the same as sacct's.
     """
+    if len(text) == 19 and text[10] == "T":
+        return _hour_epoch(text[:13]) + int(text[14:16]) * 60 + int(text[17:19])
     if not text or text in _UNSET:
         return None
-    if len(text) == 19 and text[10] == "T":
-        return _day_epoch(text[:10]) + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
     return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
 
 
-@lru_cache(maxsize=4096)
-def _day_epoch(day: str) -> int:
-    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
+@lru_cache(maxsize=8192)
+def _hour_epoch(hour: str) -> int:
+    """``2026-11-28T17`` in epoch seconds: a dump's times are close together, so nearly all are cache hits."""
+    return int(datetime.fromisoformat(hour).replace(tzinfo=UTC).timestamp())
 
 
 def iso(epoch: int | None) -> str | None:
