@@ -55,12 +55,13 @@ def _median_time(fn, rounds: int = 3) -> float:
     return statistics.median(times)
 
 
-def _asba_import(path: Path, db: Path):
+def _asba_import(path: Path, db: Path, workers: int = 1):
     from asba.history.store import HistoryStore
 
-    db.unlink(missing_ok=True)
+    for stale in db.parent.glob(db.name + "*"):
+        stale.unlink()
     with HistoryStore.open(db) as store:
-        return store.import_file(path)
+        return store.import_file(path, workers=workers)
 
 
 def test_bare_split_floor(benchmark, dump):
@@ -69,13 +70,21 @@ def test_bare_split_floor(benchmark, dump):
     assert rows >= ROWS
 
 
-def test_asba_import(benchmark, dump, tmp_path):
+@pytest.mark.parametrize("mode", ["default", "one_process"])
+def test_asba_import(benchmark, dump, tmp_path, mode):
+    """`asba history import` as a user runs it (default: --workers auto) and with --workers 1."""
+    from asba.history.parts import auto_workers
+
+    workers = auto_workers(dump) if mode == "default" else 1
     bare = _median_time(lambda: _bare_split(dump))
-    report = benchmark.pedantic(_asba_import, args=(dump, tmp_path / "jobs.db"), rounds=3, iterations=1)
+    report = benchmark.pedantic(_asba_import, args=(dump, tmp_path / "jobs.db", workers), rounds=3, iterations=1)
     median = benchmark.stats.stats.median
-    RESULTS["asba_import_s"] = median
-    RESULTS["asba_vs_bare_split"] = median / bare
-    benchmark.extra_info.update(bare_split_s=bare, ratio_vs_bare_split=median / bare, jobs=report.jobs)
+    suffix = "" if mode == "default" else "_one_process"
+    RESULTS[f"asba_import{suffix}_s"] = median
+    RESULTS[f"asba{suffix}_vs_bare_split"] = median / bare
+    RESULTS[f"workers{suffix}"] = workers
+    benchmark.extra_info.update(bare_split_s=bare, ratio_vs_bare_split=median / bare, jobs=report.jobs,
+                                workers=workers, cpus=os.cpu_count())
     assert report.malformed == [] and report.jobs == RESULTS["jobs_in_dump"]
 
 
@@ -142,30 +151,44 @@ def test_patterns_for_a_million_jobs(benchmark, dump, tmp_path):
     assert jobs >= PATTERN_JOBS and len(patterns) > 100
 
 
-# VmHWM, not getrusage: Linux keeps ru_maxrss across exec, so a child would report pytest's own peak.
+# VmHWM, not getrusage, for the importing process: Linux keeps ru_maxrss across exec, so a child would report
+# pytest's own peak. The worker processes (--workers auto) are children of the probe, which is small when it
+# starts them: RUSAGE_CHILDREN's ru_maxrss is the largest worker's peak.
 RSS_PROBE = """
-import sys
+import resource, sys
 from asba.history.store import HistoryStore
 with HistoryStore.open(sys.argv[2]) as store:
     if sys.argv[1] == "import":
-        store.import_file(sys.argv[3])
+        store.import_file(sys.argv[3], workers=int(sys.argv[4]))
 status = open("/proc/self/status").read()
-print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")),
+      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
-def test_import_memory_is_bounded(benchmark, dump, tmp_path):
-    """Peak RSS of a process that imports the dump, against one that only opens the store."""
-    def peak(*args: str) -> int:
-        out = subprocess.run([sys.executable, "-c", RSS_PROBE, *args], capture_output=True, text=True, check=True)
-        return int(out.stdout.strip())
+@pytest.mark.parametrize("mode", ["default", "one_process"])
+def test_import_memory_is_bounded(benchmark, dump, tmp_path, mode):
+    """Peak RSS of a process that imports the dump (and of its largest worker), against one that only opens
+    the store."""
+    from asba.history.parts import auto_workers
 
-    base_kb = peak("open", str(tmp_path / "empty.db"))
-    import_kb = benchmark.pedantic(peak, args=("import", str(tmp_path / "jobs.db"), str(dump)), rounds=1,
-                                   iterations=1)
+    workers = auto_workers(dump) if mode == "default" else 1
+
+    def peak(*args: str) -> tuple[int, int]:
+        out = subprocess.run([sys.executable, "-c", RSS_PROBE, *args], capture_output=True, text=True, check=True)
+        main_kb, worker_kb = out.stdout.split()
+        return int(main_kb), int(worker_kb)
+
+    base_kb, _ = peak("open", str(tmp_path / "empty.db"), "", "1")
+    import_kb, worker_kb = benchmark.pedantic(peak, args=("import", str(tmp_path / "jobs.db"), str(dump),
+                                                          str(workers)), rounds=1, iterations=1)
+    suffix = "" if mode == "default" else "_one_process"
     RESULTS["peak_rss_open_mb"] = base_kb / 1024
-    RESULTS["peak_rss_import_mb"] = import_kb / 1024
+    RESULTS[f"peak_rss_import{suffix}_mb"] = import_kb / 1024
+    if workers > 1:
+        RESULTS["peak_rss_largest_worker_mb"] = worker_kb / 1024
     benchmark.extra_info.update(peak_rss_open_mb=base_kb / 1024, peak_rss_import_mb=import_kb / 1024,
+                                peak_rss_largest_worker_mb=worker_kb / 1024, workers=workers,
                                 dump_mb=RESULTS["dump_mb"])
     assert import_kb > 0
 

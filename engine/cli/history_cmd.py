@@ -37,6 +37,9 @@ def register(subparsers) -> None:
     load.add_argument("--delimiter", help="field delimiter (default: guessed from the header line)")
     load.add_argument("--fields", help="comma-separated field names, for a dump without a header line")
     load.add_argument("--cluster", default="", help="cluster name for dumps without a Cluster field")
+    load.add_argument("--workers", type=_workers, default="auto", metavar="N",
+                      help="processes that merge the dump's rows (default auto: one per core, at most 4, for files "
+                           "of 64 MiB and more; 1 = in this process)")
     _db(load, argparse.SUPPRESS)
     load.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the report as JSON")
     load.set_defaults(func=run_import)
@@ -157,14 +160,25 @@ def run_import(args) -> int:
                          hint="give the path of a saved sacct dump")
     fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
     delimiter = args.delimiter.encode().decode("unicode_escape") if args.delimiter else None
+    from asba.history.parts import auto_workers
+
+    workers = auto_workers(args.file) if args.workers == "auto" else args.workers
     with _store(args) as store:
         progress, done = _progress(args.file)
         try:
             report = store.import_file(args.file, delimiter=delimiter, fields=fields, cluster=args.cluster,
-                                       progress=progress)
+                                       progress=progress, workers=workers)
         finally:
             done()
     return _print_report(report, getattr(args, "json", False), f"imported {args.file}")
+
+
+def _workers(text: str) -> int | str:
+    if text == "auto":
+        return text
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected auto or a number of processes from 1 to 64, got {text!r}")
+    return int(text)
 
 
 def _progress(path: Path):

@@ -11,7 +11,7 @@ from pathlib import Path
 from asba.errors import InputError
 from asba.history.merge import Merger
 from asba.history.store import WriteCounts, now_epoch, write_records
-from asba.inputs.sacct import Malformed, SacctStream, run_sacct
+from asba.inputs.sacct import Malformed, SacctStream, dump_layout, read_lines, run_sacct
 from asba.inputs.slurm import SlurmRunner
 
 DEFAULT_DAYS = 30
@@ -50,29 +50,37 @@ class LoadReport:
 def import_file(conn: sqlite3.Connection, db: Path, path: Path, *, delimiter: str | None = None,
                 fields: list[str] | None = None, cluster: str = "",
                 progress: Callable[[int], None] | None = None,
-                aws_partitions: frozenset[str] = frozenset()) -> LoadReport:
+                aws_partitions: frozenset[str] = frozenset(), workers: int = 1) -> LoadReport:
+    """Load a saved dump; with workers > 1, a big one in parts by that many processes (asba.history.parts)."""
+    report = LoadReport(str(path))
     try:
-        handle = path.open(encoding="utf-8", errors="replace", newline="")
+        if workers > 1:
+            layout = dump_layout(path, delimiter, fields)
+            if layout is not None:
+                _load_in_parts(conn, db, path, layout, workers, cluster, report, aws_partitions, progress)
+            return report
+        on_block = (lambda block: progress(len(block))) if progress else None
+        stream = SacctStream(read_lines(path, on_block=on_block), str(path), delimiter, fields)
+        _load(conn, db, stream, cluster, report, aws_partitions)
     except OSError as exc:
         raise InputError(f"cannot read the sacct dump: {exc.strerror}", where=str(path),
                          code="ASBA-HIST-003") from None
-    with handle:
-        report = LoadReport(str(path))
-        lines: Iterable[str] = _counting(handle, progress) if progress else handle
-        _load(conn, db, SacctStream(lines, str(path), delimiter, fields), cluster, report, aws_partitions)
     return report
 
 
-def _counting(lines: Iterable[str], progress: Callable[[int], None]) -> Iterator[str]:
-    """Report bytes read every 4096 lines (for a progress bar over the file size)."""
-    size = 0
-    for n, line in enumerate(lines, 1):
-        size += len(line)
-        if n % 4096 == 0:
-            progress(size)
-            size = 0
-        yield line
-    progress(size)
+def _load_in_parts(conn: sqlite3.Connection, db: Path, path: Path, layout, workers: int, cluster: str,
+                   report: LoadReport, aws_partitions: frozenset[str],
+                   progress: Callable[[int], None] | None) -> None:
+    from asba.history.parts import import_in_parts
+
+    result = import_in_parts(conn, db, path, layout, workers, cluster=cluster, aws_partitions=aws_partitions,
+                             progress=progress)
+    report.rows = result.rows_read
+    report.jobs = result.counts.new + result.counts.updated + result.counts.unchanged
+    report.step_rows = result.step_rows
+    report.orphan_steps = result.orphan_steps
+    report.malformed = result.malformed
+    report.new, report.updated, report.unchanged = result.counts.new, result.counts.updated, result.counts.unchanged
 
 
 def _load(conn: sqlite3.Connection, db: Path, stream: SacctStream, cluster: str, report: LoadReport,

@@ -5,9 +5,10 @@ merging a job's step rows into one record is `asba.history.merge`'s job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from asba.errors import InputError
 from asba.inputs.slurm import CommandOutput, SlurmRunner
@@ -148,6 +149,70 @@ class SacctStream:
             )
         self.delimiter = delim
         self.columns = Columns(names)
+
+
+BLOCK_BYTES = 1 << 22
+
+
+def read_lines(path: Path, start: int = 0, end: int | None = None,
+               on_block: Callable[[bytes], None] | None = None) -> Iterator[str]:
+    """The lines of a dump (without their newline) between two byte offsets, read in 4 MiB blocks.
+
+    Much cheaper than iterating a text file line by line. `start` must be a line start; `end` a line start
+    or the end of the file. Bytes that are not UTF-8 are replaced (sacct prints what users typed).
+    `on_block` is called with each block read (for a progress bar, or to count lines).
+    """
+    with path.open("rb") as handle:
+        handle.seek(start)
+        left = (end - start) if end is not None else -1
+        tail = b""
+        while left:
+            block = handle.read(BLOCK_BYTES if left < 0 else min(BLOCK_BYTES, left))
+            if not block:
+                break
+            if left > 0:
+                left -= len(block)
+            if on_block:
+                on_block(block)
+            block = tail + block
+            cut = block.rfind(b"\n") + 1
+            tail = block[cut:]
+            if cut:
+                lines = block[:cut].decode("utf-8", "replace").split("\n")
+                lines.pop()  # the empty text after the block's last newline
+                yield from lines
+        if tail:
+            yield tail.decode("utf-8", "replace")
+
+
+@dataclass
+class DumpLayout:
+    """Where a dump file's data starts, and how to read it (for reading it in parts)."""
+
+    columns: Columns
+    delimiter: str
+    data_start: int  # byte offset of the first data line
+    first_line_no: int  # its line number
+
+
+def dump_layout(path: Path, delimiter: str | None = None, fields: list[str] | None = None) -> DumpLayout | None:
+    """The header (or, with `fields`, the first line) of a dump file; None for a file with no data."""
+    with path.open("rb") as handle:
+        line_no, offset = 0, 0
+        for raw in handle:
+            line_no += 1
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if line.strip():
+                break
+            offset += len(raw)
+        else:
+            return None
+        stream = SacctStream((), str(path), delimiter, fields)
+        if fields:
+            return DumpLayout(Columns(list(fields)), delimiter or _guess_delimiter(line, len(fields)), offset, line_no)
+        stream._read_header(line, line_no)
+        assert stream.columns is not None and stream.delimiter is not None
+        return DumpLayout(stream.columns, stream.delimiter, offset + len(raw), line_no + 1)
 
 
 def _first_nonblank(it: Iterator[str]) -> tuple[int, str | None]:

@@ -1,0 +1,207 @@
+"""A big dump imported in parts, by worker processes: the way a site's years of accounting load in seconds.
+
+Merging sacct rows is Python work per row, so a 1,000,000-row dump keeps one core busy for a long time. The
+file is cut into parts at job rows (sacct prints a job's steps right after it, so no job is split), each
+worker merges its parts into a part file (a plain SQLite table), and this process upserts the part files
+into the history in file order, each as one transaction, while the workers go on. The result is the same as
+a sequential import: same rows, same counts, line numbers of the whole file in every report.
+
+One difference is possible only in a file sacct did not write: a step row whose job row sits in an earlier
+part (more than a part away) is reported as an orphan instead of being merged.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asba.errors import InputError, StoreError
+from asba.history.merge import Merger
+from asba.history.store import WriteCounts, merge_part, write_part
+from asba.inputs.sacct import DumpLayout, Malformed, SacctStream, read_lines
+
+MIN_PART_BYTES = 8 << 20  # smaller parts cost more in start-up and hand-over than they save
+PARTS_PER_WORKER = 4  # more parts than workers: the history takes part 1 while the workers merge parts 2..n
+AUTO_MIN_BYTES = 64 << 20  # `--workers auto` stays sequential below this (worker start-up is ~0.2 s)
+
+
+def auto_workers(path: Path) -> int:
+    """Workers for `--workers auto`: one per core (at most 4) for a big file, else 1 (sequential)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return 1
+    return min(os.cpu_count() or 1, 4) if size >= AUTO_MIN_BYTES else 1
+
+
+@dataclass
+class Part:
+    number: int
+    start: int  # byte offsets: the part's first line is a job row
+    end: int
+
+
+@dataclass
+class PartResult:
+    """What a worker sends back (plain data, so it pickles)."""
+
+    lines: int = 0  # physical lines in the part (to number the next part's lines)
+    rows_read: int = 0
+    jobs: int = 0
+    step_rows: int = 0
+    orphan_steps: int = 0
+    malformed: list[Malformed] = field(default_factory=list)  # line numbers within the part (1 = first line)
+    error: str = ""  # an unexpected failure in the worker, as one line
+
+
+def plan(path: Path, layout: DumpLayout, parts: int) -> list[Part]:
+    """Cut the data into about `parts` parts of equal size, each starting at a job row."""
+    size = path.stat().st_size
+    begin = layout.data_start
+    parts = max(1, min(parts, (size - begin) // MIN_PART_BYTES))
+    starts = [begin]
+    jobid = layout.columns.pos("jobid")
+    width = len(layout.columns.names)
+    delimiter = layout.delimiter.encode()
+    with path.open("rb") as handle:
+        for k in range(1, parts):
+            handle.seek(max(begin + (size - begin) * k // parts - 1, starts[-1]))
+            handle.readline()  # to the next line start
+            while True:
+                offset = handle.tell()
+                line = handle.readline()
+                if not line:
+                    break
+                fields = line.rstrip(b"\r\n").split(delimiter)
+                if len(fields) in (width, width + 1) and b"." not in fields[jobid]:
+                    break
+            if starts[-1] < offset < size:
+                starts.append(offset)
+    return [Part(k, start, end) for k, (start, end) in enumerate(zip(starts, starts[1:] + [size]))]
+
+
+def import_part(path: str, part: Part, layout: DumpLayout, cluster: str, aws_partitions: frozenset[str],
+                out: str) -> PartResult:
+    """Worker: merge one part of the dump and write its job rows to the part file `out`."""
+    result = PartResult()
+    try:
+        def on_block(block: bytes) -> None:
+            result.lines += block.count(b"\n")
+            if _bytes_read is not None:
+                with _bytes_read.get_lock():
+                    _bytes_read.value += len(block)
+
+        lines = read_lines(Path(path), part.start, part.end, on_block=on_block)
+        stream = SacctStream(lines, path, layout.delimiter, layout.columns.names)
+        merger = Merger(default_cluster=cluster, aws_partitions=aws_partitions)
+        write_part(Path(out), merger.rows(stream))
+    except Exception as exc:  # a worker reports any failure as one line (the parent raises it), never a traceback
+        result.error = f"{type(exc).__name__}: {exc}"
+        return result
+    result.rows_read = stream.rows_read
+    result.jobs = merger.stats.jobs
+    result.step_rows = merger.stats.step_rows
+    result.orphan_steps = merger.stats.orphan_steps
+    result.malformed = stream.malformed + merger.stats.bad_values
+    return result
+
+
+_bytes_read = None  # a counter shared with this process's parent, for the progress bar
+
+
+def _init_worker(counter) -> None:
+    global _bytes_read
+    _bytes_read = counter
+
+
+@dataclass
+class PartsReport:
+    rows_read: int = 0
+    jobs: int = 0
+    step_rows: int = 0
+    orphan_steps: int = 0
+    malformed: list[Malformed] = field(default_factory=list)
+    counts: WriteCounts = field(default_factory=WriteCounts)
+
+
+def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int, *, cluster: str = "",
+                    aws_partitions: frozenset[str] = frozenset(),
+                    progress: Callable[[int], None] | None = None) -> PartsReport:
+    """Import the dump with `workers` processes; the history gets each part as soon as it is ready."""
+    parts = plan(path, layout, workers * PARTS_PER_WORKER)
+    context = multiprocessing.get_context("spawn")  # not fork: the caller may run threads (a progress bar)
+    counter = context.Value("q", 0) if progress else None
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=".asba-import-", dir=db.parent))
+    except OSError as exc:
+        raise StoreError(f"cannot make scratch files beside the history database: {exc.strerror}",
+                         where=str(db.parent), code="ASBA-HIST-011") from None
+    report = PartsReport()
+    try:
+        with ProcessPoolExecutor(min(workers, len(parts)), mp_context=context, initializer=_init_worker,
+                                 initargs=(counter,)) as pool:
+            futures = [pool.submit(import_part, str(path), part, layout, cluster, aws_partitions,
+                                   str(scratch / f"part{part.number}.db")) for part in parts]
+            try:
+                line_no = layout.first_line_no
+                for part, future in zip(parts, futures):
+                    result = _result(future, futures, counter, progress, path, line_no)
+                    counts = merge_part(conn, scratch / f"part{part.number}.db", db)
+                    (scratch / f"part{part.number}.db").unlink()
+                    _add(report, result, counts, line_no - 1)
+                    line_no += result.lines
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if progress and counter is not None:
+        _progress(counter, progress)
+    report.malformed.sort(key=lambda m: m.line_no)
+    return report
+
+
+def _result(future: Future, futures: list[Future], counter, progress, path: Path, line_no: int) -> PartResult:
+    try:
+        while True:
+            done, _ = wait([future], timeout=0.25, return_when=FIRST_COMPLETED)
+            if progress and counter is not None:
+                _progress(counter, progress)
+            if done:
+                result = future.result()
+                break
+    except BrokenProcessPool:
+        raise InputError("an import worker process died (out of memory, or killed)", where=f"{path}:{line_no}",
+                         hint="the parts before it are stored; run the import again with --workers 1",
+                         code="ASBA-HIST-005") from None
+    if result.error:
+        raise InputError(f"the import of the part from this line failed: {result.error}",
+                         where=f"{path}:{line_no}", hint="the parts before it are stored; run again with --workers 1",
+                         code="ASBA-HIST-005")
+    return result
+
+
+def _progress(counter, progress: Callable[[int], None]) -> None:
+    with counter.get_lock():
+        count, counter.value = counter.value, 0
+    if count:
+        progress(count)
+
+
+def _add(report: PartsReport, result: PartResult, counts: WriteCounts, offset: int) -> None:
+    report.rows_read += result.rows_read
+    report.jobs += result.jobs
+    report.step_rows += result.step_rows
+    report.orphan_steps += result.orphan_steps
+    report.malformed += [Malformed(m.line_no + offset, m.reason) for m in result.malformed]
+    report.counts.new += counts.new
+    report.counts.updated += counts.updated
+    report.counts.unchanged += counts.unchanged
