@@ -198,10 +198,11 @@ def all_patterns(store, days: float | None = None, user: str | None = None) -> I
     sql = (f"SELECT {', '.join(f'j.{c}' for c in RUN_FIELDS)}, {key_sql} FROM jobs j{join}"
            + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
     key_pos, name_pos = (len(RUN_FIELDS) + 1, len(RUN_FIELDS)) if tracked else (len(RUN_FIELDS),) * 2
-    for key, group in itertools.groupby(store.conn.execute(sql, params), itemgetter(key_pos)):
-        runs = list(group)
-        if len(runs) >= MIN_RUNS and (pattern := _grouped(key, runs[0][name_pos], runs, tracked)) is not None:
-            yield pattern
+    with store.mapped():
+        for key, group in itertools.groupby(store.conn.execute(sql, params), itemgetter(key_pos)):
+            runs = list(group)
+            if len(runs) >= MIN_RUNS and (pattern := _grouped(key, runs[0][name_pos], runs, tracked)) is not None:
+                yield pattern
 
 
 def _grouped(key: str | None, name: str, runs: list[tuple], tracked: bool) -> Pattern | None:
