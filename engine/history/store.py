@@ -19,11 +19,11 @@ from asba.errors import StoreError
 from asba.history.record import COLUMNS, JobRecord
 from asba.paths import asba_home
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15000
 # Jobs per transaction, and the page cache (KiB) that holds the index pages a batch touches: jobs arrive in
-# submit order, so the (script_name, submit_ts) and job_name indexes take them at random places. Bigger batches
-# with a cache that holds those pages write each one once per batch instead of once per few hundred jobs.
+# submit order, so the (script_name, submit_ts) index takes them at random places. Bigger batches with a cache
+# that holds those pages write each one once per batch instead of once per few hundred jobs.
 BATCH = 10000
 CACHE_KIB = 16384
 SCAN_MMAP_BYTES = 1 << 30
@@ -86,6 +86,10 @@ def _column_sql() -> str:
 
 
 def _migrate(conn: sqlite3.Connection, db: Path) -> None:
+    """Create the schema, or bring an older one up to date (rows are kept; only indexes change).
+
+    Schema 2 dropped the index on job_name (schema 1): no query could use it, and every import paid for it.
+    """
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(f"written by a newer asba (schema {version}, this asba knows {SCHEMA_VERSION})",
@@ -94,8 +98,9 @@ def _migrate(conn: sqlite3.Connection, db: Path) -> None:
         return
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({_column_sql()}, PRIMARY KEY (cluster, job_id))")
-    for name, columns in (("script", "script_name, submit_ts"), ("job_name", "job_name"), ("submit", "submit_ts")):
+    for name, columns in (("script", "script_name, submit_ts"), ("submit", "submit_ts")):
         conn.execute(f"CREATE INDEX IF NOT EXISTS jobs_{name} ON jobs ({columns})")
+    conn.execute("DROP INDEX IF EXISTS jobs_job_name")
     conn.execute("CREATE TABLE IF NOT EXISTS submissions (job_id TEXT PRIMARY KEY, script_path TEXT, "
                  "script_name TEXT, script_hash TEXT, submitted_at INTEGER)")
     conn.execute("CREATE INDEX IF NOT EXISTS submissions_hash ON submissions (script_hash)")

@@ -92,6 +92,19 @@ def test_a_newer_schema_is_refused(tmp_path):
         connect(db)
 
 
+def test_a_schema_1_history_is_upgraded_in_place_and_keeps_its_jobs(store, tmp_path):
+    store.import_file(SAMPLES / "sacct_parsable2_ALL.psv")
+    before = store.conn.execute("SELECT * FROM jobs ORDER BY job_id").fetchall()
+    store.conn.execute("CREATE INDEX jobs_job_name ON jobs (job_name)")  # what schema 1 had
+    store.conn.execute("PRAGMA user_version=1")
+    store.close()
+    upgraded = connect(tmp_path / "jobs.db")
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert upgraded.execute("SELECT * FROM jobs ORDER BY job_id").fetchall() == before
+    indexes = {row[0] for row in upgraded.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "jobs_job_name" not in indexes and {"jobs_script", "jobs_submit"} <= indexes
+
+
 IMPORTER = """
 import sys
 from asba.history.store import HistoryStore
