@@ -49,16 +49,36 @@ def connect(path: Path | str | None = None) -> sqlite3.Connection:
         db.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        _migrate(conn, db)
+        _set_up(conn, db)
     except sqlite3.DatabaseError as exc:
         raise _store_error(db, exc) from None
     except OSError as exc:
         raise StoreError(f"cannot open the history database: {exc.strerror}", where=str(db),
                          hint="check the directory's permissions or set ASBA_HOME", code="ASBA-HIST-011") from None
     return conn
+
+
+def _set_up(conn: sqlite3.Connection, db: Path) -> None:
+    """WAL mode and the schema. Two processes opening a new database at once can find it locked in a way
+    SQLite's busy timeout does not wait for (switching the journal mode, or upgrading a read lock while the
+    other creates the schema): such a clash is retried, with growing pauses, for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            _migrate(conn, db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _store_error(db: Path, exc: Exception) -> StoreError:
