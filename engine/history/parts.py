@@ -147,12 +147,16 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
     try:
         with ProcessPoolExecutor(min(workers, len(parts)), mp_context=context, initializer=_init_worker,
                                  initargs=(counter,)) as pool:
-            futures = [pool.submit(import_part, str(path), part, layout, cluster, aws_partitions,
-                                   str(scratch / f"part{part.number}.db")) for part in parts]
+            try:
+                futures = [pool.submit(import_part, str(path), part, layout, cluster, aws_partitions,
+                                       str(scratch / f"part{part.number}.db")) for part in parts]
+            except OSError as exc:  # no processes left for this user, for one
+                raise InputError(f"cannot start import workers: {exc.strerror or exc}", where=str(path),
+                                 hint="run the import with --workers 1", code="ASBA-HIST-005") from None
             try:
                 line_no = layout.first_line_no
                 for part, future in zip(parts, futures):
-                    result = _result(future, futures, counter, progress, path, line_no)
+                    result = _result(future, counter, progress, path, line_no)
                     counts = merge_part(conn, scratch / f"part{part.number}.db", db)
                     (scratch / f"part{part.number}.db").unlink()
                     _add(report, result, counts, line_no - 1)
@@ -169,7 +173,8 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
     return report
 
 
-def _result(future: Future, futures: list[Future], counter, progress, path: Path, line_no: int) -> PartResult:
+def _result(future: Future, counter, progress, path: Path, line_no: int) -> PartResult:
+    """The worker's result for one part, showing progress while waiting; a failed part raises one line."""
     try:
         while True:
             done, _ = wait([future], timeout=0.25, return_when=FIRST_COMPLETED)

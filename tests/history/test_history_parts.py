@@ -104,7 +104,7 @@ def test_a_failed_part_is_one_line_with_where_it_started(tmp_path):
     future: Future = Future()
     future.set_result(parts.PartResult(error="OSError: [Errno 28] No space left on device"))
     with pytest.raises(InputError, match="No space left on device") as caught:
-        parts._result(future, [future], None, None, tmp_path / "dump.psv", 40001)
+        parts._result(future, None, None, tmp_path / "dump.psv", 40001)
     assert caught.value.one_line().startswith(f"{tmp_path / 'dump.psv'}:40001:")
     assert "--workers 1" in caught.value.one_line()
 
