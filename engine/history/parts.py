@@ -6,8 +6,10 @@ worker merges its parts into a part file (a plain SQLite table), and this proces
 into the history in file order, each as one transaction, while the workers go on. The result is the same as
 a sequential import: same rows, same counts, line numbers of the whole file in every report.
 
-One difference is possible only in a file sacct did not write: a step row whose job row sits in an earlier
-part (more than a part away) is reported as an orphan instead of being merged.
+Two differences are possible, both only where a part boundary falls between rows that belong together: a
+step row whose job row sits in the previous part (sacct never prints them apart) is reported as an orphan
+instead of being merged; and a job row printed twice a few lines apart (a requeue, with sacct --duplicates)
+is counted as new and then updated instead of once. The stored row is the later one either way.
 """
 
 from __future__ import annotations
