@@ -20,7 +20,6 @@ from functools import lru_cache
 from operator import itemgetter
 
 from asba.history import efficiency as eff
-from asba.history.record import JobRecord
 from asba.inputs import sacct_formats as fmt
 from asba.inputs.sacct import Columns, Malformed, SacctStream
 from asba.inputs.sacct_submitline import script_from_submit_line
@@ -79,9 +78,6 @@ class Merger:
         self.step_get = itemgetter(*(positions[name] if positions[name] >= 0 else width for name in _STEP_FIELDS))
         self.alloc_known = positions["alloctres"] >= 0
         return columns.pos("jobid"), min(positions.values()) < 0
-
-    def records(self, stream: SacctStream) -> Iterator[JobRecord]:
-        return (JobRecord(*row) for row in self.rows(stream))
 
     def rows(self, stream: SacctStream) -> Iterator[tuple]:
         rows = stream.rows()

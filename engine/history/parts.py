@@ -26,7 +26,8 @@ from pathlib import Path
 
 from asba.errors import InputError, StoreError
 from asba.history.merge import Merger
-from asba.history.store import WriteCounts, merge_part, write_part
+from asba.history.store import merge_part, write_part
+from asba.history.sync import LoadReport
 from asba.inputs.sacct import DumpLayout, Malformed, SacctStream, read_lines
 
 MIN_PART_BYTES = 8 << 20  # smaller parts cost more in start-up and hand-over than they save
@@ -56,7 +57,6 @@ class PartResult:
 
     lines: int = 0  # physical lines in the part (to number the next part's lines)
     rows_read: int = 0
-    jobs: int = 0
     step_rows: int = 0
     orphan_steps: int = 0
     malformed: list[Malformed] = field(default_factory=list)  # line numbers within the part (1 = first line)
@@ -108,7 +108,6 @@ def import_part(path: str, part: Part, layout: DumpLayout, cluster: str, aws_par
         result.error = f"{type(exc).__name__}: {exc}"
         return result
     result.rows_read = stream.rows_read
-    result.jobs = merger.stats.jobs
     result.step_rows = merger.stats.step_rows
     result.orphan_steps = merger.stats.orphan_steps
     result.malformed = stream.malformed + merger.stats.bad_values
@@ -123,20 +122,11 @@ def _init_worker(counter) -> None:
     _bytes_read = counter
 
 
-@dataclass
-class PartsReport:
-    rows_read: int = 0
-    jobs: int = 0
-    step_rows: int = 0
-    orphan_steps: int = 0
-    malformed: list[Malformed] = field(default_factory=list)
-    counts: WriteCounts = field(default_factory=WriteCounts)
-
-
-def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int, *, cluster: str = "",
-                    aws_partitions: frozenset[str] = frozenset(),
-                    progress: Callable[[int], None] | None = None) -> PartsReport:
-    """Import the dump with `workers` processes; the history gets each part as soon as it is ready."""
+def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int, report: LoadReport, *,
+                    cluster: str = "", aws_partitions: frozenset[str] = frozenset(),
+                    progress: Callable[[int], None] | None = None) -> None:
+    """Import the dump with `workers` processes into `report`; the history gets each part as soon as it is
+    ready."""
     parts = plan(path, layout, workers * PARTS_PER_WORKER)
     context = multiprocessing.get_context("spawn")  # not fork: the caller may run threads (a progress bar)
     counter = context.Value("q", 0) if progress else None
@@ -145,7 +135,6 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
     except OSError as exc:
         raise StoreError(f"cannot make scratch files beside the history database: {exc.strerror}",
                          where=str(db.parent), code="ASBA-HIST-011") from None
-    report = PartsReport()
     try:
         with ProcessPoolExecutor(min(workers, len(parts)), mp_context=context, initializer=_init_worker,
                                  initargs=(counter,)) as pool:
@@ -161,7 +150,9 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
                     result = _result(future, counter, progress, path, line_no)
                     counts = merge_part(conn, scratch / f"part{part.number}.db", db)
                     (scratch / f"part{part.number}.db").unlink()
-                    _add(report, result, counts, line_no - 1)
+                    report.add_counts(result.rows_read, result.step_rows, result.orphan_steps,
+                                      [Malformed(m.line_no + line_no - 1, m.reason) for m in result.malformed],
+                                      counts)
                     line_no += result.lines
             except BaseException:
                 for future in futures:
@@ -171,8 +162,6 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
         shutil.rmtree(scratch, ignore_errors=True)
     if progress and counter is not None:
         _progress(counter, progress)
-    report.malformed.sort(key=lambda m: m.line_no)
-    return report
 
 
 def _result(future: Future, counter, progress, path: Path, line_no: int) -> PartResult:
@@ -201,14 +190,3 @@ def _progress(counter, progress: Callable[[int], None]) -> None:
         count, counter.value = counter.value, 0
     if count:
         progress(count)
-
-
-def _add(report: PartsReport, result: PartResult, counts: WriteCounts, offset: int) -> None:
-    report.rows_read += result.rows_read
-    report.jobs += result.jobs
-    report.step_rows += result.step_rows
-    report.orphan_steps += result.orphan_steps
-    report.malformed += [Malformed(m.line_no + offset, m.reason) for m in result.malformed]
-    report.counts.new += counts.new
-    report.counts.updated += counts.updated
-    report.counts.unchanged += counts.unchanged

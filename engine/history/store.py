@@ -195,7 +195,7 @@ _PART_UPSERT = _UPSERT.replace(f" VALUES ({', '.join('?' * len(COLUMNS))}) ",
                                f" SELECT {', '.join(COLUMNS)} FROM part.jobs WHERE true ORDER BY rowid ")
 
 
-def write_part(path: Path, rows: Iterable[tuple]) -> int:
+def write_part(path: Path, rows: Iterable[tuple]) -> None:
     """Write job rows to a new part file (no journal: the file is thrown away if anything fails)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -205,7 +205,6 @@ def write_part(path: Path, rows: Iterable[tuple]) -> int:
         conn.execute("BEGIN")
         conn.executemany(_PART_INSERT, rows)
         conn.execute("COMMIT")
-        return conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
     finally:
         conn.close()
 

@@ -32,11 +32,17 @@ class LoadReport:
     window_start: str | None = None
 
     def add(self, stream: SacctStream, merger: Merger, counts: WriteCounts) -> None:
-        self.rows += stream.rows_read
+        self.add_counts(stream.rows_read, merger.stats.step_rows, merger.stats.orphan_steps,
+                        stream.malformed + merger.stats.bad_values, counts)
+
+    def add_counts(self, rows: int, step_rows: int, orphan_steps: int, malformed: list[Malformed],
+                   counts: WriteCounts) -> None:
+        """One load's figures (a sacct call, a dump, or a part of one; in file order)."""
+        self.rows += rows
         self.jobs += counts.new + counts.updated + counts.unchanged  # written once, even if both sacct calls list it
-        self.step_rows += merger.stats.step_rows
-        self.orphan_steps += merger.stats.orphan_steps
-        self.malformed += sorted(stream.malformed + merger.stats.bad_values, key=lambda m: m.line_no)
+        self.step_rows += step_rows
+        self.orphan_steps += orphan_steps
+        self.malformed += sorted(malformed, key=lambda m: m.line_no)
         self.new += counts.new
         self.updated += counts.updated
         self.unchanged += counts.unchanged
@@ -57,7 +63,10 @@ def import_file(conn: sqlite3.Connection, db: Path, path: Path, *, delimiter: st
         if workers > 1:
             layout = dump_layout(path, delimiter, fields)
             if layout is not None:
-                _load_in_parts(conn, db, path, layout, workers, cluster, report, aws_partitions, progress)
+                from asba.history.parts import import_in_parts
+
+                import_in_parts(conn, db, path, layout, workers, report, cluster=cluster,
+                                aws_partitions=aws_partitions, progress=progress)
             return report
         on_block = (lambda block: progress(len(block))) if progress else None
         stream = SacctStream(read_lines(path, on_block=on_block), str(path), delimiter, fields)
@@ -66,21 +75,6 @@ def import_file(conn: sqlite3.Connection, db: Path, path: Path, *, delimiter: st
         raise InputError(f"cannot read the sacct dump: {exc.strerror}", where=str(path),
                          code="ASBA-HIST-003") from None
     return report
-
-
-def _load_in_parts(conn: sqlite3.Connection, db: Path, path: Path, layout, workers: int, cluster: str,
-                   report: LoadReport, aws_partitions: frozenset[str],
-                   progress: Callable[[int], None] | None) -> None:
-    from asba.history.parts import import_in_parts
-
-    result = import_in_parts(conn, db, path, layout, workers, cluster=cluster, aws_partitions=aws_partitions,
-                             progress=progress)
-    report.rows = result.rows_read
-    report.jobs = result.counts.new + result.counts.updated + result.counts.unchanged
-    report.step_rows = result.step_rows
-    report.orphan_steps = result.orphan_steps
-    report.malformed = result.malformed
-    report.new, report.updated, report.unchanged = result.counts.new, result.counts.updated, result.counts.unchanged
 
 
 def _load(conn: sqlite3.Connection, db: Path, stream: SacctStream, cluster: str, report: LoadReport,

@@ -136,19 +136,23 @@ class SacctStream:
             self._carry = None
 
     def _read_header(self, line: str, line_no: int) -> None:
-        delim = self.delimiter or next((d for d in DELIMITER_CANDIDATES if "JobID" in line.split(d)), None)
-        names = line.split(delim) if delim else []
-        if names and names[-1] == "":
-            names = names[:-1]
-        if "JobID" not in names:
-            raise InputError(
-                "no sacct header line (a line naming the fields, with JobID among them)",
-                where=f"{self.source}:{line_no}",
-                hint="save the dump with sacct --parsable2 and without --noheader, or pass --fields",
-                code="ASBA-HIST-001",
-            )
-        self.delimiter = delim
-        self.columns = Columns(names)
+        self.columns, self.delimiter = read_header(line, line_no, self.source, self.delimiter)
+
+
+def read_header(line: str, line_no: int, source: str, delimiter: str | None = None) -> tuple[Columns, str]:
+    """The columns and the delimiter named by a dump's header line (the delimiter guessed when not given)."""
+    delim = delimiter or next((d for d in DELIMITER_CANDIDATES if "JobID" in line.split(d)), None)
+    names = line.split(delim) if delim else []
+    if names and names[-1] == "":
+        names = names[:-1]
+    if delim is None or "JobID" not in names:
+        raise InputError(
+            "no sacct header line (a line naming the fields, with JobID among them)",
+            where=f"{source}:{line_no}",
+            hint="save the dump with sacct --parsable2 and without --noheader, or pass --fields",
+            code="ASBA-HIST-001",
+        )
+    return Columns(names), delim
 
 
 BLOCK_BYTES = 1 << 22
@@ -207,12 +211,10 @@ def dump_layout(path: Path, delimiter: str | None = None, fields: list[str] | No
             offset += len(raw)
         else:
             return None
-        stream = SacctStream((), str(path), delimiter, fields)
         if fields:
             return DumpLayout(Columns(list(fields)), delimiter or _guess_delimiter(line, len(fields)), offset, line_no)
-        stream._read_header(line, line_no)
-        assert stream.columns is not None and stream.delimiter is not None
-        return DumpLayout(stream.columns, stream.delimiter, offset + len(raw), line_no + 1)
+        columns, delimiter = read_header(line, line_no, str(path), delimiter)
+        return DumpLayout(columns, delimiter, offset + len(raw), line_no + 1)
 
 
 def _first_nonblank(it: Iterator[str]) -> tuple[int, str | None]:
