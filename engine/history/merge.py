@@ -6,8 +6,8 @@ been opened, so memory stays bounded however long the dump. A step whose job row
 as an orphan; a row whose values do not parse is reported with its line number and skipped.
 
 This is the hot loop of `asba history import` (a big site's dump has millions of rows): a step row's two
-values are parsed where it is read, without a function call for the common TotalCPU shape, and the values jobs
-share (allocations, states, time limits) are parsed once per distinct text.
+values are parsed where it is read, and the values jobs share (allocations, states, time limits) are parsed
+once per distinct text.
 """
 
 from __future__ import annotations
@@ -107,14 +107,10 @@ class Merger:
             if job is None:
                 orphans += 1
                 continue
-            # A step row: its CPU time and memory, parsed here (this runs for most rows of a dump, so the shape
-            # nearly every TotalCPU has, MM:SS.mmm, is parsed inline).
+            # A step row: its CPU time and memory, added to its job's.
             total_text, rss_text, tasks_text, usage_text = step_get(parts)
             try:
-                if len(total_text) == 9 and total_text[5] == "." and total_text[2] == ":":
-                    total = int(total_text[:2]) * 60 + float(total_text[3:])
-                else:
-                    total = duration_s(total_text) or 0.0
+                total = duration_s(total_text) or 0.0
                 peak = tres_mem_mb(usage_text) if usage_text else None
                 if peak is None:  # no TRESUsageInTot mem: MaxRSS of the largest task x the step's tasks
                     rss = memory_mb(rss_text)

@@ -20,7 +20,7 @@ _UNSET = frozenset(("", "Unknown", "None", "UNLIMITED", "Partition_Limit", "INVA
 def duration_s(text: str) -> float | None:
     """Seconds in a sacct duration: ``[D-][HH:]MM:SS[.mmm]``. ``UNLIMITED``/empty -> None."""
     n = len(text)
-    if n == 8 and text[2] == ":" and text[5] == ":":  # HH:MM:SS and MM:SS.mmm (nearly every value) without a split
+    if n == 8 and text[2] == ":" and text[5] == ":":  # HH:MM:SS and MM:SS.mmm (most values): no split
         return int(text[:2]) * 3600 + int(text[3:5]) * 60 + float(text[6:])
     if n == 9 and text[2] == ":" and text[5] == ".":
         return int(text[:2]) * 60 + float(text[3:])
