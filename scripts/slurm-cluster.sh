@@ -5,6 +5,8 @@
 #                                     slurmctld and six slurmd "nodes"; idempotent (a running daemon is kept)
 #   scripts/slurm-cluster.sh stop     stop only the daemons this script started (by recorded pid)
 #   scripts/slurm-cluster.sh status   one line; exit 0 when the cluster answers, 1 otherwise
+#   scripts/slurm-cluster.sh purge    stop, then remove the packages start installed and the config, state and
+#                                     data directories it created (recorded in ASBA_SLURM_STATE); root only
 #
 # Environment:
 #   SLURM_RESET=1             start from an empty accounting DB and empty job state (job ids restart at 1)
@@ -80,8 +82,21 @@ install_packages() {
   ((${#missing[@]} == 0)) && return 0
   log "installing missing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  local before_pkgs
+  before_pkgs=$(installed_packages)
   apt-get update -q >/dev/null || die "apt-get update failed"
   apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" >/dev/null || die "apt-get install failed"
+  # remember every package this install added (with its dependencies), so that purge removes only those
+  mkdir -p "$STATE"
+  comm -13 <(printf '%s\n' "$before_pkgs") <(installed_packages) >>"$STATE/installed-packages"
+  for p in /etc/slurm /etc/munge /var/lib/mysql /var/log/mysql /var/log/slurm /var/spool/slurmctld \
+           /var/spool/slurmd /run/munge /run/mysqld /run/slurm; do
+    grep -qxF "$p" "$STATE/created-paths" 2>/dev/null || echo "$p" >>"$STATE/created-paths"
+  done
+}
+
+installed_packages() {  # sorted names of the installed Debian packages
+  dpkg-query -W -f='${Status} ${Package}\n' 2>/dev/null | awk '$3 == "installed" {print $4}' | sort -u
 }
 
 make_dirs() {
@@ -126,12 +141,21 @@ write_config() {
     rm -f "$ETC/cgroup.conf"
   fi
   local before
-  before=$(cat "$ETC/slurm.conf" "$ETC/gres.conf" "$ETC/cgroup.conf" 2>/dev/null | md5sum)
+  before=$(config_digest)
   render slurm.conf.in "$ETC/slurm.conf" 0644 root:root
   render gres.conf.in "$ETC/gres.conf" 0644 root:root
   render slurmdbd.conf.in "$ETC/slurmdbd.conf" 0600 slurm:slurm
   CONFIG_CHANGED=0
-  [[ "$before" == "$(cat "$ETC/slurm.conf" "$ETC/gres.conf" "$ETC/cgroup.conf" 2>/dev/null | md5sum)" ]] || CONFIG_CHANGED=1
+  [[ "$before" == "$(config_digest)" ]] || CONFIG_CHANGED=1
+}
+
+# config_digest: one checksum over the config files that exist (a fresh /etc/slurm has none, and cgroup.conf
+# is absent in the linuxproc mode: an absent file must not fail the pipeline under pipefail).
+config_digest() {
+  local f
+  for f in "$ETC/slurm.conf" "$ETC/gres.conf" "$ETC/cgroup.conf"; do
+    if [[ -r "$f" ]]; then printf '%s\n' "$f"; cat "$f"; else printf '%s absent\n' "$f"; fi
+  done | md5sum
 }
 
 # ---------------------------------------------------------------- daemons, in start order
@@ -182,7 +206,9 @@ sacctmgr_has() {  # sacctmgr_has qos|account NAME
 }
 
 setup_accounting() {
-  sacctmgr -n -P show cluster format=cluster | grep -qx "$CLUSTER" || sacctmgr -i add cluster "$CLUSTER" >/dev/null
+  local clusters  # read in full first: grep -q closing the pipe early would fail sacctmgr under pipefail
+  clusters=$(sacctmgr -n -P show cluster format=cluster)
+  grep -qx "$CLUSTER" <<<"$clusters" || sacctmgr -i add cluster "$CLUSTER" >/dev/null
   sacctmgr_has qos high || sacctmgr -i add qos high priority=100 >/dev/null
   sacctmgr_has qos long || sacctmgr -i add qos long maxwall=7-00:00:00 >/dev/null
   sacctmgr_has account research || sacctmgr -i add account research cluster="$CLUSTER" >/dev/null
@@ -255,10 +281,10 @@ reset_state() {
 
 start_cluster() {
   [[ $(id -u) == 0 ]] || die "must run as root (it starts system daemons)"
-  install_packages
   mkdir -p "$STATE"
   exec 9>"$STATE/lock"  # daemons are started with 9>&- so that they do not inherit the lock
-  flock -w 120 9 || die "another slurm-cluster.sh is running (lock $STATE/lock)"
+  flock -w 600 9 || die "another slurm-cluster.sh is running (lock $STATE/lock)"
+  install_packages
   [[ "${SLURM_RESET:-0}" == 1 ]] && reset_state
   make_dirs
   write_config
@@ -309,9 +335,41 @@ status_cluster() {
   [[ "$up" -eq "$total" && "$acct" == up ]]
 }
 
+# purge: remove what start installed or created, and nothing else (root only). Packages come from the list
+# recorded at install time; a machine where the packages were already there before start keeps them.
+purge_cluster() {
+  [[ $(id -u) == 0 ]] || die "must run as root"
+  stop_cluster
+  local pid d
+  for d in slurmd slurmctld slurmdbd mariadbd munged; do
+    for pid in $(pgrep -x "$d" || true); do
+      pid_runs "$pid" "$d" && die "a $d this script did not start runs (pid $pid); stop it first"
+    done
+  done
+  if [[ -s "$STATE/installed-packages" ]]; then
+    mapfile -t pkgs < <(sort -u "$STATE/installed-packages" | comm -12 - <(installed_packages))
+    if ((${#pkgs[@]})); then
+      log "purging ${#pkgs[@]} packages that start installed"
+      DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${pkgs[@]}" >/dev/null || die "apt-get purge failed"
+    fi
+    if [[ -s "$STATE/created-paths" ]]; then
+      while read -r d; do
+        case "$d" in /etc/slurm | /etc/munge | /var/lib/mysql | /var/log/mysql | /var/log/slurm | \
+          /var/spool/slurmctld | /var/spool/slurmd | /run/munge | /run/mysqld | /run/slurm) rm -rf -- "$d" ;;
+        esac
+      done <"$STATE/created-paths"
+    fi
+  else
+    log "no install recorded in $STATE: packages and their data are left as they are"
+  fi
+  rm -rf -- "$STATE"
+  echo "slurm test cluster: purged (what start installed or created)"
+}
+
 case "${1:-}" in
   start) start_cluster ;;
   stop) [[ $(id -u) == 0 ]] || die "must run as root"; stop_cluster; echo "slurm test cluster: stopped (daemons this script started)" ;;
   status) status_cluster || exit 1 ;;
-  *) echo "usage: $0 start|stop|status   (SLURM_RESET=1 start: empty accounting DB and job state)" >&2; exit 2 ;;
+  purge) purge_cluster ;;
+  *) echo "usage: $0 start|stop|status|purge   (SLURM_RESET=1 start: empty accounting DB and job state)" >&2; exit 2 ;;
 esac
