@@ -366,10 +366,15 @@ purge_cluster() {
   echo "slurm test cluster: purged (what start installed or created)"
 }
 
-case "${1:-}" in
-  start) start_cluster ;;
-  stop) [[ $(id -u) == 0 ]] || die "must run as root"; stop_cluster; echo "slurm test cluster: stopped (daemons this script started)" ;;
-  status) status_cluster || exit 1 ;;
-  purge) purge_cluster ;;
-  *) echo "usage: $0 start|stop|status|purge   (SLURM_RESET=1 start: empty accounting DB and job state)" >&2; exit 2 ;;
-esac
+main() {
+  case "${1:-}" in
+    start) start_cluster ;;
+    stop) [[ $(id -u) == 0 ]] || die "must run as root"; stop_cluster; echo "slurm test cluster: stopped (daemons this script started)" ;;
+    status) status_cluster || exit 1 ;;
+    purge) purge_cluster ;;
+    *) echo "usage: $0 start|stop|status|purge   (SLURM_RESET=1 start: empty accounting DB and job state)" >&2; exit 2 ;;
+  esac
+}
+
+# sourcing the script (tests) defines the functions without running a command
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi
