@@ -48,9 +48,10 @@ class Analysis:
 
 
 def job_facts(req: Any) -> list[Fact]:
+    from asba.facts.body_facts import body_facts
     from asba.facts.job_facts import job_facts as parser_facts
 
-    return parser_facts(req)
+    return parser_facts(req) + body_facts(req.script)
 
 
 def node_need(req: Any, family_class: str | None, efa: bool) -> Any:
