@@ -107,9 +107,12 @@ SLURM_COUNT_VARS = ("SLURM_CPUS_PER_TASK", "SLURM_NTASKS", "SLURM_NPROCS", "SLUR
 THREAD_FLAGS = _words(
     "-nt -ntomp -nthreads --nthreads -t --threads -threads -num_threads --num_threads --num-threads -@ --cpus "
     "--ncpus --cpu --runThreadN --native-pair-hmm-threads -T --cores")
-P_THREAD_FLAG = frozenset({"-p"})
-P_MEANS_THREADS = _words("bowtie bowtie2 hisat2 salmon diamond")  # their -p is the thread count
-CHARM_THREADS = re.compile(r"^\+p(\d+)$")  # NAMD and other Charm++ programs: +p8
+# programs whose thread option is one the general list leaves out (their manuals): -p, cdo -P, fluent -tN
+PROGRAM_THREAD_FLAGS = {**{name: frozenset({"-p"}) for name in _words("bowtie bowtie2 hisat2 salmon diamond")},
+                        "cdo": frozenset({"-P"})}
+ATTACHED_THREADS = re.compile(r"^(?:\+p|-t)(\d+)$")  # NAMD/Charm++ +p8; Fluent -t16 (only for those programs)
+ATTACHED_THREAD_PROGRAMS = _words("namd2 namd3 namd charmrun fluent")
+PARALLEL_FLAGS = _words("-parallel")  # OpenFOAM: run decomposed, one sub-domain per rank
 RESTART_FLAGS = _words(
     "-cpi -cpt --resume -resume --restart -restart --resume_from_checkpoint --resume-from-checkpoint "
     "--resume-from --continue -continue --ckpt --checkpoint --checkpoint-dir --checkpoint_dir --load-checkpoint "

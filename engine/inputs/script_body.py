@@ -300,18 +300,21 @@ def _program(cmd: Command, name: str, args: list[str], body: Body, variables: di
         body.first("timed_program", name, cmd)
     body.values["last_program"] = name
     body.lines["last_program"] = [cmd.line]
-    thread_flags = t.THREAD_FLAGS | (t.P_THREAD_FLAG if name in t.P_MEANS_THREADS else frozenset())
+    thread_flags = t.THREAD_FLAGS | t.PROGRAM_THREAD_FLAGS.get(name, frozenset())
+    attached = name in t.ATTACHED_THREAD_PROGRAMS
     for i, arg in enumerate(args):
-        _argument(cmd, arg, args[i + 1] if i + 1 < len(args) else "", thread_flags, body, variables)
+        _argument(cmd, arg, args[i + 1] if i + 1 < len(args) else "", (thread_flags, attached), body, variables)
 
 
-def _argument(cmd: Command, arg: str, following: str, thread_flags: frozenset[str], body: Body,
+def _argument(cmd: Command, arg: str, following: str, threads: tuple[frozenset[str], bool], body: Body,
               variables: dict[str, str]) -> None:
     option, _, inline = arg.partition("=")
     value = inline or following
-    charm = t.CHARM_THREADS.match(arg)
-    if option in thread_flags or charm:
-        _threads("threads_arg", charm.group(1) if charm else value, cmd, body, variables)
+    glued = t.ATTACHED_THREADS.match(arg) if threads[1] else None
+    if option in threads[0] or glued:
+        _threads("threads_arg", glued.group(1) if glued else value, cmd, body, variables)
+    if option in t.PARALLEL_FLAGS:
+        body.add("parallel_flags", option, cmd)
     if option in t.RESTART_FLAGS:
         body.add("restart_flags", option, cmd)
     if option in t.DB_FLAGS and value and "$" not in value:
