@@ -108,8 +108,8 @@ THREAD_FLAGS = _words(
     "-nt -ntomp -nthreads --nthreads -t --threads -threads -num_threads --num_threads --num-threads -@ --cpus "
     "--ncpus --cpu --runThreadN --native-pair-hmm-threads -T --cores")
 # programs whose thread option is one the general list leaves out (their manuals): -p, cdo -P, fluent -tN
-PROGRAM_THREAD_FLAGS = {**{name: frozenset({"-p"}) for name in _words("bowtie bowtie2 hisat2 hisat2-build salmon diamond")},
-                        "cdo": frozenset({"-P"})}
+_P_IS_THREADS = _words("bowtie bowtie2 hisat2 hisat2-build salmon diamond")
+PROGRAM_THREAD_FLAGS = {**{name: frozenset({"-p"}) for name in _P_IS_THREADS}, "cdo": frozenset({"-P"})}
 ATTACHED_THREADS = re.compile(r"^(?:\+p|-t)(\d+)$")  # NAMD/Charm++ +p8; Fluent -t16 (only for those programs)
 ATTACHED_THREAD_PROGRAMS = _words("namd2 namd3 namd charmrun fluent")
 PARALLEL_FLAGS = _words("-parallel")  # OpenFOAM: run decomposed, one sub-domain per rank

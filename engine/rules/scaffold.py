@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from asba.errors import InputError
@@ -98,7 +98,7 @@ def new_pack(name: str, parent: Path, owner: str = "", tool: str = "") -> list[P
                          code="ASBA-PACK-061", hint="choose another name or --dir, or remove the folder first")
     owner = " ".join((owner or "you <you@example.org>").split())  # one line, no control characters
     values = {"name": name, "tool": tool, "owner": json.dumps(owner),  # a JSON string is a YAML string
-              "today": datetime.now(timezone.utc).strftime("%Y.%m.%d")}
+              "today": datetime.now(UTC).strftime("%Y.%m.%d")}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         written = []
