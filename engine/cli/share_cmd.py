@@ -37,12 +37,9 @@ def _common(parser) -> None:
 
 
 def site_of(cfg: Any) -> Any:
-    from asba.paths import asba_home
-    from asba.share.site import SiteDir
+    from asba.share.site import site_for
 
-    root = cfg.get("share.site_dir", None)
-    return SiteDir(Path(root).expanduser() if root else asba_home() / "share",
-                   int(cfg.get("share.max_bundle_bytes", 4194304)))
+    return site_for(cfg)
 
 
 def run_export(args) -> int:

@@ -44,7 +44,14 @@ def seal(doc: dict[str, Any]) -> dict[str, Any]:
 
 def read_bundle(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
     where = str(path)
-    data = _read_capped(path, max_bytes, where)
+    return read_bytes(_read_capped(path, max_bytes, where), where, max_bytes)
+
+
+def read_bytes(data: bytes, where: str, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    """A checked bundle from raw bytes, or BundleError (the only exception it raises)."""
+    if len(data) > max_bytes:
+        raise BundleError(f"larger than {max_bytes} bytes; refused before parsing", where=where,
+                          code="ASBA-SHARE-008", hint="raise share.max_bundle_bytes if the bundle is genuine")
     doc = parse(data, where)
     _check(doc, where)
     return doc
@@ -86,9 +93,7 @@ def _check(doc: dict[str, Any], where: str) -> None:
 
 
 def _validate(doc: dict[str, Any], where: str) -> None:
-    from jsonschema import Draft202012Validator
-
-    errors = sorted(Draft202012Validator(schema()).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         first = errors[0]
         at = "/".join(str(p) for p in first.absolute_path) or "(top level)"
@@ -97,6 +102,15 @@ def _validate(doc: dict[str, Any], where: str) -> None:
 
 
 _SCHEMA: dict[str, Any] = {}
+_VALIDATOR: list[Any] = []
+
+
+def _validator() -> Any:
+    if not _VALIDATOR:
+        from jsonschema import Draft202012Validator
+
+        _VALIDATOR.append(Draft202012Validator(schema()))
+    return _VALIDATOR[0]
 
 
 def schema() -> dict[str, Any]:

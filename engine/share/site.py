@@ -94,3 +94,12 @@ def write_atomic(target: Path, data: bytes) -> None:
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", where=str(target), code="ASBA-SHARE-011",
                          hint="check that the folder exists and you can write to it") from None
+
+
+def site_for(cfg: Any) -> SiteDir:
+    """The site folder of a configuration: share.site_dir, else $ASBA_HOME/share."""
+    from asba.paths import asba_home
+
+    root = cfg.get("share.site_dir", None)
+    return SiteDir(Path(root).expanduser() if root else asba_home() / "share",
+                   int(cfg.get("share.max_bundle_bytes", DEFAULT_MAX_BYTES)))
