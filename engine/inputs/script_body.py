@@ -142,12 +142,17 @@ def _conda(cmd: Command, words: list[str], body: Body, variables: dict[str, str]
         name = next((w for w in words[2:] if not w.startswith("-")), "base")
         body.add("conda_envs", _basename(name), cmd)
     elif words[1] == "run":
-        rest = words[2:]
-        while rest and rest[0].startswith("-"):
-            option = rest.pop(0)
-            if option in ("-n", "--name", "-p", "--prefix") and rest:
-                body.add("conda_envs", _basename(rest.pop(0)), cmd)
-        _run(cmd, rest, body, variables, local)
+        _run(cmd, words, body, variables, local)
+
+
+def _conda_run(cmd: Command, rest: list[str], body: Body) -> list[str]:
+    """``conda run -n ENV cmd ...``: note the environment, return the command."""
+    rest = list(rest)
+    while rest and rest[0].startswith("-"):
+        option = rest.pop(0)
+        if option in ("-n", "--name", "-p", "--prefix") and rest:
+            body.add("conda_envs", _basename(rest.pop(0)), cmd)
+    return rest
 
 
 def _source(cmd: Command, args: list[str], body: Body) -> None:
@@ -177,10 +182,13 @@ def _run(cmd: Command, words: list[str], body: Body, variables: dict[str, str], 
     """Peel launchers and wrappers off ``words`` and record the program and the arguments that matter."""
     launch = launch or Launch()
     while words:
-        words = _assignments(words, cmd, body, variables) if words[0] != "env" else words[1:]
+        words = _assignments(words[1:] if words[0] == "env" else words, cmd, body, variables)
         head = _basename(words[0]) if words else ""
         if head == "accelerate" and words[1:2] == ["launch"]:
             words = [words[0], *words[2:]]
+        if head in t.CONDA and words[1:2] == ["run"]:
+            words = _conda_run(cmd, words[2:], body)
+            continue
         spec = t.LAUNCHERS.get(head)
         if spec is None:
             break

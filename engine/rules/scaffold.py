@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from asba.errors import InputError
@@ -69,6 +69,12 @@ cases:
 """
 
 
+def _today() -> str:
+    from asba.decide.context import now_utc
+
+    return now_utc().astimezone(UTC).strftime("%Y.%m.%d")
+
+
 def builtin_names() -> set[str]:
     from asba.rules.packs import builtin_pack_dirs
 
@@ -98,7 +104,7 @@ def new_pack(name: str, parent: Path, owner: str = "", tool: str = "") -> list[P
                          code="ASBA-PACK-061", hint="choose another name or --dir, or remove the folder first")
     owner = " ".join((owner or "you <you@example.org>").split())  # one line, no control characters
     values = {"name": name, "tool": tool, "owner": json.dumps(owner),  # a JSON string is a YAML string
-              "today": datetime.now(UTC).strftime("%Y.%m.%d")}
+              "today": _today()}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         written = []

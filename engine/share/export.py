@@ -61,7 +61,11 @@ def build_bundle(store: Any, salt: bytes, *, k: int, memory_headroom: float, tim
         entry = _pattern(pat, runs, script, packs, salt, memory_headroom, time_headroom)
         entry["programs"] = [p for p in entry["programs"] if not _personal(p, runs)]
         patterns.append(entry)
-    day = (today or datetime.now(UTC)).strftime("%Y-%m-%d")
+    if today is None:
+        from asba.decide.context import now_utc
+
+        today = now_utc()
+    day = today.astimezone(UTC).strftime("%Y-%m-%d")
     user = users.most_common(1)[0][0] if users else _login()
     report.exported = len(patterns)
     report.bundle = seal({"format": FORMAT, "version": VERSION, "created": day, "site": keyed(salt, "site"),
