@@ -68,7 +68,10 @@ def read_body(lines: list[str], start: int) -> Body:
 
 
 def _command(cmd: Command, words: list[str], body: Body, variables: dict[str, str], local: set[str]) -> None:
-    words = _assignments(words, cmd, body, variables)
+    rest = _assignments(words, cmd, body, variables)
+    if rest and len(rest) < len(words):  # NAME=value cmd: the variables are in the command's environment
+        _env_names(words[:len(words) - len(rest)], cmd, body)
+    words = rest
     while words and words[0] in t.KEYWORDS:
         words = words[1:]
     if not words or words[0] in t.SKIP_COMMANDS:
@@ -76,8 +79,9 @@ def _command(cmd: Command, words: list[str], body: Body, variables: dict[str, st
     head = words[0]
     if head == "export":
         _assignments(words[1:], cmd, body, variables)
+        _env_names([w for w in words[1:] if not w.startswith("-")], cmd, body)
     elif head in ("module", "ml"):
-        for name in _module_args(words):
+        for name in _module_args([_resolve(w, variables) for w in words]):
             body.add("modules", name, cmd)
     elif head == "spack" and words[1:2] == ["load"]:
         for name in words[2:]:
@@ -106,6 +110,13 @@ def _assignments(words: list[str], cmd: Command, body: Body, variables: dict[str
             body.add("gpu_flags", f"CUDA_VISIBLE_DEVICES={value}", cmd)
         words = words[1:]
     return words
+
+
+def _env_names(words: list[str], cmd: Command, body: Body) -> None:
+    for word in words:
+        name = word.split("=", 1)[0]
+        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            body.add("env_vars", name, cmd)
 
 
 def _threads(key: str, value: str, cmd: Command, body: Body, variables: dict[str, str]) -> None:
