@@ -28,13 +28,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from asba.facts.body_facts import body_facts
     from asba.facts.job_facts import job_facts
     from asba.inputs.batch_script import parse_script
 
     options = [o for o in args.sbatch_options if o not in ASBA_FLAGS]
     as_json = args.json or len(options) != len(args.sbatch_options)
     req = parse_script(args.script, cli_args=options, env=os.environ)
-    facts = job_facts(req)
+    facts = job_facts(req) + body_facts(req.script)
     if as_json:
         print_json({"script": req.script, "job": req.job, "sources": req.sources, "warnings": req.warnings,
                     "facts": [f.as_dict() for f in facts]})

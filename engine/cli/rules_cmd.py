@@ -31,6 +31,13 @@ def register(subparsers) -> None:
         p.set_defaults(func=func)
         if name == "lint":
             p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p = sub.add_parser("new", help="scaffold a pack: manifest, one rule and its test cases")
+    p.add_argument("pack", metavar="PACK", help="pack name (lower-case letters, digits, _)")
+    p.add_argument("--dir", default=".", metavar="DIR", help="create the pack folder under DIR (default: here)")
+    p.add_argument("--owner", default="", help="who maintains the pack (name <email>)")
+    p.add_argument("--tool", default="", help="program the example rule is about (default: bwa)")
+    add_json_flag(p)
+    p.set_defaults(func=run_new)
     p = sub.add_parser("eval", help="evaluate facts from a YAML/JSON file and print the trace")
     p.add_argument("facts_file", metavar="FACTS", help="YAML or JSON mapping of fact name to value")
     p.add_argument("--explain", choices=("notes", "fails", "full"), default="notes",
@@ -40,6 +47,22 @@ def register(subparsers) -> None:
     p.add_argument("--engine", choices=("durable", "python"), default="durable", help=argparse.SUPPRESS)
     _path_option(p)
     p.set_defaults(func=run_eval)
+
+
+def run_new(args) -> int:
+    from asba.rules.scaffold import new_pack
+
+    written = new_pack(args.pack, Path(args.dir), owner=args.owner, tool=args.tool)
+    folder = written[0].parent
+    if args.json:
+        print_json({"pack": args.pack, "path": str(folder), "files": [str(p) for p in written]})
+        return EXIT_OK
+    out = console()
+    for path in written:
+        out.print(f"created {_esc(path)}", highlight=False)
+    out.print(f"next: asba rules test {_esc(folder)}   (then edit {written[1].name} and its cases; "
+              "rules/README.md explains the format)", highlight=False)
+    return EXIT_OK
 
 
 def _path_option(parser) -> None:

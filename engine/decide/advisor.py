@@ -75,6 +75,10 @@ def advise(options: Options) -> Advice:
     partition = req.job.get("partition") or _default_partition(view)
     example = isinstance(ctx.store, _ExampleStore)
     hist = history_view.load(ctx.store, options.script, req.job, partition, example)
+    if hist.pattern is None:
+        from asba.share.advice import site_note
+
+        ctx.notes += [n for n in (site_note(ctx.cfg, req.script, req.job),) if n]
     spent, spent_source = history_view.aws_spend(ctx.store, ctx.bursts, ctx.catalog, ctx.now)
     text = Path(options.script).read_text(errors="replace")
     extra = [an.checkpointing(text, req.script)]

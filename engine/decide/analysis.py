@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asba.decide import budget as budgets
-from asba.decide import compare, timing
+from asba.decide import compare, domain_advice, timing
 from asba.facts.model import Fact
 
 FAMILY_PATTERNS = {"gpu": r"^(p|g)\d", "memory": r"^(r|x|u|z)\d", "compute": r"^c\d", "general": r"^m\d", "hpc": r"."}
@@ -48,9 +48,10 @@ class Analysis:
 
 
 def job_facts(req: Any) -> list[Fact]:
+    from asba.facts.body_facts import body_facts
     from asba.facts.job_facts import job_facts as parser_facts
 
-    return parser_facts(req)
+    return parser_facts(req) + body_facts(req.script)
 
 
 def node_need(req: Any, family_class: str | None, efa: bool) -> Any:
@@ -220,6 +221,7 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     base = (job_facts(req) + inputs.cluster_facts + wait.to_facts("local") + inputs.history
             + inputs.extra_facts + [Fact("decision.gb_per_core", per_core, per_core_src)])
     first = _evaluate(ctx, base)
+    base = domain_advice.apply(first, base)
     family = first.conclusions.get("instance.family_class")
     offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes)
     rate, local = local_rate(ctx, req, partition)
@@ -227,7 +229,7 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))
     comparison = compare.compare(compare.Inputs(
         runtime, wait.p10_s or 0.0, wait.p50_s or 0.0, wait.p90_s or 0.0, rate, offer, startup, value,
-        checkpointing=bool(_value(inputs.extra_facts, "decision.checkpointing")),
+        checkpointing=bool(_value(base, "decision.checkpointing")),
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
         transfer_usd_per_gb=EGRESS_USD_PER_GB))
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
