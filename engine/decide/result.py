@@ -122,6 +122,12 @@ def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, 
         "local": local, "aws": aws, "comparison": comparison(current, ctx), "budget": budget(current),
     }
     counterfactual.fill(ctx, current, result["comparison"])
+    if current.array is not None:  # a job array: whole-array figures beside the per-task ones, and the split
+        from asba.decide.array_result import amend_recommendation, array_block
+
+        result["array"] = array_block(current)
+        amend_recommendation(result["recommendation"], result["array"], current,
+                             {"local": result["local"], "aws": result["aws"]})
     if opts.optimize:
         from asba.decide.optimized import optimized_block
 
