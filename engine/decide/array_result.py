@@ -92,3 +92,13 @@ def amend_recommendation(rec: dict, block: dict, a: Any, sides: dict) -> None:
                               "burst_partition": a.burst.name, "instance_type": comp.aws.instance_type,
                               "nodes": comp.aws.nodes, "purchasing": comp.aws.purchasing,
                               "commands": split["commands"], "rule": split["rule"]}
+
+
+def amend_optimized(block: dict, optimized: Any) -> None:
+    """The right-sized request of an array: whole-array reasons and waves, and lines that apply per task."""
+    if "recommendation" not in block:
+        return
+    array = array_block(optimized)
+    amend_recommendation(block["recommendation"], array, optimized, {"local": block["local"], "aws": block["aws"]})
+    block["array"] = array
+    block["sbatch_lines_apply_to"] = f"each of the {array['task_count']} array tasks"

@@ -132,6 +132,10 @@ def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, 
         from asba.decide.optimized import optimized_block
 
         result["optimized"] = optimized_block(ctx, current, optimized, sizing)
+        if optimized is not None and optimized.array is not None:  # right-sized lines apply to every task
+            from asba.decide.array_result import amend_optimized
+
+            amend_optimized(result["optimized"], optimized)
     if opts.recommend_instance:
         from asba.decide.instances import instance_block
 
@@ -140,6 +144,10 @@ def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, 
         from asba.decide.optimized import history_block
 
         result["history"] = history_block(hist, current)
+        from asba.history.arrays import array_summary
+
+        if (arrays := array_summary(hist.runs)) is not None:
+            result["history"]["arrays"] = arrays
     result["warnings"] = warnings(current)
     result["notes"] = list(dict.fromkeys(ctx.notes + current.notes + current.req.warnings))
     result["facts"] = [f.as_dict() for f in current.facts]

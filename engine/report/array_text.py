@@ -76,3 +76,24 @@ def render(result: dict) -> list[str]:
     ]
     lines += _side("Local", block["local"]) + _side("AWS", block["aws"])
     return lines + _split(block["split"])
+
+
+def _spread(values: dict, fmt) -> str:  # type: ignore[no-untyped-def]
+    return " / ".join(fmt(values[k]) for k in ("p10", "p50", "p90", "max"))
+
+
+def history_lines(hist: dict) -> list[str]:
+    """PERSONAL HISTORY INSIGHTS for array tasks: one line per array, then the per-task spread and the pattern."""
+    arrays = hist["arrays"]
+    lines = [f"    array {a['array_job_id']}: {a['tasks']} task(s), {a['completed']} completed, "
+             f"task runtime p50 {units.duration(a['runtime_p50_s'])}" for a in arrays["arrays"]]
+    cv = arrays["task_runtime_cv"]
+    lines += [
+        f"  PER-TASK SPREAD ({arrays['completed_tasks']} completed task(s), p10 / p50 / p90 / max):",
+        f"    runtime: {_spread(arrays['task_runtime_s'], units.duration)}"
+        + (f" (variation {cv:.0%}; slowest task {arrays['slowest_task']})" if cv is not None else ""),
+        f"    CPU efficiency: {_spread(arrays['task_cpu_efficiency_pct'], lambda x: 'n/a' if x is None else f'{x:.0f}%')}",
+        f"    peak memory: {_spread(arrays['task_peak_memory_mb'], units.mem)}",
+        "  PATTERNS DETECTED (all tasks of this script as one pattern):",
+    ]
+    return lines + [f"    - {p}" for p in hist["patterns"]]

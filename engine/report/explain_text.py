@@ -72,6 +72,10 @@ def _history(result: dict) -> list[str]:
     if not hist or not hist.get("runs"):
         return lines + [f"  {hist['message'] if hist else 'no history of this script'}"]
     lines.append(f"  You've run {result['script_name']} {hist['run_count']} time(s) before ({hist['source']}):")
+    if hist.get("arrays"):
+        from asba.report.array_text import history_lines
+
+        return lines + history_lines(hist)
     for run in hist["runs"]:
         lines.append(
             f"    job {run['job_id']} ({run['platform']}, {run['partition']}, {run['state']}): "
@@ -109,7 +113,8 @@ def _optimized(result: dict) -> list[str]:
     lines += ["", "  Changes:"]
     lines += [f"    {c['resource']}: {c['current_text']} -> {c['proposed_text']} ({c['reason']})"
               for c in opt["changes"]]
-    lines += ["", "  Ready to paste:"] + [f"    {line}" for line in opt["sbatch_lines"]]
+    per = f" (per task: {opt['sbatch_lines_apply_to']})" if opt.get("sbatch_lines_apply_to") else ""
+    lines += ["", f"  Ready to paste{per}:"] + [f"    {line}" for line in opt["sbatch_lines"]]
     lines += ["", f"KEY INSIGHT: {opt['key_insight']}"]
     return lines
 
