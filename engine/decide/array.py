@@ -168,13 +168,18 @@ class SplitChoice:
     considered: list[Split] = field(default_factory=list)
 
 
-def candidate_counts(task_count: int, local: Side, aws: Side) -> list[int]:
-    """Local task counts worth pricing: both ends and every wave boundary of either side.
+def candidate_counts(task_count: int, local: Side, aws: Side, remaining_budget_usd: float | None = None) -> list[int]:
+    """Local task counts worth pricing: both ends, every wave boundary of either side, and the fewest local tasks
+    the budget allows (the most AWS tasks it pays for).
 
     Between two boundaries neither makespan changes, so the objective moves linearly with the count and its best
-    point is at a boundary: these candidates always include the optimum of the full enumeration.
+    feasible point is at a boundary or at the budget's edge: these candidates always include the optimum of the
+    full enumeration (a property test checks it).
     """
     counts = {0, task_count}
+    if remaining_budget_usd is not None and aws.per_task_usd > 0:
+        affordable = int((remaining_budget_usd + 1e-9) // aws.per_task_usd)
+        counts.add(max(0, task_count - affordable))
     counts.update(range(0, task_count + 1, max(1, local.tasks_at_once)))
     counts.update(task_count - k for k in range(0, task_count + 1, max(1, aws.tasks_at_once)))
     return sorted(c for c in counts if 0 <= c <= task_count)
@@ -184,7 +189,7 @@ def best_split(task_count: int, local: Side, aws: Side, value_of_hour_usd: float
                remaining_budget_usd: float | None) -> SplitChoice:
     """The split with the lowest objective among those within budget (all-local always is)."""
     priced = [price_split(task_count, k, local, aws, value_of_hour_usd, remaining_budget_usd)
-              for k in candidate_counts(task_count, local, aws)]
+              for k in candidate_counts(task_count, local, aws, remaining_budget_usd)]
     feasible = [s for s in priced if s.within_budget]
     # lowest objective; ties go to more local tasks (no data leaves the site, no cloud spend)
     best = min(feasible, key=lambda s: (round(s.objective_usd, 9), -s.local_tasks))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from asba.report import units
 
 
@@ -78,7 +80,11 @@ def render(result: dict) -> list[str]:
     return lines + _split(block["split"])
 
 
-def _spread(values: dict, fmt) -> str:  # type: ignore[no-untyped-def]
+def _pct0(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0f}%"
+
+
+def _spread(values: dict, fmt: Callable[[float | None], str]) -> str:
     return " / ".join(fmt(values[k]) for k in ("p10", "p50", "p90", "max"))
 
 
@@ -92,7 +98,7 @@ def history_lines(hist: dict) -> list[str]:
         f"  PER-TASK SPREAD ({arrays['completed_tasks']} completed task(s), p10 / p50 / p90 / max):",
         f"    runtime: {_spread(arrays['task_runtime_s'], units.duration)}"
         + (f" (variation {cv:.0%}; slowest task {arrays['slowest_task']})" if cv is not None else ""),
-        f"    CPU efficiency: {_spread(arrays['task_cpu_efficiency_pct'], lambda x: 'n/a' if x is None else f'{x:.0f}%')}",
+        f"    CPU efficiency: {_spread(arrays['task_cpu_efficiency_pct'], _pct0)}",
         f"    peak memory: {_spread(arrays['task_peak_memory_mb'], units.mem)}",
         "  PATTERNS DETECTED (all tasks of this script as one pattern):",
     ]
