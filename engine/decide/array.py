@@ -178,8 +178,9 @@ def candidate_counts(task_count: int, local: Side, aws: Side, remaining_budget_u
     """
     counts = {0, task_count}
     if remaining_budget_usd is not None and aws.per_task_usd > 0:
-        affordable = int((remaining_budget_usd + 1e-9) // aws.per_task_usd)
-        counts.add(max(0, task_count - affordable))
+        ratio = (remaining_budget_usd + 1e-9) / aws.per_task_usd
+        edge = task_count - (task_count if not math.isfinite(ratio) or ratio >= task_count else int(ratio))
+        counts.update((edge - 1, edge, edge + 1))  # neighbours too: the budget check rounds on its own
     counts.update(range(0, task_count + 1, max(1, local.tasks_at_once)))
     counts.update(task_count - k for k in range(0, task_count + 1, max(1, aws.tasks_at_once)))
     return sorted(c for c in counts if 0 <= c <= task_count)

@@ -7,7 +7,7 @@ import pytest
 from asba.decide import array as arr
 from asba.decide import array_indices as idx
 from asba.errors import InputError
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 tasks = st.integers(min_value=1, max_value=3000)
@@ -61,6 +61,8 @@ def test_split_is_never_worse_than_either_single_platform(n, loc, aws, value, re
 
 
 @given(st.integers(min_value=1, max_value=300), local_side, aws_side, st.floats(min_value=0, max_value=200), budget)
+@example(n=2, loc=(2.0, 2, 0.0, 1.0), aws=(1.0, 2, 1.0), value=0.0, remaining=1.0)  # the budget's edge
+@example(n=3, loc=(1.0, 1, 0.0, 1.0), aws=(5e-324, 1, 1.0), value=0.0, remaining=0.0)  # a denormal price
 def test_wave_boundary_candidates_find_the_optimum_of_every_split(n, loc, aws, value, remaining):
     local, cloud = _sides(loc, aws)
     every = [arr.price_split(n, k, local, cloud, value, remaining) for k in range(n + 1)]
