@@ -241,7 +241,8 @@ def facts(p: ArrayPlan) -> list[Fact]:
         return out
     best, local, aws = p.split.best, p.split.all_local, p.split.all_aws
     single = min([local] + ([aws] if aws.within_budget else []), key=lambda s: s.objective_usd)
-    src = SRC + f"best of {p.split.candidates} splits at wave boundaries, cost + value of an hour x time to result"
+    src = (SRC + f"best of {p.split.candidates} splits (wave boundaries, budget edge) by cost + value of an hour x "
+           "time to result")
     out += [
         Fact("array.split_local_tasks", best.local_tasks, src),
         Fact("array.split_aws_tasks", best.aws_tasks, src),

@@ -4,10 +4,10 @@ Two kinds of evidence link script A to script B (B runs after A):
 
 * **dependency**: a job of B was submitted with ``--dependency=after…:ID`` (``-d``) naming a job of A, as sacct's
   SubmitLine shows it. One such job is enough.
-* **start-after-end**: a job of B started within ``WINDOW_S`` after a job of A ended (the closest such end; A's
-  job submitted before B's). SLURM starts an ``afterok`` job within a scheduling cycle of its dependency's end,
-  and a user who submits the next step by hand usually does so within the hour, so one hour (3,600 s) is the
-  window. Timing can be coincidence, so at least ``MIN_TIMED_LINKS`` (2) such pairs are needed.
+* **start-after-end**: a job of B was submitted, or started, within ``WINDOW_S`` after a job of A ended (the
+  closest such end). SLURM starts an ``afterok`` job within a scheduling cycle of its dependency's end, and a
+  user who submits the next step by hand usually does so within the hour, so one hour (3,600 s) is the window.
+  Timing can be coincidence, so at least ``MIN_TIMED_LINKS`` (2) such pairs are needed.
 
 An array job counts as one run (its first task's start, its last task's end). Pure: over JobRecord-like objects.
 """
@@ -92,9 +92,9 @@ def links(runs: list[Run], window_s: int = WINDOW_S, min_timed: int = MIN_TIMED_
             before = by_id.get(job_id)
             if before is not None and before.script != r.script:
                 dep[(before.script, r.script)] += 1
-        if r.start_ts is None:
-            continue
-        pick = _closest_end_before(runs, ended, end_times, r, window_s)
+        pick = _closest_end_before(runs, ended, end_times, r, r.submit_ts, window_s)  # submitted by hand
+        if pick is None and r.start_ts is not None:  # held by a dependency, started when it ended
+            pick = _closest_end_before(runs, ended, end_times, r, r.start_ts, window_s)
         if pick is not None:
             timed[(pick.script, r.script)] += 1
     out = [Link(a, b, n, "dependency", last_end.get(a)) for (a, b), n in dep.items()]
@@ -103,12 +103,11 @@ def links(runs: list[Run], window_s: int = WINDOW_S, min_timed: int = MIN_TIMED_
     return sorted(out, key=lambda k: (k.via != "dependency", -k.runs, k.before, k.after))
 
 
-def _closest_end_before(runs: list[Run], ended: list[tuple[int, int]], end_times: list[int], r: Run,
+def _closest_end_before(runs: list[Run], ended: list[tuple[int, int]], end_times: list[int], r: Run, at: int,
                         window_s: int) -> Run | None:
-    """The run of another script whose end is closest before r's start, within the window."""
-    assert r.start_ts is not None
-    hi = bisect.bisect_right(end_times, r.start_ts)
-    lo = bisect.bisect_left(end_times, r.start_ts - window_s)
+    """The run of another script whose end is closest before ``at`` (r's submit or start), within the window."""
+    hi = bisect.bisect_right(end_times, at)
+    lo = bisect.bisect_left(end_times, at - window_s)
     for k in range(hi - 1, lo - 1, -1):
         other = runs[ended[k][1]]
         if other.script != r.script and other.submit_ts <= r.submit_ts + window_s:
@@ -127,16 +126,17 @@ class Chain:
 
 def chain_of(script: str, found: list[Link]) -> Chain:
     """The workflow through ``script``: follow the strongest link backwards and forwards (no cycles)."""
-    into = {}
-    out_of = {}
+    into: dict[str, Link] = {}
+    out_of: dict[str, Link] = {}
     for link in found:  # strongest first: keep the first per script
         into.setdefault(link.after, link)
         out_of.setdefault(link.before, link)
-    steps, chain_links = [script], []
-    while (link := into.get(steps[0])) is not None and link.before not in steps:
-        steps.insert(0, link.before)
-        chain_links.insert(0, link)
-    while (link := out_of.get(steps[-1])) is not None and link.after not in steps:
-        steps.append(link.after)
-        chain_links.append(link)
+    steps: list[str] = [script]
+    chain_links: list[Link] = []
+    while (back := into.get(steps[0])) is not None and back.before not in steps:
+        steps.insert(0, back.before)
+        chain_links.insert(0, back)
+    while (ahead := out_of.get(steps[-1])) is not None and ahead.after not in steps:
+        steps.append(ahead.after)
+        chain_links.append(ahead)
     return Chain(steps, chain_links)

@@ -97,6 +97,39 @@ def main() -> None:
                               int(elapsed), eff, peak, state, code)
         (HERE / f"{script}.sacct.psv").write_text("\n".join(lines) + "\n")
     (HERE / "blast_array.sacct.psv").write_text("\n".join([HEADER] + array_rows()) + "\n")
+    for script, rows in pipeline_rows().items():
+        (HERE.parent / "pipeline" / "history" / f"{script}.sacct.psv").write_text("\n".join(rows) + "\n")
+
+
+# Four past runs of the three-step workflow in examples/pipeline/: preprocess -> align (submitted with
+# --dependency=afterok, as its SubmitLine shows) -> analysis (submitted by hand 10-40 minutes after align ended).
+# Per run: (day, preprocess wait/elapsed, align wait/elapsed, analysis gap/wait/elapsed), seconds.
+PIPELINE_RUNS = [(1, 1800, 3500, 5400, 17900, 600, 2400, 2700), (6, 2400, 3700, 7200, 18600, 1500, 3000, 2600),
+                 (12, 1500, 3400, 4800, 17400, 2400, 1800, 2800), (19, 3000, 3600, 6600, 18200, 900, 2700, 2750)]
+
+
+def _with_submit_line(rows: list[str], line: str) -> list[str]:
+    return [rows[0] + "|" + line] + [r + "|" for r in rows[1:]]
+
+
+def pipeline_rows() -> dict[str, list[str]]:
+    header = HEADER + "|SubmitLine"
+    out: dict[str, list[str]] = {"preprocess": [header], "align": [header], "analysis": [header]}
+    for n, (day, pre_wait, pre_run, al_wait, al_run, gap, an_wait, an_run) in enumerate(PIPELINE_RUNS):
+        pre_id, al_id, an_id = 44001 + 3 * n, 44002 + 3 * n, 44003 + 3 * n
+        submit = T0 + timedelta(days=day)
+        pre = run_rows(pre_id, "preprocess.sbatch", "cpu", 4, 1, 8 * G, "", 2 * H, submit, pre_wait, pre_run, 0.85,
+                       5.2 * G, "COMPLETED", "0:0")
+        pre_end = pre_wait + pre_run  # align was submitted with preprocess, held until it ended
+        align = run_rows(al_id, "align.sbatch", "cpu", 16, 1, 64 * G, "", 8 * H, submit, pre_end + al_wait, al_run,
+                         0.9, 41 * G, "COMPLETED", "0:0")
+        an_submit = submit + timedelta(seconds=pre_end + al_wait + al_run + gap)
+        analysis = run_rows(an_id, "analysis.sbatch", "cpu", 4, 1, 16 * G, "", 2 * H, an_submit, an_wait, an_run,
+                            0.8, 9.5 * G, "COMPLETED", "0:0")
+        out["preprocess"] += _with_submit_line(pre, "sbatch preprocess.sbatch")
+        out["align"] += _with_submit_line(align, f"sbatch --dependency=afterok:{pre_id} align.sbatch")
+        out["analysis"] += _with_submit_line(analysis, "sbatch analysis.sbatch")
+    return out
 
 
 # Two past runs of blast_array.sbatch as `--array=1-20%4`: 8 CPUs, 16 GB, 2 h limit; tasks start in waves of 4
