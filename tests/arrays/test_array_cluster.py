@@ -60,3 +60,44 @@ def test_held_dependency_chain_matches_what_asba_resolved(tmp_path, submitted):
         resolved = parse_script(script, cli_args=[f"--dependency=afterok:{before}"]).job["dependencies"]
         assert resolved == [f"afterok:{before}"]
         assert re.sub(r"(_\*)?\(\w+\)", "", shown) == resolved[0]
+
+
+def _wait_gone(ids: list[str], seconds: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        out = subprocess.run(["squeue", "-h", "-o", "%i", "-j", ",".join(ids)], capture_output=True, text=True,
+                             timeout=30).stdout
+        if not out.strip():
+            time.sleep(3)  # slurmdbd records the end a moment after squeue forgets the job
+            return
+        time.sleep(2)
+    pytest.fail(f"jobs {ids} still queued after {seconds} s")
+
+
+def test_a_real_afterok_chain_is_detected_from_sacct(tmp_path, submitted):
+    """Three one-second jobs chained with afterok run; sacct's SubmitLine links them as one workflow."""
+    import os
+
+    from asba.history import pipelines as hp
+    from asba.history.store import HistoryStore
+    from asba.inputs.slurm import SlurmRunner
+
+    names = [f"asba_i13_{os.getpid()}_{step}.sbatch" for step in ("pre", "align", "post")]
+    ids: list[str] = []
+    for name in names:
+        script = tmp_path / name
+        script.write_text(BODY)
+        dep = [f"--dependency=afterok:{ids[-1]}"] if ids else []
+        out = subprocess.run(["sbatch", "--parsable", "-p", "cpu", *dep, str(script)], capture_output=True, text=True,
+                             timeout=30, check=True)
+        ids.append(out.stdout.strip().split(";")[0])
+    submitted.extend(ids)
+    _wait_gone(ids)
+    store = HistoryStore.open(tmp_path / "jobs.db")
+    store.sync(SlurmRunner(timeout_s=120), days=1)
+    ours = [j for j in store.jobs() if j.base_id in ids]
+    assert sorted(j.script_name for j in ours) == sorted(names)
+    chain = hp.chain_of(names[1], [k for k in hp.links(hp.runs_of(ours)) if k.via == "dependency"])
+    assert chain.steps == names
