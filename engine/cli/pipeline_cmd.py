@@ -50,7 +50,13 @@ def show(scripts: list[Path], base: Options, detected: dict | None, as_json: boo
     if as_json:
         print_json(advice.result)
         return 0
-    console().print(render(advice.result), markup=False, highlight=False, soft_wrap=True, end="")
+    from asba.report.trace import render_text
+
+    text = render(advice.result) + "\nTRACE (pipeline pack, per step)\n===============================\n"
+    for step, ev in zip(advice.result["steps"], advice.step_evaluations):
+        text += f"step {step['step']} ({step['script_name']}):\n" + render_text(ev, "notes")
+    text += "whole pipeline:\n" + render_text(advice.evaluation, "notes")
+    console().print(text, markup=False, highlight=False, soft_wrap=True, end="")
     return 0
 
 

@@ -67,7 +67,9 @@ def build(ctx: Any, advices: list[Any], steps: list[pl.Step], choice: pl.Choice,
         notes.append("no step declares the data it sends on (--transfer-gb or '# asba: transfer-out-gb=N'): "
                      "egress between platforms is counted as $0")
     return {
-        "asba_version": __version__, "generated_at": first["generated_at"], "data_sources": first["data_sources"],
+        "asba_version": __version__, "generated_at": first["generated_at"], "data_sources": {
+            **first["data_sources"],
+            "history": "; ".join(dict.fromkeys(a.result["data_sources"]["history"] for a in advices))},
         "burst_partition": first["burst_partition"], "detected": detected,
         "value_of_hour_usd": value, "objective": "cost + egress + value of an hour x critical path",
         "steps": [step_dict(i, a, s, choice.best, ev) for i, (a, s, ev) in enumerate(zip(advices, steps, per_step))],
