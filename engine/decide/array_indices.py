@@ -49,6 +49,16 @@ def check_size(text: str, max_array_size: int, size_source: str, where: str) -> 
                  "script: $((SLURM_ARRAY_TASK_ID + OFFSET)))")
 
 
+def check_submit_limit(tasks: int, queued: int, limit: int, limit_source: str, where: str) -> None:
+    """Refuse, as sbatch does (QOSMaxSubmitJobPerUserLimit), an array that would take the user's queued and running
+    jobs (array tasks counted) past MaxSubmitPU."""
+    if queued + tasks > limit:
+        raise InputError(
+            f"the array's {tasks} tasks and your {queued} queued or running job(s) exceed MaxSubmitPU {limit} "
+            f"({limit_source}): sbatch refuses the array", where=where, code="ASBA-ARRAY-002",
+            hint=f"submit at most {max(limit - queued, 0)} task(s) now (the first part of --array), the rest later")
+
+
 def indices(text: str) -> list[int]:
     """Every task index, ascending and without repeats (SLURM runs a repeated index once)."""
     found: set[int] = set()

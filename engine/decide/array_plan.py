@@ -55,7 +55,13 @@ def check(ctx: Any, req: Any, view: Any) -> None:
     if not spec:
         return
     size, source = max_array_size(ctx, view)
-    idx.check_size(spec, size, source, req.sources.get("array", req.script))
+    where = req.sources.get("array", req.script)
+    idx.check_size(spec, size, source, where)
+    limit, src = _cfg_int(ctx, "array.max_submit_per_user")
+    if limit:
+        state = getattr(view, "state", None)
+        queued = sum(j.tasks for j in state.jobs if j.user == state.user) if state is not None else 0
+        idx.check_submit_limit(int(req.job.get("array_task_count") or 1), queued, limit, src, where)
 
 
 def _cfg_int(ctx: Any, key: str) -> tuple[int | None, str]:

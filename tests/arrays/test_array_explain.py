@@ -110,3 +110,16 @@ def test_max_array_size_default_applies_without_cluster_config(run_asba, tmp_pat
     script.write_text("#!/bin/bash\n#SBATCH --array=0-1001\n#SBATCH -c 1\n#SBATCH -t 10\necho\n")
     code, _, err = run_asba("explain", str(script), "--cluster-snapshot", str(snapshot), "--no-log")
     assert code == 2 and "MaxArraySize is 1001 (SLURM's default" in err
+
+
+def test_max_submit_per_user_counts_the_users_queued_jobs(run_asba, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("array:\n  max_submit_per_user: 100\n")
+    code, out, err = run_asba("explain", str(BLAST), "--cluster-snapshot", str(SNAPSHOT), "--no-log", "--config",
+                              str(config))
+    # the snapshot's user (root) already has jobs queued or running: 100 more tasks go past MaxSubmitPU 100
+    assert code == 2 and out == "" and "ASBA-ARRAY-002" in err and "exceed MaxSubmitPU 100" in err
+    config.write_text("array:\n  max_submit_per_user: 1000\n")
+    code, _, err = run_asba("explain", str(BLAST), "--cluster-snapshot", str(SNAPSHOT), "--no-log", "--config",
+                            str(config))
+    assert code == 0, err
