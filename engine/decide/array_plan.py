@@ -243,13 +243,15 @@ def facts(p: ArrayPlan) -> list[Fact]:
         Fact("array.per_task_aws_cost_usd", round(per.aws.cost_usd, 4), SRC + f"{per.aws.instance_type}, one task"),
         Fact("array.aws_cost_usd", round(whole.aws.cost_usd, 4), SRC + "per-task AWS cost x tasks"),
     ]
-    if p.split is None:
-        return out
-    best, local, aws = p.split.best, p.split.all_local, p.split.all_aws
+    return out + (_split_facts(p.split) if p.split is not None else [])
+
+
+def _split_facts(split: arr.SplitChoice) -> list[Fact]:
+    best, local, aws = split.best, split.all_local, split.all_aws
     single = min([local] + ([aws] if aws.within_budget else []), key=lambda s: s.objective_usd)
-    src = (SRC + f"best of {p.split.candidates} splits (wave boundaries, budget edge) by cost + value of an hour x "
+    src = (SRC + f"best of {split.candidates} splits (wave boundaries, budget edge) by cost + value of an hour x "
            "time to result")
-    out += [
+    return [
         Fact("array.split_local_tasks", best.local_tasks, src),
         Fact("array.split_aws_tasks", best.aws_tasks, src),
         Fact("array.split_cost_usd", round(best.cost_usd, 4), src),
@@ -261,4 +263,3 @@ def facts(p: ArrayPlan) -> list[Fact]:
         Fact("array.split_saving_usd", round(single.objective_usd - best.objective_usd, 4),
              src + "; best single platform (within budget) minus the split"),
     ]
-    return out
