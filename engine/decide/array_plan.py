@@ -57,7 +57,7 @@ def check(ctx: Any, req: Any, view: Any) -> None:
     size, source = max_array_size(ctx, view)
     where = req.sources.get("array", req.script)
     idx.check_size(spec, size, source, where)
-    limit, src = _cfg_int(ctx, "array.max_submit_per_user")
+    limit, src = user_limit(ctx, req, view, "max_submit", "array.max_submit_per_user")
     if limit:
         state = getattr(view, "state", None)
         queued = sum(j.tasks for j in state.jobs if j.user == state.user) if state is not None else 0
@@ -67,6 +67,32 @@ def check(ctx: Any, req: Any, view: Any) -> None:
 def _cfg_int(ctx: Any, key: str) -> tuple[int | None, str]:
     value = ctx.cfg.get(key, None)
     return (int(value), f"config {key} ({ctx.cfg.source_of(key)})") if value else (None, "")
+
+
+def slurm_limits(ctx: Any, req: Any, view: Any) -> dict[str, tuple[int, str]]:
+    """Per-user/QOS limits from sacctmgr (read once per run), by kind: max_jobs, max_submit, max_cpus."""
+    state = getattr(view, "state", None)
+    if state is None or state.source == "none" or ctx.runner is None:
+        return {}
+    key = (state.user, req.job.get("account"), req.job.get("qos"))
+    cache = ctx.__dict__.setdefault("_array_slurm_limits", {})
+    if key not in cache:
+        from asba.inputs.slurm_limits import read_limits
+
+        limits, gap = read_limits(ctx.runner, *key)
+        if gap and ctx.runner.snapshot_dir is None:
+            ctx.notes.append(f"per-user/QOS limits not read ({gap}); only the config's array.* limits apply")
+        cache[key] = {limit.kind: (limit.value, limit.source) for limit in limits}
+    return dict(cache[key])
+
+
+def user_limit(ctx: Any, req: Any, view: Any, kind: str, key: str) -> tuple[int | None, str]:
+    """The tighter of SLURM's limit of this kind and the config key."""
+    found: list[tuple[int, str]] = []
+    for value, source in (slurm_limits(ctx, req, view).get(kind, (None, "")), _cfg_int(ctx, key)):
+        if value:
+            found.append((value, source))
+    return min(found, key=lambda v: v[0]) if found else (None, "")
 
 
 def local_bounds(ctx: Any, req: Any, view: Any, partition: str) -> list[arr.Bound]:
@@ -83,10 +109,10 @@ def local_bounds(ctx: Any, req: Any, view: Any, partition: str) -> list[arr.Boun
         free, total = ((summary.idle_gpus, summary.total_gpus) if use_gpus else (summary.idle_cpus, summary.total_cpus))
         bounds += arr.capacity_bounds(per_task, free, total, "GPUs" if use_gpus else "CPUs", partition,
                                       f"sinfo, {view.source}")
-    jobs_pu, src = _cfg_int(ctx, "array.max_jobs_per_user")
+    jobs_pu, src = user_limit(ctx, req, view, "max_jobs", "array.max_jobs_per_user")
     if jobs_pu:
         bounds.append(arr.Bound("per-user job limit (MaxJobsPU)", jobs_pu, src))
-    cpus_pu, src = _cfg_int(ctx, "array.max_cpus_per_user")
+    cpus_pu, src = user_limit(ctx, req, view, "max_cpus", "array.max_cpus_per_user")
     if cpus_pu:
         per = int(job.get("total_cpus") or 1)
         bounds.append(arr.Bound("per-user CPU limit (GrpTRES/MaxTRESPU cpu)", max(1, cpus_pu // per),

@@ -101,3 +101,18 @@ def test_a_real_afterok_chain_is_detected_from_sacct(tmp_path, submitted):
     assert sorted(j.script_name for j in ours) == sorted(names)
     chain = hp.chain_of(names[1], [k for k in hp.links(hp.runs_of(ours)) if k.via == "dependency"])
     assert chain.steps == names
+
+
+def test_live_explain_of_an_array_reads_the_clusters_limits(run_asba):
+    """The live cluster answers sacctmgr (it sets no per-user limits) and its MaxArraySize (100001) is used."""
+    import json
+
+    from conftest import EXAMPLES
+
+    code, out, err = run_asba("explain", str(EXAMPLES / "blast_array.sbatch"), "cpu-aws", "--json", "--no-log")
+    assert code == 0, err
+    result = json.loads(out)
+    assert not any("per-user/QOS limits not read" in n for n in result["notes"])
+    names = [b["name"] for b in result["array"]["local"]["bounds"]]
+    assert "throttle %10" in names and not any(n.startswith("per-user") for n in names)
+    assert result["data_sources"]["cluster"].startswith("live")
