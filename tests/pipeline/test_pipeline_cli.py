@@ -84,3 +84,16 @@ def test_a_linked_step_that_is_missing_is_one_line(run_asba, tmp_path):
 def test_too_many_steps_is_one_line(run_asba):
     code, _, err = run_asba("pipeline", *[str(STEPS[0])] * (pl.MAX_STEPS + 1), "--cluster-snapshot", str(SNAPSHOT))
     assert code == 2 and "ASBA-PIPE-001" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_value_of_an_hour_changes_the_plan_and_the_trace_says_why(run_asba, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("user:\n  value_of_hour_usd: 2.0\n")
+    result = _pipeline(run_asba, "--config", str(config))
+    align = result["steps"][1]
+    assert align["recommendation"]["platform"] == "local" and align["platform"] == "aws"
+    assert any(f["rule"] == "pipeline.step-sent-to-aws-by-the-pipeline" for f in align["findings"])
+    config.write_text("user:\n  value_of_hour_usd: 0.0\n")
+    cheap = _pipeline(run_asba, "--config", str(config))
+    assert cheap["plan"]["platforms"] == ["local", "local", "local"] and cheap["reserve_budget_usd"] == 0
+    assert any(f["rule"] == "pipeline.all-local" for f in cheap["findings"])
