@@ -1,4 +1,4 @@
-"""Run `asba explain` in-process on the array example against the shipped cluster snapshot at a pinned time."""
+"""Run `asba` in-process on the examples against the shipped cluster snapshot at a pinned time."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from array_support import NOW, SNAPSHOT
 from asba.cli.main import main
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-SNAPSHOT = REPO / "knowledge" / "cluster-snapshot"
-NOW = "2026-11-28T18:40:00Z"
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ BODY = "#!/bin/bash\n#SBATCH -c 1\n#SBATCH -t 1\n#SBATCH --mem=100M\nsleep 1\n"
 
 
 def _sbatch(*args: str) -> str:
-    out = subprocess.run(["sbatch", "--hold", "--parsable", *args], capture_output=True, text=True, timeout=30,
-                         check=True)
+    out = subprocess.run(["sbatch", "--hold", "--parsable", "--output=/dev/null", *args], capture_output=True,
+                         text=True, timeout=30, check=True)
     return out.stdout.strip().split(";")[0]
 
 
@@ -33,6 +33,7 @@ def submitted():
     yield ids
     if ids:
         subprocess.run(["scancel", *ids], timeout=30)  # only our own jobs
+        _wait_gone(ids, 60)  # settled in accounting before the next test syncs sacct
 
 
 def test_held_array_matches_what_asba_resolved(tmp_path, submitted):
@@ -90,8 +91,8 @@ def test_a_real_afterok_chain_is_detected_from_sacct(tmp_path, submitted):
         script = tmp_path / name
         script.write_text(BODY)
         dep = [f"--dependency=afterok:{ids[-1]}"] if ids else []
-        out = subprocess.run(["sbatch", "--parsable", "-p", "cpu", *dep, str(script)], capture_output=True, text=True,
-                             timeout=30, check=True)
+        out = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--output=/dev/null", *dep, str(script)],
+                             capture_output=True, text=True, timeout=30, check=True)
         ids.append(out.stdout.strip().split(";")[0])
     submitted.extend(ids)
     _wait_gone(ids)
@@ -107,7 +108,7 @@ def test_live_explain_of_an_array_reads_the_clusters_limits(run_asba):
     """The live cluster answers sacctmgr (it sets no per-user limits) and its MaxArraySize (100001) is used."""
     import json
 
-    from conftest import EXAMPLES
+    from array_support import EXAMPLES
 
     code, out, err = run_asba("explain", str(EXAMPLES / "blast_array.sbatch"), "cpu-aws", "--json", "--no-log")
     assert code == 0, err

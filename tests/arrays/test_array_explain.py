@@ -7,8 +7,8 @@ import json
 
 import jsonschema
 import pytest
+from array_support import EXAMPLES, REPO, SNAPSHOT
 from asba.decide import array_indices as idx
-from conftest import EXAMPLES, REPO, SNAPSHOT
 
 SCHEMA = json.loads((REPO / "knowledge" / "schemas" / "explain-output.schema.json").read_text())
 BLAST = EXAMPLES / "blast_array.sbatch"

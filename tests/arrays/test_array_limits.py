@@ -6,8 +6,8 @@ import json
 import shutil
 
 import pytest
+from array_support import EXAMPLES, REPO, SNAPSHOT
 from asba.inputs import slurm_limits as sl
-from conftest import EXAMPLES, REPO, SNAPSHOT
 
 FIX = REPO / "tests" / "fixtures" / "arrays"
 BLAST = EXAMPLES / "blast_array.sbatch"

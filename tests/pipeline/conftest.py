@@ -1,4 +1,4 @@
-"""Run `asba explain` in-process on the array example against the shipped cluster snapshot at a pinned time."""
+"""Run `asba` in-process on the examples against the shipped cluster snapshot at a pinned time."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ from pathlib import Path
 
 import pytest
 from asba.cli.main import main
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-SNAPSHOT = REPO / "knowledge" / "cluster-snapshot"
-NOW = "2026-11-28T18:40:00Z"
+from pipeline_support import NOW, SNAPSHOT
 
 
 @pytest.fixture

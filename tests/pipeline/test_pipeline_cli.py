@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from asba.decide import pipeline as pl
-from conftest import EXAMPLES, SNAPSHOT
+from pipeline_support import EXAMPLES, SNAPSHOT
 
 STEPS = [EXAMPLES / "pipeline" / f"{name}.sbatch" for name in ("preprocess", "align", "analysis")]
 
