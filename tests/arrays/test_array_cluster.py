@@ -71,10 +71,26 @@ def _wait_gone(ids: list[str], seconds: float = 120) -> None:
         out = subprocess.run(["squeue", "-h", "-o", "%i", "-j", ",".join(ids)], capture_output=True, text=True,
                              timeout=30).stdout
         if not out.strip():
-            time.sleep(3)  # slurmdbd records the end a moment after squeue forgets the job
+            _wait_accounted(ids, deadline)
             return
         time.sleep(2)
     pytest.fail(f"jobs {ids} still queued after {seconds} s")
+
+
+def _wait_accounted(ids: list[str], deadline: float) -> None:
+    """Until sacct shows every job and step of ours with its end: slurmdbd records ends a moment after squeue
+    forgets a job, and a test that syncs sacct next must not see our rows change under it."""
+    import time
+
+    while time.monotonic() < deadline:
+        out = subprocess.run(["sacct", "-n", "-P", "-j", ",".join(ids), "--format=JobID,State,End"],
+                             capture_output=True, text=True, timeout=30).stdout
+        rows = [line.split("|") for line in out.splitlines() if line.strip()]
+        if rows and all(len(r) == 3 and r[2] not in ("", "Unknown") and r[1] not in ("RUNNING", "PENDING")
+                        for r in rows):
+            time.sleep(2)
+            return
+        time.sleep(2)
 
 
 def test_a_real_afterok_chain_is_detected_from_sacct(tmp_path, submitted):
