@@ -97,3 +97,33 @@ def test_the_value_of_an_hour_changes_the_plan_and_the_trace_says_why(run_asba, 
     cheap = _pipeline(run_asba, "--config", str(config))
     assert cheap["plan"]["platforms"] == ["local", "local", "local"] and cheap["reserve_budget_usd"] == 0
     assert any(f["rule"] == "pipeline.all-local" for f in cheap["findings"])
+
+
+def test_history_dump_and_packs_flags_reach_every_step(run_asba, tmp_path):
+    import shutil
+
+    from pipeline_support import REPO
+
+    packs = tmp_path / "packs" / "pipeline"
+    shutil.copytree(REPO / "rules" / "pipeline", packs)
+    manifest = packs / "pack.yaml"
+    manifest.write_text(manifest.read_text().replace('revision: "2026.12.03-1"', 'revision: "2099.01.01-1"'))
+    dump = EXAMPLES / "pipeline" / "history" / "align.sacct.psv"
+    result = _pipeline(run_asba, "--history-dump", str(dump), "--packs", str(packs.parent))
+    assert result["data_sources"]["history"] == f"sacct dump {dump} (read for this run only)"
+    fired = [e for s in result["steps"] for e in s["trace"] if e["type"] == "rule_fired"]
+    assert fired and all(e["pack_revision"] == "2099.01.01-1" for e in fired)
+    assert result["steps"][1]["local"]["runtime_basis"] == "history"  # align's runs are in the dump
+    assert result["steps"][0]["local"]["runtime_basis"] == "time-limit"  # preprocess's are not
+
+
+def test_step_blocks_follow_the_explain_schema(run_asba):
+    import jsonschema
+    from pipeline_support import REPO
+
+    explain = json.loads((REPO / "knowledge" / "schemas" / "explain-output.schema.json").read_text())
+    result = _pipeline(run_asba)
+    for step in result["steps"]:
+        for key, ref in (("request", "request"), ("recommendation", "recommendation"), ("local", "side"),
+                         ("aws", "side")):
+            jsonschema.validate(step[key], {"$defs": explain["$defs"], "$ref": f"#/$defs/{ref}"})
