@@ -44,6 +44,8 @@ def _flags(parser: argparse.ArgumentParser, default: object = None) -> None:
                         "(repeatable): a site's or a domain expert's own advice", **kw)
     parser.add_argument("--no-log", action="store_true", help="do not write the decision log", **kw)
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of text", **kw)
+    parser.add_argument("--pipeline-mode", action="store_true", help="find the workflow this script belongs to in "
+                        "the history and plan the whole chain (as asba pipeline does)", **kw)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     from asba.report.explain_text import render
 
     options = options_from(args)
+    if args.pipeline_mode:
+        from asba.cli.pipeline_cmd import run_detected
+
+        return run_detected(options, args.json)
     advice = advise(options)
     if args.json:
         print_json(advice.result)

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "asba.cli.rules_cmd",
     "asba.cli.audit_cmd",
     "asba.cli.share_cmd",
+    "asba.cli.pipeline_cmd",
 )
 
 EPILOG = """\

@@ -35,6 +35,7 @@ class Analysis:
     facts: list[Fact]
     evaluation: Any
     notes: list[str] = field(default_factory=list)
+    array: Any = None  # ArrayPlan for a job array (then comparison and budget are whole-array figures)
 
     @property
     def platform(self) -> str:
@@ -212,6 +213,10 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     from asba.knowledge.facts import local_cost_facts, match_facts
 
     notes: list[str] = []
+    if req.job.get("array"):
+        from asba.decide.array_plan import check
+
+        check(ctx, req, inputs.view)  # refuse what SLURM refuses (an index past MaxArraySize)
     wait = _wait(inputs, req, partition)
     if wait.p50_s is None:
         notes.append("local queue wait unknown (no cluster data): counted as 0, which favours local")
@@ -227,12 +232,15 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     rate, local = local_rate(ctx, req, partition)
     value = float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0)
     startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))
-    comparison = compare.compare(compare.Inputs(
+    cmp_inputs = compare.Inputs(
         runtime, wait.p10_s or 0.0, wait.p50_s or 0.0, wait.p90_s or 0.0, rate, offer, startup, value,
         checkpointing=bool(_value(base, "decision.checkpointing")),
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
-        transfer_usd_per_gb=EGRESS_USD_PER_GB))
+        transfer_usd_per_gb=EGRESS_USD_PER_GB)
+    comparison = compare.compare(cmp_inputs)
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
+    plan = _array_plan(ctx, req, partition, burst, offer, runtime, comparison, inputs, cmp_inputs, monthly)
+    comparison = plan.whole if plan else comparison
     job_cost = comparison.aws.cost_usd if comparison.aws else 0.0
     status = budgets.budget_status(None if monthly is None else float(monthly), inputs.spent_usd, job_cost)
     facts = list(base)
@@ -241,8 +249,26 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     facts += local_cost_facts(_scaled(local, runtime.p50_s), partition, runtime.p50_s)
     facts += decision_facts(ctx, comparison, runtime, offer, startup, value)
     facts += budget_facts(ctx, status, inputs.spent_source)
+    if plan:
+        from asba.decide.array_plan import facts as array_facts
+
+        facts += array_facts(plan)
+        notes += plan.notes
     evaluation = _evaluate(ctx, facts)
-    return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes)
+    return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes,
+                    plan)
+
+
+def _array_plan(ctx: Any, req: Any, partition: str, burst: Any, offer: Any, runtime: timing.RuntimeEstimate,
+                per_task: compare.Comparison, inputs: Inputs, cmp_inputs: compare.Inputs, monthly: Any) -> Any:
+    """A job array's whole-array plan (asba.decide.array_plan); None for a single job."""
+    if int(req.job.get("array_task_count") or 1) <= 1:
+        return None
+    from asba.decide import array_plan
+
+    remaining = None if monthly is None else max(float(monthly) - inputs.spent_usd, 0.0)
+    task = array_plan.Task(req, partition, burst, offer, runtime, per_task)
+    return array_plan.plan(ctx, task, inputs.view, cmp_inputs, remaining)
 
 
 def _value(facts: list[Fact], name: str) -> Any:

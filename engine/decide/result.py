@@ -122,10 +122,20 @@ def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, 
         "local": local, "aws": aws, "comparison": comparison(current, ctx), "budget": budget(current),
     }
     counterfactual.fill(ctx, current, result["comparison"])
+    if current.array is not None:  # a job array: whole-array figures beside the per-task ones, and the split
+        from asba.decide.array_result import amend_recommendation, array_block
+
+        result["array"] = array_block(current)
+        amend_recommendation(result["recommendation"], result["array"], current,
+                             {"local": result["local"], "aws": result["aws"]})
     if opts.optimize:
         from asba.decide.optimized import optimized_block
 
         result["optimized"] = optimized_block(ctx, current, optimized, sizing)
+        if optimized is not None and optimized.array is not None:  # right-sized lines apply to every task
+            from asba.decide.array_result import amend_optimized
+
+            amend_optimized(result["optimized"], optimized)
     if opts.recommend_instance:
         from asba.decide.instances import instance_block
 
@@ -134,6 +144,10 @@ def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, 
         from asba.decide.optimized import history_block
 
         result["history"] = history_block(hist, current)
+        from asba.history.arrays import array_summary
+
+        if (arrays := array_summary(hist.runs)) is not None:
+            result["history"]["arrays"] = arrays
     result["warnings"] = warnings(current)
     result["notes"] = list(dict.fromkeys(ctx.notes + current.notes + current.req.warnings))
     result["facts"] = [f.as_dict() for f in current.facts]

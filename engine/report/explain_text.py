@@ -21,6 +21,10 @@ def request_line(req: dict) -> str:
 
 
 def recommendation_line(rec: dict) -> str:
+    if rec.get("array_split"):
+        from asba.report.array_text import headline
+
+        return headline(rec) or ""
     if rec["platform"] == "aws":
         where = f"AWS: {rec['instance_type']} x{rec['nodes']}, {rec['purchasing']}"
     else:
@@ -29,8 +33,9 @@ def recommendation_line(rec: dict) -> str:
 
 
 def side_lines(local: dict, aws: dict | None) -> list[str]:
+    waves = f"{local['array_waves']} waves x " if local.get("array_waves") else ""
     lines = [
-        f"  Local: wait {units.duration(local['wait_p50_s'])} (p90 {units.duration(local['wait_p90_s'])}) + run "
+        f"  Local: wait {units.duration(local['wait_p50_s'])} (p90 {units.duration(local['wait_p90_s'])}) + {waves}run "
         f"{units.duration(local['runtime_s'])} -> {units.duration(local['time_to_result_s'])}, "
         f"cost {units.usd(local['cost_usd'])}"
     ]
@@ -38,8 +43,10 @@ def side_lines(local: dict, aws: dict | None) -> list[str]:
         lines.append("  AWS:   no option (see notes)")
         return lines
     spot = f", spot {units.usd(aws['spot_usd'])}" if aws.get("spot_usd") is not None else ""
+    waves = f"{aws['array_waves']} waves x (" if aws.get("array_waves") else ""
     lines.append(
-        f"  AWS:   start-up {units.duration(aws['startup_s'])} + run {units.duration(aws['runtime_s'])} -> "
+        f"  AWS:   {waves}start-up {units.duration(aws['startup_s'])} + run {units.duration(aws['runtime_s'])}"
+        f"{')' if waves else ''} -> "
         f"{units.duration(aws['time_to_result_s'])}, cost {units.usd(aws['cost_usd'])} "
         f"({aws['instance_type']} x{aws['nodes']} {aws['purchasing']}; "
         f"on-demand {units.usd(aws['on_demand_usd'])}{spot})"
@@ -65,6 +72,10 @@ def _history(result: dict) -> list[str]:
     if not hist or not hist.get("runs"):
         return lines + [f"  {hist['message'] if hist else 'no history of this script'}"]
     lines.append(f"  You've run {result['script_name']} {hist['run_count']} time(s) before ({hist['source']}):")
+    if hist.get("arrays"):
+        from asba.report.array_text import history_lines
+
+        return lines + history_lines(hist)
     for run in hist["runs"]:
         lines.append(
             f"    job {run['job_id']} ({run['platform']}, {run['partition']}, {run['state']}): "
@@ -102,7 +113,8 @@ def _optimized(result: dict) -> list[str]:
     lines += ["", "  Changes:"]
     lines += [f"    {c['resource']}: {c['current_text']} -> {c['proposed_text']} ({c['reason']})"
               for c in opt["changes"]]
-    lines += ["", "  Ready to paste:"] + [f"    {line}" for line in opt["sbatch_lines"]]
+    per = f" (per task: {opt['sbatch_lines_apply_to']})" if opt.get("sbatch_lines_apply_to") else ""
+    lines += ["", f"  Ready to paste{per}:"] + [f"    {line}" for line in opt["sbatch_lines"]]
     lines += ["", f"KEY INSIGHT: {opt['key_insight']}"]
     return lines
 
@@ -142,6 +154,10 @@ def render(result: dict, *, brief: bool = False, trace_text: str | None = None) 
     lines += [f"  {k}: {v}" for k, v in result["data_sources"].items()]
     lines += ["", recommendation_line(rec)] + [f"  - {reason}" for reason in rec["reasons"]]
     lines += _analysis(result)
+    if "array" in result:
+        from asba.report import array_text
+
+        lines += array_text.render(result)
     if "history" in result:
         lines += _history(result)
     if "optimized" in result:

@@ -21,7 +21,7 @@ def clock(seconds: float) -> str:
     return f"{days}-{text}" if days else text
 
 
-def run_rows(job_id: int, name: str, part: str, cpus: int, nodes: int, mem_mb: int, gpus: str, limit_s: int,
+def run_rows(job_id: int | str, name: str, part: str, cpus: int, nodes: int, mem_mb: int, gpus: str, limit_s: int,
              submit: datetime, wait_s: int, elapsed_s: int, cpu_eff: float, peak_mb: float, state: str,
              exit_code: str) -> list[str]:
     start, end = submit + timedelta(seconds=wait_s), submit + timedelta(seconds=wait_s + elapsed_s)
@@ -96,6 +96,62 @@ def main() -> None:
             lines += run_rows(job_id, f"{script}.sbatch", part, cpus, nodes, mem, gres, limit, submit, int(wait),
                               int(elapsed), eff, peak, state, code)
         (HERE / f"{script}.sacct.psv").write_text("\n".join(lines) + "\n")
+    (HERE / "blast_array.sacct.psv").write_text("\n".join([HEADER] + array_rows()) + "\n")
+    for script, rows in pipeline_rows().items():
+        (HERE.parent / "pipeline" / "history" / f"{script}.sacct.psv").write_text("\n".join(rows) + "\n")
+
+
+# Four past runs of the three-step workflow in examples/pipeline/: preprocess -> align (submitted with
+# --dependency=afterok, as its SubmitLine shows) -> analysis (submitted by hand 10-40 minutes after align ended).
+# Per run: (day, preprocess wait/elapsed, align wait/elapsed, analysis gap/wait/elapsed), seconds.
+PIPELINE_RUNS = [(1, 1800, 3500, 5400, 17900, 600, 2400, 2700), (6, 2400, 3700, 7200, 18600, 1500, 3000, 2600),
+                 (12, 1500, 3400, 4800, 17400, 2400, 1800, 2800), (19, 3000, 3600, 6600, 18200, 900, 2700, 2750)]
+
+
+def _with_submit_line(rows: list[str], line: str) -> list[str]:
+    return [rows[0] + "|" + line] + [r + "|" for r in rows[1:]]
+
+
+def pipeline_rows() -> dict[str, list[str]]:
+    header = HEADER + "|SubmitLine"
+    out: dict[str, list[str]] = {"preprocess": [header], "align": [header], "analysis": [header]}
+    for n, (day, pre_wait, pre_run, al_wait, al_run, gap, an_wait, an_run) in enumerate(PIPELINE_RUNS):
+        pre_id, al_id, an_id = 44001 + 3 * n, 44002 + 3 * n, 44003 + 3 * n
+        submit = T0 + timedelta(days=day)
+        pre = run_rows(pre_id, "preprocess.sbatch", "cpu", 4, 1, 8 * G, "", 2 * H, submit, pre_wait, pre_run, 0.85,
+                       5.2 * G, "COMPLETED", "0:0")
+        pre_end = pre_wait + pre_run  # align was submitted with preprocess, held until it ended
+        align = run_rows(al_id, "align.sbatch", "cpu", 16, 1, 64 * G, "", 8 * H, submit, pre_end + al_wait, al_run,
+                         0.9, 41 * G, "COMPLETED", "0:0")
+        an_submit = submit + timedelta(seconds=pre_end + al_wait + al_run + gap)
+        analysis = run_rows(an_id, "analysis.sbatch", "cpu", 4, 1, 16 * G, "", 2 * H, an_submit, an_wait, an_run,
+                            0.8, 9.5 * G, "COMPLETED", "0:0")
+        out["preprocess"] += _with_submit_line(pre, "sbatch preprocess.sbatch")
+        out["align"] += _with_submit_line(align, f"sbatch --dependency=afterok:{pre_id} align.sbatch")
+        out["analysis"] += _with_submit_line(analysis, "sbatch analysis.sbatch")
+    return out
+
+
+# Two past runs of blast_array.sbatch as `--array=1-20%4`: 8 CPUs, 16 GB, 2 h limit; tasks start in waves of 4
+# as the throttle allows. Per task: (elapsed minutes, CPU efficiency, peak GB); chunk 17 is the slow one.
+ARRAY_TASKS = [(62, 0.91, 6.1), (58, 0.93, 5.8), (71, 0.90, 6.6), (66, 0.92, 6.3), (60, 0.94, 5.9),
+               (64, 0.91, 6.2), (75, 0.89, 7.0), (59, 0.93, 5.7), (63, 0.92, 6.0), (68, 0.90, 6.4),
+               (61, 0.93, 6.1), (57, 0.94, 5.6), (70, 0.90, 6.8), (65, 0.92, 6.2), (62, 0.91, 6.0),
+               (60, 0.93, 5.9), (96, 0.88, 8.9), (63, 0.92, 6.1), (66, 0.91, 6.3), (59, 0.94, 5.8)]
+
+
+def array_rows() -> list[str]:
+    lines: list[str] = []
+    for base, day in ((43001, 3), (43002, 12)):
+        submit = T0 + timedelta(days=day)
+        ends: list[float] = []  # the throttle %4: a task starts when one of the four before it has ended
+        for task, (minutes, eff, peak_gb) in enumerate(ARRAY_TASKS, 1):
+            wait = 120 if task <= 4 else sorted(ends)[task - 5]
+            elapsed = minutes * 60 * (1.03 if base == 43002 else 1.0)
+            ends.append(wait + elapsed)
+            lines += run_rows(f"{base}_{task}", "blast_array.sbatch", "cpu", 8, 1, 16 * G, "", 2 * H, submit,
+                              int(wait), int(elapsed), eff, peak_gb * G, "COMPLETED", "0:0")
+    return lines
 
 
 if __name__ == "__main__":
