@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asba.report import units
+from asba.report.consistency_text import consistency_lines
 
 RULE = "=" * 40
 
@@ -149,6 +150,7 @@ def render(result: dict, *, brief: bool = False, trace_text: str | None = None) 
     if "instances" in result:
         lines += _instances(result)
     lines += _warnings(result)
+    lines += consistency_lines(result.get("consistency"))
     if result.get("notes"):
         lines += _heading("NOTES") + [f"  - {n}" for n in result["notes"]]
     if result.get("why_not"):
