@@ -93,6 +93,9 @@ def advise(options: Options) -> Advice:
 
     result = build_result(ctx, current, optimized, sizing, hist, view)
     result["workload"] = _workload(current)
+    from asba.decide.considered import considered
+
+    result["considered"] = [row.as_dict() for row in considered(ctx, current)]
     result["consistency"] = _consistency(current, sizing, hist, req)
     advice = Advice(result, current, optimized, sizing, ctx)
     if options.record:

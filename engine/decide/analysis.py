@@ -35,6 +35,7 @@ class Analysis:
     facts: list[Fact]
     evaluation: Any
     notes: list[str] = field(default_factory=list)
+    priced_with: compare.Inputs | None = None  # what the comparison was computed from (Considered resources)
 
     @property
     def platform(self) -> str:
@@ -225,11 +226,12 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     rate, local = local_rate(ctx, req, partition)
     value = float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0)
     startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))
-    comparison = compare.compare(compare.Inputs(
+    priced_with = compare.Inputs(
         runtime, wait.p10_s or 0.0, wait.p50_s or 0.0, wait.p90_s or 0.0, rate, offer, startup, value,
         checkpointing=bool(_value(inputs.extra_facts, "decision.checkpointing")),
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
-        transfer_usd_per_gb=EGRESS_USD_PER_GB))
+        transfer_usd_per_gb=EGRESS_USD_PER_GB)
+    comparison = compare.compare(priced_with)
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
     job_cost = comparison.aws.cost_usd if comparison.aws else 0.0
     status = budgets.budget_status(None if monthly is None else float(monthly), inputs.spent_usd, job_cost)
@@ -240,7 +242,8 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     facts += decision_facts(ctx, comparison, runtime, offer, startup, value)
     facts += budget_facts(ctx, status, inputs.spent_source)
     evaluation = _evaluate(ctx, facts)
-    return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes)
+    return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes,
+                    priced_with)
 
 
 def _value(facts: list[Fact], name: str) -> Any:
