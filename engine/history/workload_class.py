@@ -64,8 +64,10 @@ _PACKS: list[Any] = []
 
 
 def _builtin() -> Any:
+    """The built-in workload pack and the failure pack it reads (failure.oom_risk): all the class needs."""
     if not _PACKS:
+        from asba.paths import packs_dir
         from asba.rules import load_packs
 
-        _PACKS.append(load_packs())
+        _PACKS.append(load_packs([packs_dir() / "workload", packs_dir() / "failure"], builtin=False))
     return _PACKS[0]
