@@ -63,3 +63,15 @@ def test_a_sleeper_is_never_asked_for_zero_cpus():
                     "evidence.memory_efficiency_pct": 0.4, "evidence.effective_cores": 0.0, "job.total_cpus": 8})
     assert ev.conclusions["workload.cpus_needed"].value == 1
     assert cc.check(ev, [], cc.Record()).violations == []
+
+
+def test_the_text_names_the_rule_that_won_only_when_there_is_one():
+    from asba.report.consistency_text import consistency_lines
+
+    ev = _evaluate(NEAR_LIMIT)
+    block = cc.check(ev, [], cc.Record()).as_dict()
+    lines = consistency_lines(block)
+    assert lines[1] == "CONSISTENCY"
+    assert "workload.memory-oversized yielded to failure.memory-near-limit on mem_mb: failure outranks efficiency" \
+        in lines[3]
+    assert consistency_lines({"pushes": [], "resolved": [], "violations": []}) == []
