@@ -4,6 +4,7 @@
 #
 #   bash scripts/capture-corpus.sh [RUNS]      (RUNS per script, default 2; the OOM jobs run RUNS+1 times)
 #   bash scripts/capture-corpus.sh --ids 338,339,...   (no new jobs: capture these again)
+#   CAPTURE_NAME=sacct_heldout bash scripts/capture-corpus.sh   (write tests/fixtures/corpus/sacct_heldout.out)
 #
 # Jobs that only wait (sleep, memory, OOM, TIMEOUT, I/O) are submitted together; the CPU burners run one at a
 # time so that they do not compete for the machine's two real cores. Needs a running cluster
@@ -35,11 +36,12 @@ sleep 3  # let slurmdbd record the last job ends
 list=$(IFS=,; echo "${ids[*]}")
 fields="Cluster,JobID,JobIDRaw,JobName,User,Account,Partition,QOS,State,ExitCode,Submit,Start,End,ElapsedRaw,Timelimit,ReqCPUS,AllocCPUS,NNodes,NTasks,ReqMem,ReqTRES,AllocTRES,TotalCPU,MaxRSS,TRESUsageInTot,SubmitLine,WorkDir"
 argv=(sacct --parsable2 "--delimiter=$(printf '\037')" "--format=$fields" -j "$list")
-"${argv[@]}" > "$corpus/sacct_corpus.out"
-python3 - "$corpus/sacct_corpus.meta.json" "$list" "${argv[@]}" <<'PY'
+name=${CAPTURE_NAME:-sacct_corpus}
+"${argv[@]}" > "$corpus/$name.out"
+python3 - "$corpus/$name.meta.json" "$list" "${argv[@]}" <<'PY'
 import json, sys, time
 out, ids, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
 json.dump({"argv": argv, "job_ids": ids.split(","), "captured_at": time.time(),
            "captured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, open(out, "w"), indent=2)
 PY
-echo "captured ${#ids[@]} jobs into $corpus/sacct_corpus.out" >&2
+echo "captured ${#ids[@]} jobs into $corpus/$name.out" >&2

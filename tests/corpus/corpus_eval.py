@@ -102,6 +102,24 @@ def per_job() -> list[Outcome]:
     return outcomes
 
 
+def held_out() -> list[Outcome]:
+    """Jobs of a capture made after the thresholds were fixed, each labelled by the script that built it."""
+    from asba.history.store import HistoryStore
+    from asba.history.workload_class import from_evaluation
+    from asba.rules import evaluate, load_packs
+
+    spec = labels()["captures"].get("heldout")
+    if not spec or not (REPO / spec["file"]).is_file():
+        return []
+    by_script = {s["script"]: s["bottleneck"] for s in labels()["scripts"]}
+    packs = load_packs()
+    with tempfile.TemporaryDirectory() as tmp, HistoryStore.open(Path(tmp) / "jobs.db") as store:
+        store.import_file(REPO / spec["file"])
+        return [Outcome(f"heldout:{r.job_id}", by_script[r.script_name], cls.name, cls.confidence)
+                for r in store.jobs() if r.script_name in by_script
+                for cls in [from_evaluation(evaluate(packs, job_facts(r)))]]
+
+
 def explain(script: str, *extra: str) -> dict:
     """`asba explain` on a corpus script with the corpus capture as its history, as JSON."""
     from asba.cli.main import main
@@ -157,8 +175,10 @@ def family_mismatches(results: list[tuple[Outcome, dict]]) -> list[str]:
 
 
 def main() -> int:
-    jobs, scripts = per_job(), per_script()
+    jobs, scripts, later = per_job(), per_script(), held_out()
     lines = report(jobs, "per job") + report([o for o, _ in scripts], "per script (asba explain)")
+    if later:
+        lines += report(later, "held-out capture (after the thresholds were fixed)")
     violations = [v for _, r in scripts for v in r["consistency"]["violations"]]
     lines.append(f"consistency violations over {len(scripts)} explain outputs: {len(violations)}")
     lines += [f"  {v}" for v in violations]

@@ -36,6 +36,14 @@ def test_bottleneck_accuracy_per_job(jobs):
     assert ce.accuracy(built) >= TARGET_PCT, ce.report(built, "built jobs")
 
 
+def test_bottleneck_accuracy_on_the_held_out_capture():
+    """A second capture of the same scripts, made after every threshold was fixed."""
+    later = ce.held_out()
+    print("\n" + "\n".join(ce.report(later, "held-out capture")))
+    assert len(later) >= 20
+    assert ce.accuracy(later) >= TARGET_PCT, ce.report(later, "held-out capture")
+
+
 def test_bottleneck_accuracy_per_script_end_to_end(scripts):
     outcomes = [o for o, _ in scripts]
     print("\n" + "\n".join(ce.report(outcomes, "per script (asba explain)")))
