@@ -120,12 +120,12 @@ def held_out() -> list[Outcome]:
                 for cls in [from_evaluation(evaluate(packs, job_facts(r)))]]
 
 
-def explain(script: str, *extra: str) -> dict:
-    """`asba explain` on a corpus script with the corpus capture as its history, as JSON."""
+def explain(script: str, *extra: str, capture: str = "corpus") -> dict:
+    """`asba explain` on a corpus script with a corpus capture as its history, as JSON."""
     from asba.cli.main import main
 
     argv = ["explain", str(CORPUS / "jobs" / script), "cpu-aws", "--history-dump",
-            str(REPO / labels()["captures"]["corpus"]["file"]), "--optimize", "--with-history",
+            str(REPO / labels()["captures"][capture]["file"]), "--optimize", "--with-history",
             "--recommend-instance", "--cluster-snapshot", str(REPO / "knowledge" / "cluster-snapshot"),
             "--no-log", "--json", *extra]
     out = io.StringIO()
@@ -143,10 +143,10 @@ def explain(script: str, *extra: str) -> dict:
     return json.loads(out.getvalue())
 
 
-def per_script() -> list[tuple[Outcome, dict]]:
+def per_script(capture: str = "corpus") -> list[tuple[Outcome, dict]]:
     found = []
     for entry in labels()["scripts"]:
-        result = explain(entry["script"])
+        result = explain(entry["script"], capture=capture)
         work = result["workload"]
         found.append((Outcome(entry["script"], entry["bottleneck"], work["name"], work["confidence"]), result))
     return found
@@ -175,10 +175,11 @@ def family_mismatches(results: list[tuple[Outcome, dict]]) -> list[str]:
 
 
 def main() -> int:
-    jobs, scripts, later = per_job(), per_script(), held_out()
-    lines = report(jobs, "per job") + report([o for o, _ in scripts], "per script (asba explain)")
+    jobs, later = per_job(), held_out()
+    scripts = per_script() + (per_script("heldout") if later else [])
+    lines = report(jobs, "per job") + report([o for o, _ in scripts], "per script (asba explain), both captures")
     if later:
-        lines += report(later, "held-out capture (after the thresholds were fixed)")
+        lines += report(later, "held-out capture, per job (after the thresholds were fixed)")
     violations = [v for _, r in scripts for v in r["consistency"]["violations"]]
     lines.append(f"consistency violations over {len(scripts)} explain outputs: {len(violations)}")
     lines += [f"  {v}" for v in violations]

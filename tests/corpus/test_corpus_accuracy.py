@@ -24,6 +24,11 @@ def scripts():
     return ce.per_script()
 
 
+@pytest.fixture(scope="module")
+def later_scripts():
+    return ce.per_script("heldout")
+
+
 def test_every_labelled_job_is_in_its_capture(jobs):
     labelled = sum(len(v) for v in ce.labels()["jobs"].values())
     assert len(jobs) == labelled >= 45
@@ -44,6 +49,14 @@ def test_bottleneck_accuracy_on_the_held_out_capture():
     assert ce.accuracy(later) >= TARGET_PCT, ce.report(later, "held-out capture")
 
 
+def test_held_out_capture_end_to_end(later_scripts):
+    outcomes = [o for o, _ in later_scripts]
+    print("\n" + "\n".join(ce.report(outcomes, "held-out, per script (asba explain)")))
+    assert ce.accuracy(outcomes) >= TARGET_PCT
+    assert [v for _, r in later_scripts for v in r["consistency"]["violations"]] == []
+    assert ce.family_mismatches(later_scripts) == []
+
+
 def test_bottleneck_accuracy_per_script_end_to_end(scripts):
     outcomes = [o for o, _ in scripts]
     print("\n" + "\n".join(ce.report(outcomes, "per script (asba explain)")))
@@ -55,9 +68,9 @@ def test_no_contradiction_and_no_impossible_value_on_the_corpus(scripts):
     assert violations == {}
 
 
-def test_rightsizing_never_below_a_successful_run(scripts):
+def test_rightsizing_never_below_a_successful_run(scripts, later_scripts):
     """No proposed memory under a successful run's peak, no time limit under its elapsed time."""
-    for outcome, result in scripts:
+    for outcome, result in scripts + later_scripts:
         runs = [r for r in result["history"]["runs"] if r["state"] == "COMPLETED"]
         for change in result["optimized"].get("changes", []):
             if change["resource"] == "mem_mb":
