@@ -124,10 +124,18 @@ def _run_patterns(args) -> int:
             patterns = [found] if found else []
         else:
             patterns = list(all_patterns(store, days=args.days, user=args.user))
+    from asba.history.workload_class import classify
+
+    classes = [classify(p) for p in patterns]
     if args.json:
-        print_json([p.as_dict() for p in patterns])
+        print_json([{**p.as_dict(), "workload": c.as_dict()} for p, c in zip(patterns, classes)])
         return 0
     _print_patterns(patterns)
+    if patterns:
+        from asba.report.workload_view import workload_table
+
+        out = console()
+        out.print(workload_table(patterns, classes, out.width))
     return 0
 
 

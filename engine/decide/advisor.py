@@ -96,12 +96,32 @@ def advise(options: Options) -> Advice:
     from asba.decide.result import build_result
 
     result = build_result(ctx, current, optimized, sizing, hist, view)
+    result["workload"] = _workload(current)
+    from asba.decide.considered import considered
+
+    result["considered"] = [row.as_dict() for row in considered(ctx, current)]
+    result["consistency"] = _consistency(current, sizing, hist, req)
     advice = Advice(result, current, optimized, sizing, ctx)
     if options.record:
         from asba.audit.log import record_decision
 
         result["decision_id"] = record_decision(ctx, advice)
     return advice
+
+
+def _workload(current: an.Analysis) -> dict:
+    from asba.history.workload_class import from_evaluation
+
+    family = current.evaluation.conclusions.get("instance.family_class")
+    basis = next((f.source for f in current.facts if f.name == "evidence.ok_runs"), "")
+    return {**from_evaluation(current.evaluation, basis).as_dict(), "family_class": family.value if family else None}
+
+
+def _consistency(current: an.Analysis, sizing: Any, hist: history_view.ScriptHistory, req: Any) -> dict:
+    from asba.decide.consistency import check, record_of
+
+    changes = sizing.changes if sizing is not None else []
+    return check(current.evaluation, changes, record_of(hist.runs, int(req.job["nodes_min"] or 1))).as_dict()
 
 
 def _default_partition(view: Any) -> str:

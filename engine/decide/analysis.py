@@ -36,6 +36,7 @@ class Analysis:
     evaluation: Any
     notes: list[str] = field(default_factory=list)
     array: Any = None  # ArrayPlan for a job array (then comparison and budget are whole-array figures)
+    priced_with: compare.Inputs | None = None  # what the comparison was computed from (Considered resources)
 
     @property
     def platform(self) -> str:
@@ -256,7 +257,7 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         notes += plan.notes
     evaluation = _evaluate(ctx, facts)
     return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes,
-                    plan)
+                    plan, cmp_inputs)
 
 
 def _array_plan(ctx: Any, req: Any, partition: str, burst: Any, offer: Any, runtime: timing.RuntimeEstimate,

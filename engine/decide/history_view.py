@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +42,13 @@ def load(store: Any, script: Path, job: dict, partition: str, example: bool) -> 
     facts = history_facts(pattern, partition=partition, user_runtime_ratio=ratio)
     cpus = int(job.get("total_cpus") or 1)
     waits = store.queue_waits(partition, max(cpus // 2, 1), cpus * 2, days=None if example else 90)
-    return ScriptHistory(pattern, runs_of(store, script, job.get("script_hash")), facts, waits, ratio[0])
+    runs = runs_of(store, script, job.get("script_hash"))
+    if pattern is not None:
+        from asba.facts.history_facts import pattern_source
+        from asba.history.evidence import evidence_facts, from_runs
+
+        facts += evidence_facts(from_runs(runs), pattern_source(pattern))
+    return ScriptHistory(pattern, runs, facts, waits, ratio[0])
 
 
 def failure_facts(hist: ScriptHistory, partition: str, burst: str | None) -> list[Fact]:
@@ -63,13 +70,16 @@ def evidence(hist: ScriptHistory, nodes: int) -> Evidence:
     ooms = [r.requested_memory_mb / max(r.nodes or 1, 1) for r in hist.runs
             if r.state == "OUT_OF_MEMORY" and r.requested_memory_mb]
     timeouts = [r.time_limit_s for r in hist.runs if r.state == "TIMEOUT" and r.time_limit_s]
-    cores = [r.effective_cpus for r in hist.runs if r.effective_cpus is not None]
+    # cores from successful runs only: a run killed at its start (OOM, TIMEOUT) says nothing about its cores
+    cores = [r.effective_cpus for r in hist.runs if r.succeeded and r.effective_cpus is not None]
+    finished = [r.elapsed_s for r in hist.runs if r.state == "COMPLETED" and not r.exit_code and r.elapsed_s]
     return Evidence(
         runs=pat.finished_runs,
         peak_mem_mb=pat.peak_memory_mb / per_node if pat.peak_memory_mb else None,
-        effective_cores=pat.effective_cores,
+        effective_cores=statistics.median(cores) if cores else None,
         peak_effective_cores=max(cores) if cores else None,
         runtime_p95_s=pat.runtime_p95_s,
+        runtime_max_s=float(max(finished)) if finished else None,
         oom_request_mb=max(ooms) if ooms else None,
         timeout_limit_s=max(timeouts) if timeouts else None,
     )

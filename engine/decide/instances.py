@@ -26,7 +26,7 @@ def instance_block(ctx: Any, a: an.Analysis) -> tuple[list[dict], list[str]]:
     match = match_instances(need, ctx.catalog, None, aws_runtime)
     notes = [f"Need: {need.describe()}",
              f"Workload type: {workload.value if workload else 'unknown'} "
-             f"({'rule ' + workload.rule_id if workload else 'no history to classify it'})",
+             f"({'rule ' + workload.rule_id if workload else 'no history to classify it'}{_confidence(a)})",
              f"Family class: {family.value if family else 'unknown'}"
              + (f" (rule {family.rule_id})" if family else "")]
     if a.offer is not None:
@@ -49,3 +49,12 @@ def instance_block(ctx: Any, a: an.Analysis) -> tuple[list[dict], list[str]]:
                                if hourly and current else None),
         })
     return rows, notes
+
+
+def _confidence(a: an.Analysis) -> str:
+    """'; medium confidence, 3 successful runs' from the workload pack's conclusions, or ''."""
+    found = {n: a.evaluation.conclusions.get(f"workload.{n}") for n in ("confidence", "evidence_runs", "basis")}
+    if not found["confidence"] or not found["evidence_runs"]:
+        return ""
+    kind = "failed" if found["basis"] and found["basis"].value == "failure" else "successful"
+    return f"; {found['confidence'].value} confidence, {found['evidence_runs'].value} {kind} run(s)"

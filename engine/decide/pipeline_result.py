@@ -44,7 +44,7 @@ def step_dict(i: int, advice: Any, step: pl.Step, plan: pl.Plan, ev: Any) -> dic
            "cost_usd": _r(step.aws_cost_usd if on_aws else step.local_cost_usd),
            "transfer_gb": _r(step.transfer_gb, 3), "egress_usd": _r(plan.egress_usd[i]),
            "request": res["request"], "recommendation": res["recommendation"], "local": res["local"],
-           "aws": res["aws"], "findings": _findings(ev), "trace": _trace(ev)}
+           "aws": res["aws"], "consistency": res.get("consistency"), "findings": _findings(ev), "trace": _trace(ev)}
     if "array" in res:
         out["array"] = res["array"]
     return out

@@ -1,7 +1,8 @@
 """Right-sizing (`--optimize`): a request that fits what the script really used, with documented headroom.
 
 memory = peak x (1 + memory_headroom), rounded up to a whole GiB; CPUs = the effective cores the program
-demonstrably used in parallel (never fewer); time = p95 runtime x (1 + time_headroom), rounded up to a minute.
+demonstrably used in parallel (never fewer); time = p95 runtime x (1 + time_headroom), rounded up to a minute, and
+never below the longest successful run (a limit under it would have killed that run).
 Never below a floor set by a past failure: a run that went OUT_OF_MEMORY at R MiB sets a floor of
 R x (1 + memory_headroom); a run that hit TIMEOUT at L seconds sets L x (1 + time_headroom).
 A change is proposed only when it is material: at least MATERIAL_SHARE of the request and the absolute minimum
@@ -37,6 +38,7 @@ class Evidence:
     effective_cores: float | None = None  # typical cores used
     peak_effective_cores: float | None = None  # most cores used in parallel in any run
     runtime_p95_s: float | None = None
+    runtime_max_s: float | None = None  # longest successful run: a limit below it would have killed that run
     oom_request_mb: float | None = None  # largest memory request that still ran out of memory
     timeout_limit_s: float | None = None  # largest time limit that was still hit
 
@@ -83,11 +85,16 @@ def _with_floor(
     resource: str, current: float, need: float, floor: float | None, step: int, headroom: float,
     reason: str, floor_reason: str,
 ) -> Change | None:
-    """need x (1 + headroom), rounded up to `step`; never below a past failure's floor x (1 + headroom)."""
+    """need x (1 + headroom), rounded up to `step`; never below a past failure's floor x (1 + headroom).
+
+    A request no larger than one that failed is always raised, however small the step: it would fail again.
+    """
     target = math.ceil(need * (1 + headroom) / step) * step
     if floor and target < floor * (1 + headroom):
         target = math.ceil(floor * (1 + headroom) / step) * step
         return Change(resource, current, target, floor_reason) if target > current else None
+    if floor and current <= floor:
+        return Change(resource, current, target, floor_reason if need <= floor else f"{reason}; {floor_reason}")
     if _material(current, target, resource):
         return Change(resource, current, target, reason)
     return None
@@ -96,8 +103,10 @@ def _with_floor(
 def _memory(req: Request, ev: Evidence, headroom: float) -> Change | None:
     if ev.peak_mem_mb is None or req.mem_per_node_mb is None:
         return None
+    # an OUT_OF_MEMORY run needed more than it had, whatever was sampled before the kill
+    need = max(ev.peak_mem_mb, ev.oom_request_mb or 0.0)
     return _with_floor(
-        "mem_mb", req.mem_per_node_mb, ev.peak_mem_mb, ev.oom_request_mb, 1024, headroom,
+        "mem_mb", req.mem_per_node_mb, need, ev.oom_request_mb, 1024, headroom,
         f"peak {ev.peak_mem_mb / 1024:.1f} GiB + {headroom:.0%} headroom",
         f"a run ran out of memory at {format_mem(ev.oom_request_mb or 0)}; floor + {headroom:.0%}",
     )
@@ -116,11 +125,16 @@ def _cpus(req: Request, ev: Evidence) -> Change | None:
 
 
 def _time(req: Request, ev: Evidence, headroom: float) -> Change | None:
-    if not ev.runtime_p95_s:
+    if not ev.runtime_p95_s and not ev.timeout_limit_s:
         return None
+    # never below the longest success; with only TIMEOUT runs, the limit they hit is all there is
+    need = max(ev.runtime_p95_s or ev.timeout_limit_s or 0.0, (ev.runtime_max_s or 0.0) / (1 + headroom))
     return _with_floor(
-        "time_s", req.time_limit_s, ev.runtime_p95_s, ev.timeout_limit_s, 60, headroom,
-        f"p95 runtime {format_time(ev.runtime_p95_s)} + {headroom:.0%} headroom",
+        "time_s", req.time_limit_s, need, ev.timeout_limit_s, 60, headroom,
+        (f"p95 runtime {format_time(ev.runtime_p95_s)} + {headroom:.0%} headroom" if ev.runtime_p95_s
+         else "no run finished")
+        + (f", at least the longest successful run ({format_time(ev.runtime_max_s)})"
+           if ev.runtime_max_s and need > (ev.runtime_p95_s or 0.0) else ""),
         f"a run hit its {format_time(ev.timeout_limit_s or 0)} limit; floor + {headroom:.0%}",
     )
 

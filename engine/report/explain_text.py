@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from asba.report import units
+from asba.report.considered_text import considered_lines
+from asba.report.consistency_text import consistency_lines
 
 RULE = "=" * 40
 
@@ -164,7 +166,10 @@ def render(result: dict, *, brief: bool = False, trace_text: str | None = None) 
         lines += _optimized(result)
     if "instances" in result:
         lines += _instances(result)
+    if not brief:
+        lines += considered_lines(result.get("considered"))
     lines += _warnings(result)
+    lines += consistency_lines(result.get("consistency"))
     if result.get("notes"):
         lines += _heading("NOTES") + [f"  - {n}" for n in result["notes"]]
     if result.get("why_not"):

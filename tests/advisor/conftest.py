@@ -21,7 +21,9 @@ def explain(asba_home, monkeypatch, capsys):
         code = main(["explain", str(path), "--cluster-snapshot", str(snapshot), "--json", *args])
         out = capsys.readouterr()
         assert code == 0, out.err
-        return json.loads(out.out)
+        result = json.loads(out.out)
+        assert result["consistency"]["violations"] == [], result["consistency"]  # advice a consultant would sign
+        return result
 
     return run
 
@@ -35,6 +37,7 @@ def explain_text(asba_home, monkeypatch, capsys):
     def run(*argv: str) -> tuple[int, str, str]:
         code = main(["explain", *argv])
         out = capsys.readouterr()
+        assert "[error] contradiction" not in out.out and "[error] impossible" not in out.out, out.out
         return code, out.out, out.err
 
     return run

@@ -50,7 +50,7 @@ def test_over_allocated_job_whose_right_sizing_flips_the_decision(explain):
     assert opt["recommendation"]["platform"] == "aws"
     assert "#SBATCH --mem=154G" in opt["sbatch_lines"]
     assert "changes the decision from local to aws" in opt["key_insight"]
-    assert "workload.over-allocated" in warning_rules(result)
+    assert {"workload.memory-oversized", "failure.overallocated-queues"} <= set(warning_rules(result))
 
 
 def test_job_that_ran_out_of_memory_twice(explain):

@@ -35,6 +35,17 @@ def test_explain_output_matches_golden(name, argv, suffix):
     assert actual == expected, f"{name}.{suffix} differs: run scripts/regen-golden and review the diff"
 
 
+@pytest.mark.parametrize("name", [c[0] for c in REGEN.CASES])
+def test_golden_advice_is_consistent(name):
+    """The consistency check ran on every golden output: no contradiction, no impossible value."""
+    import json
+
+    result = json.loads((GOLDEN / f"{name}.json").read_text())
+    for one in result.get("steps") or [result]:  # a pipeline: every step was checked as its explain is
+        assert one["consistency"]["violations"] == []
+    assert "[error]" not in (GOLDEN / f"{name}.txt").read_text()
+
+
 def test_manifest_lists_the_cases():
     lines = (GOLDEN / "CASES.tsv").read_text().splitlines()
     assert [line.split("\t")[0] for line in lines] == [c[0] for c in REGEN.CASES]

@@ -98,7 +98,8 @@ def test_list_and_show_json(capsys):
     assert code == 0 and "workload.cpu-bound" in [r["id"] for r in data["rules"]]
     code, out, _ = run(capsys, "rules", "show", "workload.idle-cpus", "--json")
     shown = json.loads(out)
-    assert shown["asserts"] == ["workload.idle_cpus"] and shown["cases"]
+    assert shown["asserts"] == ["workload.idle_cpus", "workload.cpus_needed", "workload.cpus_advice",
+                                "workload.over_allocated"] and shown["cases"]
 
 
 def test_show_unknown_id_suggests(capsys):
@@ -110,18 +111,19 @@ def test_eval_prints_trace_and_why_not(capsys, tmp_path):
     facts = tmp_path / "facts.yaml"
     facts.write_text(textwrap.dedent("""\
         history.run_count: 4
-        history.cpu_efficiency_pct: 93
-        history.memory_efficiency_pct: 20
+        evidence.ok_runs: 4
+        evidence.cpu_efficiency_pct: 93
+        evidence.memory_efficiency_pct: 20
         """))
     code, out, _ = run(capsys, "rules", "eval", str(facts), "--why-not", "workload.memory_heavy")
     assert code == 0 and "FIRED   workload.cpu-bound" in out and "=> workload.class = 'cpu-bound'" in out
-    assert "workload.class = 'cpu-bound' (needed == 'memory-bound')" in out
+    assert "workload.class = 'cpu-bound' (needed in ('memory-bound', 'cpu-and-memory-bound'))" in out
     code, out, _ = run(capsys, "rules", "eval", str(facts), "--json", "--explain", "full")
     data = json.loads(out)
     assert data["conclusions"]["workload.class"]["value"] == "cpu-bound"
     sources = {e["fact"]: e["source"] for e in data["events"] if e["type"] == "fact_asserted"}
     assert sources["history.run_count"].endswith("facts.yaml:1:20")
-    assert {w["target"] for w in data["why_not"]} >= {"workload.balanced", "workload.gpu-bound"}
+    assert {w["target"] for w in data["why_not"]} >= {"workload.cpu-and-memory-bound", "workload.gpu-bound"}
 
 
 def test_eval_bad_fact_is_one_line(capsys, tmp_path):

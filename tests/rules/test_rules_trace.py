@@ -12,22 +12,24 @@ from asba.report.trace import render_json, render_text
 from asba.rules import evaluate, load_packs
 
 FACTS = [Fact("history.run_count", 4, "sacct history: 4 runs of align.sbatch"),
-         Fact("history.cpu_efficiency_pct", 97.0, "sacct history: 4 runs of align.sbatch"),
-         Fact("history.memory_efficiency_pct", 12.0, "sacct history: 4 runs of align.sbatch"),
+         Fact("evidence.ok_runs", 4, "sacct history: 4 runs of align.sbatch"),
+         Fact("evidence.cpu_efficiency_pct", 97.0, "sacct history: 4 runs of align.sbatch"),
+         Fact("evidence.memory_efficiency_pct", 12.0, "sacct history: 4 runs of align.sbatch"),
          Fact("job.total_gpus", 0, "align.sbatch:5 (no --gres)")]
 
 
 def workload_evaluation():
     from asba.paths import packs_dir
 
-    return evaluate(load_packs([packs_dir() / "workload"], builtin=False), FACTS)
+    # the workload pack reads failure.oom_risk (a failure outranks an efficiency), so the failure pack comes too
+    return evaluate(load_packs([packs_dir() / "workload", packs_dir() / "failure"], builtin=False), FACTS)
 
 
 def test_levels_add_detail():
     ev = workload_evaluation()
     notes, fails, full = (render_text(ev, level) for level in ("notes", "fails", "full"))
     assert "FIRED   workload.cpu-bound" in notes and "Why not" not in notes and "fact " not in notes
-    assert "workload.memory-bound" in fails and "history.memory_efficiency_pct = 12.0 (needed >= 80)" in fails
+    assert "workload.memory-bound" in fails and "evidence.memory_efficiency_pct = 12.0 (needed >= 80)" in fails
     assert "fact       history.run_count = 4   [sacct history: 4 runs of align.sbatch]" in full
     assert "SUPPRESSED workload.cpu-bound: job.total_gpus = 0 (needed absent)" in full
 

@@ -12,7 +12,8 @@ from asba.rules import evaluate, load_packs
 from asba.rules.testing import run_tests
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
-CLASSES = {"cpu-bound", "memory-bound", "balanced", "gpu-bound", "over-allocated", "insufficient-evidence"}
+CLASSES = {"cpu-bound", "memory-bound", "cpu-and-memory-bound", "io-or-idle", "time-limited", "gpu-bound", "gpu-idle",
+           "insufficient-evidence"}
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,10 @@ def test_every_efficiency_point_gets_exactly_one_class(packs):
     points = [0, 30, 59.9, 60, 70, 79.9, 80, 95, 100]
     for cpu in points:
         for mem in points:
-            ev = evaluate(packs, [Fact("history.run_count", 3, "t"), Fact("history.cpu_efficiency_pct", cpu, "t"),
-                                  Fact("history.memory_efficiency_pct", mem, "t")])
+            ev = evaluate(packs, [Fact("history.run_count", 3, "t"), Fact("evidence.ok_runs", 3, "t"),
+                                  Fact("evidence.cpu_efficiency_pct", cpu, "t"),
+                                  Fact("evidence.effective_cores", cpu / 100, "t"),
+                                  Fact("evidence.memory_efficiency_pct", mem, "t")])
             classifiers = [e.data["rule"] for e in ev.events if e.type == "rule_fired"
                            and any(a["name"] == "workload.class" for a in e.data["asserted"])]
             assert len(classifiers) == 1, (cpu, mem, classifiers)
@@ -45,27 +48,27 @@ def test_every_efficiency_point_gets_exactly_one_class(packs):
 
 def test_real_sacct_history_is_classified(packs, tmp_path):
     """History facts computed from a real sacct capture are accepted by the vocabulary and classified."""
-    from asba.facts.history_facts import history_facts
     from asba.history.patterns import all_patterns
     from asba.history.store import HistoryStore
+    from asba.history.workload_class import pattern_facts
 
     with HistoryStore.open(tmp_path / "jobs.db") as store:
         store.import_file(FIXTURES / "sacct_parsable2_ALL.psv")
         patterns = list(all_patterns(store))
         assert patterns
         for pattern in patterns:
-            ev = evaluate(packs, history_facts(pattern))
+            ev = evaluate(packs, pattern_facts(pattern))
             assert ev.conclusions["workload.class"].value in CLASSES
             fired = ev.conclusions["workload.class"]
             assert all(f.source.startswith("sacct history:") for f in fired.matched)
 
 
 GOLDEN_CASES = {
-    "memory_bound_chain": {"history.run_count": 3, "history.cpu_efficiency_pct": 25.0,
-                           "history.memory_efficiency_pct": 95.0, "job.total_cpus": 16,
-                           "history.effective_cores": 4.0, "history.gb_per_effective_core": 22.5},
-    "gpu_unknown_util": {"history.run_count": 6, "history.cpu_efficiency_pct": 30.0,
-                         "history.memory_efficiency_pct": 40.0, "job.total_gpus": 2},
+    "memory_bound_chain": {"history.run_count": 3, "evidence.ok_runs": 3, "evidence.cpu_efficiency_pct": 1.25,
+                           "evidence.memory_efficiency_pct": 95.0, "job.total_cpus": 16,
+                           "evidence.effective_cores": 0.2, "history.gb_per_effective_core": 22.5},
+    "gpu_unknown_util": {"history.run_count": 6, "evidence.ok_runs": 6, "evidence.cpu_efficiency_pct": 30.0,
+                         "evidence.memory_efficiency_pct": 40.0, "evidence.effective_cores": 2.4, "job.total_gpus": 2},
 }
 
 
@@ -74,7 +77,7 @@ def test_golden_trace(name):
     from asba.paths import packs_dir
     from asba.report.trace import render_json, render_text
 
-    workload_only = load_packs([packs_dir() / "workload"], builtin=False)
+    workload_only = load_packs([packs_dir() / "workload", packs_dir() / "failure"], builtin=False)
     ev = evaluate(workload_only, [Fact(k, v, f"golden {name}") for k, v in GOLDEN_CASES[name].items()])
     got = {"json": render_json(ev, "fails"), "text": render_text(ev, "fails").splitlines()}
     golden = FIXTURES / "golden" / f"{name}.json"

@@ -1,0 +1,159 @@
+"""The consistency check over one run's findings and advice: advice a consultant could sign.
+
+Three things are checked, on data (never on message text):
+
+* no two pieces of advice push one resource in opposite directions: the rules' ``*_advice`` conclusions
+  (``workload.memory_advice = lower``, ``failure.memory_advice = raise``, ...) and the right-sizing changes;
+* a failure-based conclusion outranks an efficiency-based one on the same resource: an efficiency rule that a
+  failure silenced (its absent:/none: guard on a ``failure.*`` conclusion) is listed as resolved, with the
+  rule that won and why, and the output shows it;
+* no impossible value is proposed: fewer than 1 CPU, memory at or below what a run that died
+  OUT_OF_MEMORY had, memory below a successful run's peak, a time limit below a successful run's elapsed
+  time or at or below a limit a run hit (TIMEOUT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+RESOURCES = {"cpus_advice": "cpus", "memory_advice": "mem_mb", "time_advice": "time_s"}
+FAILURE_PACK = "failure"
+
+
+@dataclass(frozen=True)
+class Push:
+    resource: str  # cpus | mem_mb | time_s
+    direction: str  # lower | raise
+    by: str  # rule id, or "right-sizing"
+    basis: str  # failure | efficiency | right-sizing
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the runs allow, per node: the limits no proposal may cross."""
+
+    oom_request_mb: float | None = None  # largest memory request that still ran out of memory
+    ok_peak_mb: float | None = None  # largest peak of a successful run
+    ok_elapsed_s: float | None = None  # longest successful run
+    timeout_limit_s: float | None = None  # largest time limit a run hit
+
+
+@dataclass
+class Consistency:
+    pushes: list[Push] = field(default_factory=list)
+    resolved: list[dict] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"pushes": [asdict(p) for p in self.pushes], "resolved": self.resolved,
+                "violations": self.violations}
+
+
+def rule_pushes(evaluation: Any) -> list[Push]:
+    """The pushes the fired rules concluded (``*.cpus_advice`` and the like)."""
+    pushes = []
+    for name, concl in sorted(evaluation.conclusions.items()):
+        resource = RESOURCES.get(name.split(".", 1)[-1])
+        if resource:
+            basis = "failure" if concl.pack == FAILURE_PACK else "efficiency"
+            pushes.append(Push(resource, str(concl.value), concl.rule_id, basis))
+    return pushes
+
+
+def sizing_pushes(changes: Iterable[Any]) -> list[Push]:
+    return [Push(c.resource, "raise" if c.proposed > c.current else "lower", "right-sizing", "right-sizing")
+            for c in changes if c.proposed != c.current]
+
+
+def resolutions(evaluation: Any) -> list[dict]:
+    """Efficiency advice that a failure silenced, or that lost to an earlier conclusion: who won and why."""
+    rules = {r.id: r for r in evaluation.packset.rules}
+    found = []
+    for event in evaluation.events:
+        rule = rules.get(event.data.get("rule", ""))
+        if rule is None or not (advice := [a.conclusion for a in rule.actions if _resource(a.conclusion)]):
+            continue
+        if event.type == "rule_suppressed":
+            for winner in _failure_winners(evaluation, event):
+                found.append({"resource": _resource(advice[0]), "lost": rule.id, "won": winner,
+                              "why": "failure outranks efficiency: a past run failed on this resource"})
+        elif event.type == "conclusion_rejected" and _resource(event.data["name"]):
+            kept = evaluation.conclusions.get(event.data["name"])
+            found.append({"resource": _resource(event.data["name"]), "lost": rule.id,
+                          "won": kept.rule_id if kept else event.data["kept_from"],
+                          "why": f"{event.data['name']} was already {event.data['kept']!r}"})
+    return found
+
+
+def _resource(conclusion: str) -> str | None:
+    return RESOURCES.get(conclusion.split(".", 1)[-1])
+
+
+def _failure_winners(evaluation: Any, event: Any) -> list[str]:
+    failed = [f["fact"] for f in event.data.get("failed", [])]
+    return [evaluation.conclusions[name].rule_id for name in failed
+            if name in evaluation.conclusions and evaluation.conclusions[name].pack == FAILURE_PACK]
+
+
+def contradictions(pushes: Sequence[Push]) -> list[str]:
+    found = []
+    for resource in sorted({p.resource for p in pushes}):
+        ways = {p.direction for p in pushes if p.resource == resource}
+        if len(ways) > 1:
+            who = ", ".join(f"{p.by} ({p.direction})" for p in pushes if p.resource == resource)
+            found.append(f"contradiction on {resource}: {who}")
+    return found
+
+
+def impossible(proposed: dict[str, float], record: Record, cpus_needed: int | None = None) -> list[str]:
+    """Proposed values (cpus, mem_mb per node, time_s) that the runs prove impossible."""
+    found = []
+    cpus = proposed.get("cpus")
+    for label, value in (("right-sizing", cpus), ("workload.cpus_needed", cpus_needed)):
+        if value is not None and value < 1:
+            found.append(f"impossible: {label} proposes {value} CPUs")
+    mem = proposed.get("mem_mb")
+    if mem is not None and record.oom_request_mb and mem <= record.oom_request_mb:
+        found.append(f"impossible: memory {mem:.0f} MB is not above {record.oom_request_mb:.0f} MB, "
+                     "which a run had when it ran out of memory")
+    if mem is not None and record.ok_peak_mb and mem < record.ok_peak_mb:
+        found.append(f"impossible: memory {mem:.0f} MB is below a successful run's peak {record.ok_peak_mb:.0f} MB")
+    time_s = proposed.get("time_s")
+    if time_s is not None and record.ok_elapsed_s and time_s < record.ok_elapsed_s:
+        found.append(f"impossible: time limit {time_s:.0f} s is below a successful run's {record.ok_elapsed_s:.0f} s")
+    if time_s is not None and record.timeout_limit_s and time_s <= record.timeout_limit_s:
+        found.append(f"impossible: time limit {time_s:.0f} s is not above the {record.timeout_limit_s:.0f} s "
+                     "limit a run hit")
+    return found
+
+
+def check(evaluation: Any, changes: Sequence[Any], record: Record) -> Consistency:
+    pushes = rule_pushes(evaluation) + sizing_pushes(changes)
+    needed = evaluation.conclusions.get("workload.cpus_needed")
+    proposed = {c.resource: float(c.proposed) for c in changes}
+    violations = contradictions(pushes) + impossible(proposed, record, needed.value if needed else None)
+    return Consistency(pushes, resolutions(evaluation), violations)
+
+
+def record_of(runs: Iterable[Any], nodes: int = 1) -> Record:
+    """The limits set by JobRecord-like runs (state, exit_code, requested_memory_mb, max_memory_used_mb, ...)."""
+    runs = list(runs)
+
+    def per_node(r: Any, mb: float | None) -> float | None:
+        return None if mb is None else mb / max(int(getattr(r, "nodes", None) or nodes or 1), 1)
+
+    ok = [r for r in runs if r.state == "COMPLETED" and not r.exit_code]
+    ooms = [per_node(r, r.requested_memory_mb) for r in runs if r.state == "OUT_OF_MEMORY"]
+    peaks = [per_node(r, r.max_memory_used_mb) for r in ok]
+    return Record(
+        oom_request_mb=_max(ooms), ok_peak_mb=_max(peaks),
+        ok_elapsed_s=_max([r.elapsed_s for r in ok]),
+        timeout_limit_s=_max([r.time_limit_s for r in runs if r.state in ("TIMEOUT", "DEADLINE")]),
+    )
+
+
+def _max(values: Iterable[float | None]) -> float | None:
+    known = [float(v) for v in values if v]
+    return max(known) if known else None
