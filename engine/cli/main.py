@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "asba.cli.config_cmd",
     "asba.cli.rules_cmd",
     "asba.cli.audit_cmd",
+    "asba.cli.profile_cmd",
 )
 
 EPILOG = """\
