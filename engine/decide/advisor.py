@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +81,15 @@ def advise(options: Options) -> Advice:
     extra += [f for f in (an.transfer(text, req.script, options.transfer_gb),) if f is not None]
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
-                       spent, spent_source, extra)
+                       spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst))
     current = an.analyse(ctx, req, partition, burst, inputs)
     sizing = optimized = None
     if options.optimize:
         sizing = _rightsize(ctx, req, hist)
         if sizing.status == rightsize.CHANGED:
             new_req = _parse(options, sizing.cli_args, view.partition_defaults or None)
-            optimized = an.analyse(ctx, new_req, partition, burst, inputs)
+            resized = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, new_req, partition, burst))
+            optimized = an.analyse(ctx, new_req, partition, burst, resized)
     from asba.decide.result import build_result
 
     result = build_result(ctx, current, optimized, sizing, hist, view)
@@ -98,6 +99,13 @@ def advise(options: Options) -> Advice:
 
         result["decision_id"] = record_decision(ctx, advice)
     return advice
+
+
+def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str, burst: Any) -> list:
+    """Past failures this request would repeat on each side (asba.history.failure_risk)."""
+    from asba.history.failure_risk import risk_facts
+
+    return risk_facts(hist.runs, req.job, partition, burst.name if burst else None, getattr(ctx.store, "conn", None))
 
 
 def _default_partition(view: Any) -> str:
