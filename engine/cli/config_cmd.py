@@ -75,7 +75,6 @@ def run_show(args: argparse.Namespace) -> int:
 def default_basis() -> dict[str, str]:
     """Where each default of the local cost model comes from (knowledge/defaults/cost_sources.yaml)."""
     import yaml
-
     from asba.inputs.config import defaults_path
 
     path = defaults_path().with_name("cost_sources.yaml")
