@@ -37,6 +37,7 @@ def _since(days: float | None) -> str | None:
 
 
 def compute(args: argparse.Namespace) -> dict:
+    from asba.audit import example_outcomes
     from asba.audit.outcome_report import report
     from asba.audit.outcomes import Pricer, connect, decisions_since, refresh, stored
     from asba.inputs.config import load_config
@@ -44,11 +45,17 @@ def compute(args: argparse.Namespace) -> dict:
 
     cfg = load_config(args.config)
     conn = connect(args.db or cfg.get("history.db", None))
+    source = f"history database {args.db or cfg.get('history.db', None) or 'ASBA_HOME/jobs.db'}"
+    if args.db is None and example_outcomes.log_is_empty(conn):
+        from asba.knowledge.burst import burst_partitions
+
+        conn.close()
+        conn, source = example_outcomes.load(frozenset(burst_partitions(cfg))), example_outcomes.LABEL
     try:
         since = _since(args.days)
         decisions = decisions_since(conn, since)
         counts = refresh(conn, decisions, Pricer(cfg, load_catalog(config=cfg)))
-        return report(stored(conn, since), counts, args.days, len(decisions))
+        return {**report(stored(conn, since), counts, args.days, len(decisions)), "source": source}
     finally:
         conn.close()
 
@@ -86,7 +93,8 @@ def _signed_usd(usd: float) -> str:
 def render(data: dict) -> list[str]:
     acc, err, reg = data["acceptance"], data["errors"], data["regret"]
     scope = f"last {data['days']:g} days" if data["days"] else "all logged decisions"
-    lines = [f"decision outcomes ({scope}): {data['decisions_logged']} decisions logged, {acc['jobs']} jobs "
+    lines = [f"data: {data['source']}"]
+    lines += [f"decision outcomes ({scope}): {data['decisions_logged']} decisions logged, {acc['jobs']} jobs "
              f"followed {acc['decisions']} of them (window: 24 h after the decision)"]
     if not acc["jobs"]:
         lines.append("no job in the history followed a logged decision yet (run the job, then "

@@ -83,8 +83,19 @@ def test_text_report_names_acceptance_errors_and_regret(decide, capsys):
     assert "runtime  median" in out and "Go ASBA rule" in out and "41021" in out
 
 
+def test_an_empty_log_shows_the_embedded_example_outcomes(asba_home, capsys):
+    report = _outcomes(capsys)
+    assert report["source"].startswith("EXAMPLE outcomes from knowledge/example-outcomes")
+    acc = report["acceptance"]
+    assert (acc["jobs"], acc["followed"], acc["decisions"]) == (6, 4, 6)
+    ran = {o["job_id"]: (o["advised"], o["ran"], o["partition"]) for o in report["outcomes"]}
+    assert ran["41101"] == ("aws", "aws", "cpu-aws") and ran["41105"] == ("local", "aws", "gpu-aws")
+    assert not (asba_home / "jobs.db").exists() or _outcomes(capsys, "--db", str(asba_home / "jobs.db"))[
+        "acceptance"]["jobs"] == 0  # the example is never written to the user's database
+
+
 def test_no_decisions_and_bad_days_are_one_line(asba_home, capsys):
-    assert main(["audit", "outcomes"]) == 0
+    assert main(["audit", "outcomes", "--db", str(asba_home / "jobs.db")]) == 0
     assert "no job in the history followed a logged decision yet" in capsys.readouterr().out
     assert main(["audit", "outcomes", "--days", "-1"]) == 2
     assert "--days must be positive" in capsys.readouterr().err
