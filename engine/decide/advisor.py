@@ -80,6 +80,7 @@ def advise(options: Options) -> Advice:
     extra = [an.checkpointing(text, req.script)]
     extra += [f for f in (an.transfer(text, req.script, options.transfer_gb),) if f is not None]
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
+    extra += _refinements(ctx, hist)
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
                        spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst))
     current = an.analyse(ctx, req, partition, burst, inputs)
@@ -106,6 +107,13 @@ def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partit
     from asba.history.failure_risk import risk_facts
 
     return risk_facts(hist.runs, req.job, partition, burst.name if burst else None, getattr(ctx.store, "conn", None))
+
+
+def _refinements(ctx: Context, hist: history_view.ScriptHistory) -> list:
+    """What past outcomes teach, as facts (asba.audit.refinements)."""
+    from asba.audit.refinements import refinement_facts
+
+    return refinement_facts(ctx.store, hist.runs)
 
 
 def _default_partition(view: Any) -> str:
