@@ -75,6 +75,7 @@ def advise(options: Options) -> Advice:
     partition = req.job.get("partition") or _default_partition(view)
     example = isinstance(ctx.store, _ExampleStore)
     hist = history_view.load(ctx.store, options.script, req.job, partition, example)
+    lender = _borrow(ctx, hist, req, partition) if hist.pattern is None else None
     spent, spent_source = history_view.aws_spend(ctx.store, ctx.bursts, ctx.catalog, ctx.now)
     text = Path(options.script).read_text(errors="replace")
     extra = [an.checkpointing(text, req.script)]
@@ -93,7 +94,17 @@ def advise(options: Options) -> Advice:
             optimized = an.analyse(ctx, new_req, partition, burst, resized)
     from asba.decide.result import build_result
 
+    if lender is not None:
+        for analysis in (a for a in (current, optimized) if a is not None and a.runtime.basis == "history"):
+            analysis.runtime = replace(analysis.runtime, detail=f"{analysis.runtime.detail} of {lender.name} "
+                                       "(borrowed: this script has none)")
     result = build_result(ctx, current, optimized, sizing, hist, view)
+    if lender is not None:
+        from asba.history.similar import BORROWED_CONFIDENCE
+
+        rec = result["recommendation"]
+        rec["confidence"] = round(rec["confidence"] * BORROWED_CONFIDENCE, 3)
+        result["borrowed_from"] = {"script": lender.name, "runs": lender.runs, "why_similar": lender.reasons}
     advice = Advice(result, current, optimized, sizing, ctx)
     if options.record:
         from asba.audit.log import record_decision
@@ -107,6 +118,24 @@ def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partit
     from asba.history.failure_risk import risk_facts
 
     return risk_facts(hist.runs, req.job, partition, burst.name if burst else None, getattr(ctx.store, "conn", None))
+
+
+def _borrow(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str) -> Any:
+    """A script with no history of its own takes the pattern of the user's most similar script, and says so."""
+    from asba.history.similar import BORROWED_CONFIDENCE, borrow
+
+    found = borrow(ctx.store, Path(ctx.options.script), req.job, partition) if ctx.store is not None else None
+    if found is None:
+        if not hist.runs:
+            ctx.notes.append("No history available yet: no runs of this script and no similar script in your "
+                             "history (same programs or modules, or a similar request)")
+        return None
+    pattern, facts, lender = found
+    hist.pattern = pattern
+    hist.facts = [f for f in hist.facts if f.name == "history.user_runtime_to_limit_ratio"] + facts
+    ctx.notes.append(f"borrowing history from {lender.name}: this script has none of its own; similar because it "
+                     f"{lender.reasons.replace('; ', ' and ')}; confidence x{BORROWED_CONFIDENCE:g}")
+    return lender
 
 
 def _refinements(ctx: Context, hist: history_view.ScriptHistory) -> list:
