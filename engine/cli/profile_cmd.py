@@ -82,6 +82,9 @@ def render(p: Any) -> list[str]:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(place.failures.items())) or "none"
         lines.append(f"  {place.where:<28} {place.platform:<5} {place.succeeded}/{place.runs} succeeded; "
                      f"failures: {kinds}")
+    for perf in p.performance:
+        scripts = ", ".join(f"{x['script']} {x['factor']:.2f}" for x in perf["scripts"])
+        lines.append(f"AWS performance, family {perf['family']}: runtime x{perf['factor']:.2f} of local ({scripts})")
     b = p.budget
     if not b["aws_advised"]:
         lines.append("budget sensitivity: no job followed AWS advice yet (see `asba audit outcomes`)")

@@ -4,6 +4,8 @@
   use (effective CPUs = TotalCPU / Elapsed, peak memory, elapsed), overall and per script;
 * where runs succeeded or failed, with counts: local partitions, and for jobs on burst partitions the instance
   type the decision they followed advised (asba.audit.outcomes; "type unknown" when no decision was logged);
+* AWS performance per instance family: runtime on AWS over runtime locally, from the scripts that ran
+  successfully on both (asba.audit.refinements);
 * budget sensitivity: of the jobs that followed AWS advice, how many the user sent to AWS, by the advised AWS
   cost (a user who follows cheap AWS advice but not dear advice is budget sensitive).
 """
@@ -74,6 +76,7 @@ class Profile:
     scripts: list[dict]
     places: list[Place]
     budget: dict
+    performance: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -142,11 +145,29 @@ def script_rows(runs: Sequence[Any]) -> list[dict]:
              "states": dict(Counter(r.state for r in group))} for name, group in top]
 
 
+def performance(runs: Sequence[Any], instances: dict[tuple[str, str], str]) -> list[dict]:
+    """AWS over local runtime per instance family, from the scripts that ran successfully on both."""
+    from asba.audit.refinements import performance_factor
+
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for r in runs:
+        grouped[r.script_name or r.job_name].append(r)
+    families: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for script, group in sorted(grouped.items()):
+        facts = {f.name: f.value for f in performance_factor(group, instances)}
+        if facts:
+            families[facts["refine.aws_performance_family"]].append((script, facts["refine.aws_performance_factor"]))
+    return [{"family": fam, "factor": round(statistics.median(v for _s, v in found), 3),
+             "scripts": [{"script": s, "factor": v} for s, v in found]} for fam, found in sorted(families.items())]
+
+
 def build(store: Any, user: str | None, outcomes: Sequence[Any]) -> Profile:
     from asba.history.record import FINISHED_STATES
 
     runs = store.jobs(user=user) if user else store.jobs()
     finished = [r for r in runs if r.state in FINISHED_STATES and r.elapsed_s is not None]
     mine = [o for o in outcomes if not user or o.user == user]
+    instances = instance_of_jobs(store.conn)
     return Profile(user or "all users in the history", len(runs), len(finished), RequestUse.of(finished),
-                   script_rows(finished), places(finished, instance_of_jobs(store.conn)), budget_sensitivity(mine))
+                   script_rows(finished), places(finished, instances), budget_sensitivity(mine),
+                   performance(finished, instances))

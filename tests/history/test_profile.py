@@ -42,6 +42,12 @@ def test_places_count_successes_and_failures(imported, capsys):
     assert (aws["platform"], aws["runs"], aws["succeeded"]) == ("aws", 2, 2)
 
 
+def test_aws_performance_by_family_from_scripts_run_on_both(imported, capsys):
+    [perf] = _profile(capsys, "--user", "alice")["performance"]
+    assert perf["family"] == "unknown" and [s["script"] for s in perf["scripts"]] == ["training.sbatch"]
+    assert 0.9 < perf["factor"] < 1.0  # training ran ~3.15 h on gpu-aws, ~3.3 h on gpu
+
+
 def test_text_and_unknown_user(imported, capsys):
     assert main(["profile", "--user", "alice"]) == 0
     out = capsys.readouterr().out
