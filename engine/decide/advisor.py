@@ -94,17 +94,10 @@ def advise(options: Options) -> Advice:
             optimized = an.analyse(ctx, new_req, partition, burst, resized)
     from asba.decide.result import build_result
 
-    if lender is not None:
-        for analysis in (a for a in (current, optimized) if a is not None and a.runtime.basis == "history"):
-            analysis.runtime = replace(analysis.runtime, detail=f"{analysis.runtime.detail} of {lender.name} "
-                                       "(borrowed: this script has none)")
+    _label_borrowed(lender, current, optimized)
     result = build_result(ctx, current, optimized, sizing, hist, view)
     if lender is not None:
-        from asba.history.similar import BORROWED_CONFIDENCE
-
-        rec = result["recommendation"]
-        rec["confidence"] = round(rec["confidence"] * BORROWED_CONFIDENCE, 3)
-        result["borrowed_from"] = {"script": lender.name, "runs": lender.runs, "why_similar": lender.reasons}
+        _lower_confidence(result, lender)
     advice = Advice(result, current, optimized, sizing, ctx)
     if options.record:
         from asba.audit.log import record_decision
@@ -136,6 +129,23 @@ def _borrow(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition:
     ctx.notes.append(f"borrowing history from {lender.name}: this script has none of its own; similar because it "
                      f"{lender.reasons.replace('; ', ' and ')}; confidence x{BORROWED_CONFIDENCE:g}")
     return lender
+
+
+def _label_borrowed(lender: Any, *analyses: an.Analysis | None) -> None:
+    """Say in the runtime's detail that it comes from another script's history."""
+    if lender is None:
+        return
+    for analysis in (a for a in analyses if a is not None and a.runtime.basis == "history"):
+        analysis.runtime = replace(analysis.runtime, detail=f"{analysis.runtime.detail} of {lender.name} "
+                                   "(borrowed: this script has none)")
+
+
+def _lower_confidence(result: dict, lender: Any) -> None:
+    from asba.history.similar import BORROWED_CONFIDENCE
+
+    rec = result["recommendation"]
+    rec["confidence"] = round(rec["confidence"] * BORROWED_CONFIDENCE, 3)
+    result["borrowed_from"] = {"script": lender.name, "runs": lender.runs, "why_similar": lender.reasons}
 
 
 def _refinements(ctx: Context, hist: history_view.ScriptHistory) -> list:
