@@ -75,7 +75,7 @@ def advise(options: Options) -> Advice:
     partition = req.job.get("partition") or _default_partition(view)
     example = isinstance(ctx.store, _ExampleStore)
     hist = history_view.load(ctx.store, options.script, req.job, partition, example)
-    lender = _borrow(ctx, hist, req, partition) if hist.pattern is None else None
+    lender = _borrow(ctx, hist, req, partition) if hist.pattern is None and not hist.runs else None
     spent, spent_source = history_view.aws_spend(ctx.store, ctx.bursts, ctx.catalog, ctx.now)
     text = Path(options.script).read_text(errors="replace")
     extra = [an.checkpointing(text, req.script)]
@@ -119,9 +119,8 @@ def _borrow(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition:
 
     found = borrow(ctx.store, Path(ctx.options.script), req.job, partition) if ctx.store is not None else None
     if found is None:
-        if not hist.runs:
-            ctx.notes.append("No history available yet: no runs of this script and no similar script in your "
-                             "history (same programs or modules, or a similar request)")
+        ctx.notes.append("No history available yet: no runs of this script and no similar script in your "
+                         "history (same programs or modules, or a similar request)")
         return None
     pattern, facts, lender = found
     hist.pattern = pattern
