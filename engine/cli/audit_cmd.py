@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "audit", help="the decision log: list, show and replay past recommendations",
         description="Every `asba explain` is logged (facts, pack revisions, knowledge date, result, trace) in the "
-                    "history database. Replay re-evaluates the recorded facts with the packs installed now.")
+                    "history database. Replay re-evaluates the recorded facts with the packs installed now; "
+                    "outcomes joins the decisions with the jobs that followed them.")
     actions = parser.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="recent decisions, newest first")
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
