@@ -82,6 +82,8 @@ def render(p: Any) -> list[str]:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(place.failures.items())) or "none"
         lines.append(f"  {place.where:<28} {place.platform:<5} {place.succeeded}/{place.runs} succeeded; "
                      f"failures: {kinds}")
+    for found in p.failure_patterns:
+        lines.append(f"failure pattern: {found['script']}: {found['pattern']} (confidence {found['confidence']:.0%})")
     for perf in p.performance:
         scripts = ", ".join(f"{x['script']} {x['factor']:.2f}" for x in perf["scripts"])
         lines.append(f"AWS performance, family {perf['family']}: runtime x{perf['factor']:.2f} of local ({scripts})")

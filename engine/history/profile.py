@@ -77,6 +77,7 @@ class Profile:
     places: list[Place]
     budget: dict
     performance: list[dict] = field(default_factory=list)
+    failure_patterns: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -161,6 +162,19 @@ def performance(runs: Sequence[Any], instances: dict[tuple[str, str], str]) -> l
              "scripts": [{"script": s, "factor": v} for s, v in found]} for fam, found in sorted(families.items())]
 
 
+def failure_patterns(runs: Sequence[Any], instances: dict[tuple[str, str], str]) -> list[dict]:
+    """Each script's failure patterns, keyed by where they happened (asba.history.failure_risk)."""
+    from asba.history.failure_risk import patterns
+
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for r in runs:
+        grouped[r.script_name or r.job_name].append(r)
+    return [{"script": script, "pattern": p.describe(), "where": p.where, "kind": p.kind,
+             "occurrences": p.occurrences, "confidence": round(p.confidence, 3)}
+            for script, group in sorted(grouped.items()) if any(r.failure_kind for r in group)
+            for p in patterns(group, instances)]
+
+
 def build(store: Any, user: str | None, outcomes: Sequence[Any]) -> Profile:
     from asba.history.record import FINISHED_STATES
 
@@ -170,4 +184,4 @@ def build(store: Any, user: str | None, outcomes: Sequence[Any]) -> Profile:
     instances = instance_of_jobs(store.conn)
     return Profile(user or "all users in the history", len(runs), len(finished), RequestUse.of(finished),
                    script_rows(finished), places(finished, instances), budget_sensitivity(mine),
-                   performance(finished, instances))
+                   performance(finished, instances), failure_patterns(finished, instances))
