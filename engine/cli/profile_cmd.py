@@ -16,6 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="A profile from the job history (sync it with `asba history sync`) and the decision "
                     "outcomes (`asba audit outcomes` joins them).")
     parser.add_argument("--user", help="whose profile (default: you; everyone when you have no jobs there)")
+    parser.add_argument("--days", type=float, metavar="N", help="only jobs submitted in the last N days (default: all)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file (history.db, burst partitions)")
     parser.add_argument("--db", type=Path, metavar="FILE", help="history database (default: config history.db, "
                         "else ASBA_HOME/jobs.db)")
@@ -45,10 +46,14 @@ def compute(args: argparse.Namespace) -> tuple[Any, list[str]]:
             else:
                 notes.append(f"no jobs of {user} in the history: the profile covers every user in it")
                 user = None
-        return build(store, user, outcomes), notes
+        return build(store, user, outcomes, args.days), notes
 
 
 def run_profile(args: argparse.Namespace) -> int:
+    if args.days is not None and args.days <= 0:
+        from asba.errors import InputError
+
+        raise InputError(f"--days must be positive, got {args.days:g}", where="command line", code="ASBA-PROFILE-001")
     profile, notes = compute(args)
     if args.json:
         print_json({**profile.as_dict(), "notes": notes})

@@ -175,10 +175,10 @@ def failure_patterns(runs: Sequence[Any], instances: dict[tuple[str, str], str])
             for p in patterns(group, instances)]
 
 
-def build(store: Any, user: str | None, outcomes: Sequence[Any]) -> Profile:
+def build(store: Any, user: str | None, outcomes: Sequence[Any], days: float | None = None) -> Profile:
     from asba.history.record import FINISHED_STATES
 
-    runs = store.jobs(user=user) if user else store.jobs()
+    runs = store.jobs(user=user, days=days)
     finished = [r for r in runs if r.state in FINISHED_STATES and r.elapsed_s is not None]
     mine = [o for o in outcomes if not user or o.user == user]
     instances = instance_of_jobs(store.conn)

@@ -61,6 +61,18 @@ def test_text_and_unknown_user(imported, capsys):
     assert "budget sensitivity: no job followed AWS advice yet" in out
     p = _profile(capsys, "--user", "nobody")
     assert p["jobs"] == 0 and p["notes"] == ["no jobs of user nobody in the history"]
+    assert main(["profile", "--days", "0"]) == 2
+    assert "--days must be positive" in capsys.readouterr().err
+
+
+def test_days_limits_the_jobs(imported, capsys, monkeypatch):
+    import time
+    from datetime import datetime
+
+    now = datetime(2026, 11, 28, 12).timestamp()  # the example runs span 2026-11-02 .. 11-22
+    monkeypatch.setattr(time, "time", lambda: now)
+    recent = _profile(capsys, "--user", "alice", "--days", "7")
+    assert 0 < recent["jobs"] < 23
 
 
 def test_budget_sensitivity_counts_followed_aws_advice(asba_home, capsys, monkeypatch):
