@@ -1,4 +1,4 @@
-"""`asba audit list | show ID | replay ID`: the decision log of every recommendation."""
+"""`asba audit list | show ID | replay ID | outcomes`: the decision log of every recommendation."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "audit", help="the decision log: list, show and replay past recommendations",
         description="Every `asba explain` is logged (facts, pack revisions, knowledge date, result, trace) in the "
-                    "history database. Replay re-evaluates the recorded facts with the packs installed now.")
+                    "history database. Replay re-evaluates the recorded facts with the packs installed now; "
+                    "outcomes joins the decisions with the jobs that followed them.")
     actions = parser.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="recent decisions, newest first")
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
@@ -29,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replay.add_argument("id", help="decision id (or a unique prefix)")
     replay.add_argument("--packs", action="append", default=[], type=Path, metavar="DIR",
                         help="extra pack folder to load (as when the decision was made)")
+    from asba.cli.outcomes_cmd import add_parser as add_outcomes
+
+    add_outcomes(actions)
     for sub, func in ((listing, run_list), (show, run_show), (replay, run_replay)):
         sub.add_argument("--config", type=Path, metavar="FILE", help="config file (for history.db)")
         sub.add_argument("--db", type=Path, metavar="FILE", help="history database (default: config history.db, "

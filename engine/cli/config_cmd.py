@@ -42,6 +42,7 @@ def run_show(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     leaves = list(cfg.leaves())
     partitions = burst_partitions(cfg)
+    basis = default_basis()
     if args.json:
         print_json({
             "files": cfg.files,
@@ -50,6 +51,7 @@ def run_show(args: argparse.Namespace) -> int:
             "config": cfg.as_dict(),
             "sources": {key: source for key, _value, source in leaves},
             "burst_partitions_effective": {name: p.as_dict() for name, p in partitions.items()},
+            "default_basis": {k: v for k, v in basis.items() if k in sources_of(leaves, "default")},
         })
         return EXIT_OK
     lines = [f"config files read: {', '.join(cfg.files) if cfg.files else 'none (asba defaults only)'}"]
@@ -57,7 +59,8 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(f"every value below is asba's embedded default ({defaults_path()})")
     width = max(len(f"{k} = {_value(v)}") for k, v, _s in leaves)
     for key, value, source in leaves:
-        lines.append(f"{f'{key} = {_value(value)}'.ljust(width)}  # {source}")
+        cited = _cited(key, basis) if source == "default" else None
+        lines.append(f"{f'{key} = {_value(value)}'.ljust(width)}  # {source}" + (f": {cited}" if cited else ""))
     lines.append("effective burst partitions:" if partitions else "effective burst partitions: none")
     for name, part in partitions.items():
         nodes = f"max {part.max_nodes} nodes" if part.max_nodes else "no node limit"
@@ -67,6 +70,34 @@ def run_show(args: argparse.Namespace) -> int:
     for line in lines:
         out.print(line, markup=False, soft_wrap=True, highlight=False)
     return EXIT_OK
+
+
+def default_basis() -> dict[str, str]:
+    """Where each default of the local cost model comes from (knowledge/defaults/cost_sources.yaml)."""
+    import yaml
+    from asba.inputs.config import defaults_path
+
+    path = defaults_path().with_name("cost_sources.yaml")
+    return dict((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("defaults") or {})
+
+
+def _cited(key: str, basis: dict[str, str]) -> str | None:
+    """The citation of a key, or of the section it is in (cost_model.default.gpu_hour_usd.a100)."""
+    while key:
+        if key in basis:
+            return basis[key]
+        key = key.rpartition(".")[0]
+    return None
+
+
+def sources_of(leaves: list, wanted: str) -> set[str]:
+    keys = set()
+    for key, _value, source in leaves:
+        if source == wanted:
+            while key:
+                keys.add(key)
+                key = key.rpartition(".")[0]
+    return keys
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "asba.cli.audit_cmd",
     "asba.cli.share_cmd",
     "asba.cli.pipeline_cmd",
+    "asba.cli.profile_cmd",
 )
 
 EPILOG = """\

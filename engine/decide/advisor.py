@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,28 +79,34 @@ def advise(options: Options) -> Advice:
         from asba.share.advice import site_note
 
         ctx.notes += [n for n in (site_note(ctx.cfg, req.script, req.job),) if n]
+    lender = _borrow(ctx, hist, req, partition) if hist.pattern is None and not hist.runs else None
     spent, spent_source = history_view.aws_spend(ctx.store, ctx.bursts, ctx.catalog, ctx.now)
     text = Path(options.script).read_text(errors="replace")
     extra = [an.checkpointing(text, req.script)]
     extra += [f for f in (an.transfer(text, req.script, options.transfer_gb),) if f is not None]
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
+    extra += _refinements(ctx, hist)
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
-                       spent, spent_source, extra)
+                       spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst))
     current = an.analyse(ctx, req, partition, burst, inputs)
     sizing = optimized = None
     if options.optimize:
         sizing = _rightsize(ctx, req, hist)
         if sizing.status == rightsize.CHANGED:
             new_req = _parse(options, sizing.cli_args, view.partition_defaults or None)
-            optimized = an.analyse(ctx, new_req, partition, burst, inputs)
+            resized = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, new_req, partition, burst))
+            optimized = an.analyse(ctx, new_req, partition, burst, resized)
     from asba.decide.result import build_result
 
+    _label_borrowed(lender, current, optimized)
     result = build_result(ctx, current, optimized, sizing, hist, view)
     result["workload"] = _workload(current)
     from asba.decide.considered import considered
 
     result["considered"] = [row.as_dict() for row in considered(ctx, current)]
     result["consistency"] = _consistency(current, sizing, hist, req)
+    if lender is not None:
+        _lower_confidence(result, lender)
     advice = Advice(result, current, optimized, sizing, ctx)
     if options.record:
         from asba.audit.log import record_decision
@@ -122,6 +128,52 @@ def _consistency(current: an.Analysis, sizing: Any, hist: history_view.ScriptHis
 
     changes = sizing.changes if sizing is not None else []
     return check(current.evaluation, changes, record_of(hist.runs, int(req.job["nodes_min"] or 1))).as_dict()
+def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str, burst: Any) -> list:
+    """Past failures this request would repeat on each side (asba.history.failure_risk)."""
+    from asba.history.failure_risk import risk_facts
+
+    return risk_facts(hist.runs, req.job, partition, burst.name if burst else None, getattr(ctx.store, "conn", None))
+
+
+def _borrow(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str) -> Any:
+    """A script with no history of its own takes the pattern of the user's most similar script, and says so."""
+    from asba.history.similar import BORROWED_CONFIDENCE, borrow
+
+    found = borrow(ctx.store, Path(ctx.options.script), req.job, partition) if ctx.store is not None else None
+    if found is None:
+        ctx.notes.append("No history available yet: no runs of this script and no similar script in your "
+                         "history (same programs or modules, or a similar request)")
+        return None
+    pattern, facts, lender = found
+    hist.pattern = pattern
+    hist.facts = [f for f in hist.facts if f.name == "history.user_runtime_to_limit_ratio"] + facts
+    ctx.notes.append(f"borrowing history from {lender.name}: this script has none of its own; similar because it "
+                     f"{lender.reasons.replace('; ', ' and ')}; confidence x{BORROWED_CONFIDENCE:g}")
+    return lender
+
+
+def _label_borrowed(lender: Any, *analyses: an.Analysis | None) -> None:
+    """Say in the runtime's detail that it comes from another script's history."""
+    if lender is None:
+        return
+    for analysis in (a for a in analyses if a is not None and a.runtime.basis == "history"):
+        analysis.runtime = replace(analysis.runtime, detail=f"{analysis.runtime.detail} of {lender.name} "
+                                   "(borrowed: this script has none)")
+
+
+def _lower_confidence(result: dict, lender: Any) -> None:
+    from asba.history.similar import BORROWED_CONFIDENCE
+
+    rec = result["recommendation"]
+    rec["confidence"] = round(rec["confidence"] * BORROWED_CONFIDENCE, 3)
+    result["borrowed_from"] = {"script": lender.name, "runs": lender.runs, "why_similar": lender.reasons}
+
+
+def _refinements(ctx: Context, hist: history_view.ScriptHistory) -> list:
+    """What past outcomes teach, as facts (asba.audit.refinements)."""
+    from asba.audit.refinements import refinement_facts
+
+    return refinement_facts(ctx.store, hist.runs)
 
 
 def _default_partition(view: Any) -> str:

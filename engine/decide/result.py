@@ -30,6 +30,7 @@ def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
              "runtime_detail": rt.detail, "wait_method": a.wait.method,
              "cost_source": "local cost model" + (" (embedded default rates)" if ctx.cfg.is_default(
                  "cost_model") else "")}
+    local.update(_recharge(ctx, a))
     if comp.aws is None:
         return local, None
     aws, priced = comp.aws, comp.aws_cost
@@ -43,6 +44,16 @@ def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
         "transfer_usd": _r(priced.transfer_usd), "startup_s": float(ctx.cfg.get("advisor.aws_startup_s", 300)),
         "performance_factor": a.offer.performance_factor, "price_source": a.offer.price_source,
     }
+
+
+def _recharge(ctx: Any, a: an.Analysis) -> dict:
+    """What the site charges the user for the local run, beside the full cost (only when a rate is set)."""
+    from asba.knowledge.costs import recharge
+
+    found = recharge(ctx.cfg, a.partition, int(a.req.job["total_cpus"] or 1), a.runtime.p50_s)
+    if found is None:
+        return {}
+    return {"recharge_usd": round(found[0], 4), "recharge_source": f"config recharge_cpu_hour_usd ({found[1]})"}
 
 
 def recommendation(a: an.Analysis) -> dict:

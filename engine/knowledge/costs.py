@@ -1,7 +1,12 @@
 """Local cost model: what a job costs on the local cluster, from the config's per-partition rates.
 
 usd = (cpus x cpu_hour_usd + GB x gb_hour_usd + gpus x gpu_hour_usd[type] + nodes x node_hour_usd)
-      x hours x overhead_factor
+      x hours x overhead_factor x 0.85 / utilisation
+
+The rates are per allocated hour at 85 % utilisation (the utilisation DOE Magellan's $0.018 per core-hour
+assumes; knowledge/defaults/cost_sources.yaml cites every default): a cluster used less spreads its fixed cost
+over fewer hours. ``recharge_cpu_hour_usd``, when a site sets it, is what users are charged, shown beside the
+full cost (``recharge``), never instead of it.
 
 A partition without its own entry, or an entry that leaves a field out, takes it from ``cost_model.default``.
 `used_default` is True when any rate used came from asba's embedded defaults rather than a config file, so the
@@ -16,6 +21,7 @@ from typing import Any
 from asba.errors import ConfigError
 
 RATE_FIELDS = ("cpu_hour_usd", "gb_hour_usd", "gpu_hour_usd", "node_hour_usd", "overhead_factor")
+REFERENCE_UTILISATION = 0.85  # DOE Magellan's full-cost figure assumes it
 
 
 @dataclass(frozen=True)
@@ -84,8 +90,34 @@ def local_cost(
         "gpu": gpus * rates.get("gpu_hour_usd", 0.0) * hours,
         "node": nodes * rates["node_hour_usd"] * hours,
     }
+    scale, sources["utilisation"] = utilisation_scale(cfg, partition)
+    base = {k: v * scale for k, v in base.items()}
     subtotal = sum(base.values())
     breakdown = {k: round(v, 4) for k, v in base.items()}
     breakdown["overhead"] = round(subtotal * (rates["overhead_factor"] - 1), 4)
-    used_default = any(src == "default" for src in sources.values())
+    used_default = any(src == "default" for name, src in sources.items() if name != "utilisation")
     return Cost(round(subtotal * rates["overhead_factor"], 4), breakdown, used_default, sources)
+
+
+def _optional(cfg: Any, partition: str, name: str) -> tuple[Any, str] | None:
+    models = cfg.get("cost_model", None) or {}
+    for entry in (partition, "default"):
+        if (models.get(entry) or {}).get(name) is not None:
+            return models[entry][name], cfg.source_of(f"cost_model.{entry}.{name}")
+    return None
+
+
+def utilisation_scale(cfg: Any, partition: str) -> tuple[float, str]:
+    """0.85 / utilisation (1.0 when no utilisation is configured), and where the utilisation came from."""
+    found = _optional(cfg, partition, "utilisation")
+    if found is None:
+        return 1.0, "default"
+    return REFERENCE_UTILISATION / float(found[0]), found[1]
+
+
+def recharge(cfg: Any, partition: str, cpus: int, runtime_s: float) -> tuple[float, str] | None:
+    """What the site charges the user (recharge_cpu_hour_usd x CPUs x hours), when it sets a recharge rate."""
+    found = _optional(cfg, partition, "recharge_cpu_hour_usd")
+    if found is None:
+        return None
+    return float(found[0]) * cpus * max(0.0, runtime_s) / 3600, found[1]

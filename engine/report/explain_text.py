@@ -40,6 +40,8 @@ def side_lines(local: dict, aws: dict | None) -> list[str]:
         f"  Local: wait {units.duration(local['wait_p50_s'])} (p90 {units.duration(local['wait_p90_s'])}) + {waves}run "
         f"{units.duration(local['runtime_s'])} -> {units.duration(local['time_to_result_s'])}, "
         f"cost {units.usd(local['cost_usd'])}"
+        + (f" (full cost; your site charges {units.usd(local['recharge_usd'])} at its recharge rate)"
+           if local.get("recharge_usd") is not None else "")
     ]
     if aws is None:
         lines.append("  AWS:   no option (see notes)")

@@ -1,0 +1,102 @@
+"""`asba profile [--user U] [--json]`: your typical request vs use, where your runs succeeded or failed, and how
+often you followed AWS advice by its cost (from the history and `asba audit outcomes`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from asba.cli.output import add_json_flag, console, print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "profile", help="your typical request vs use, instances that worked or failed, budget sensitivity",
+        description="A profile from the job history (sync it with `asba history sync`) and the decision "
+                    "outcomes (`asba audit outcomes` joins them).")
+    parser.add_argument("--user", help="whose profile (default: you; everyone when you have no jobs there)")
+    parser.add_argument("--days", type=float, metavar="N", help="only jobs submitted in the last N days (default: all)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="config file (history.db, burst partitions)")
+    parser.add_argument("--db", type=Path, metavar="FILE", help="history database (default: config history.db, "
+                        "else ASBA_HOME/jobs.db)")
+    add_json_flag(parser)
+    parser.set_defaults(func=run_profile)
+
+
+def compute(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    import getpass
+
+    from asba.audit.outcomes import connect, stored
+    from asba.history.profile import build
+    from asba.history.store import HistoryStore
+    from asba.inputs.config import load_config
+
+    cfg = load_config(args.config)
+    path = args.db or cfg.get("history.db", None)
+    conn = connect(path)  # the outcomes table, created if missing
+    outcomes = stored(conn)
+    conn.close()
+    notes: list[str] = []
+    with HistoryStore.open(path) as store:
+        user = args.user or getpass.getuser()
+        if not store.jobs(user=user):
+            if args.user:
+                notes.append(f"no jobs of user {user} in the history")
+            else:
+                notes.append(f"no jobs of {user} in the history: the profile covers every user in it")
+                user = None
+        return build(store, user, outcomes, args.days), notes
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    if args.days is not None and args.days <= 0:
+        from asba.errors import InputError
+
+        raise InputError(f"--days must be positive, got {args.days:g}", where="command line", code="ASBA-PROFILE-001")
+    profile, notes = compute(args)
+    if args.json:
+        print_json({**profile.as_dict(), "notes": notes})
+        return 0
+    out = console()
+    for line in notes + render(profile):
+        out.print(line, markup=False, soft_wrap=True, highlight=False)
+    return 0
+
+
+def _n(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.1f}{unit}"
+
+
+def _use(r: dict | Any) -> str:
+    d = r if isinstance(r, dict) else r.__dict__
+    return (f"CPUs {_n(d['cpus_requested'])} asked / {_n(d['cpus_used'])} used; memory "
+            f"{_n(d['memory_requested_gb'], ' GB')} / {_n(d['memory_used_gb'], ' GB')} peak; time "
+            f"{_n(d['time_limit_h'], ' h')} limit / {_n(d['runtime_h'], ' h')} run")
+
+
+def render(p: Any) -> list[str]:
+    lines = [f"profile of {p.user}: {p.jobs} jobs in the history, {p.finished} finished"]
+    if not p.finished:
+        return lines + ["no finished jobs yet: run `asba history sync`"]
+    lines.append(f"typical job (medians): {_use(p.overall)}")
+    lines.append("by script (most runs first):")
+    lines += [f"  {s['script']:<28} {s['jobs']:>4} runs  {_use(s)}" for s in p.scripts]
+    lines.append("where runs succeeded or failed:")
+    for place in p.places:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(place.failures.items())) or "none"
+        lines.append(f"  {place.where:<28} {place.platform:<5} {place.succeeded}/{place.runs} succeeded; "
+                     f"failures: {kinds}")
+    for found in p.failure_patterns:
+        lines.append(f"failure pattern: {found['script']}: {found['pattern']} (confidence {found['confidence']:.0%})")
+    for perf in p.performance:
+        scripts = ", ".join(f"{x['script']} {x['factor']:.2f}" for x in perf["scripts"])
+        lines.append(f"AWS performance, family {perf['family']}: runtime x{perf['factor']:.2f} of local ({scripts})")
+    b = p.budget
+    if not b["aws_advised"]:
+        lines.append("budget sensitivity: no job followed AWS advice yet (see `asba audit outcomes`)")
+        return lines
+    bands = "; ".join(f"{x['cost']}: {x['followed']}/{x['advised']}" for x in b["by_cost"])
+    lines.append(f"budget sensitivity: followed {b['followed']} of {b['aws_advised']} AWS recommendations "
+                 f"({b['share_followed']:.0%}); by advised AWS cost: {bands}")
+    return lines
