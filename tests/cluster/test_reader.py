@@ -100,7 +100,7 @@ def test_hanging_command_times_out_and_reading_goes_on(tmp_path, monkeypatch):
         (bin_dir / name).symlink_to(f"/usr/bin/{name}") if Path(f"/usr/bin/{name}").exists() else None
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/bin")
     view = read_cluster(SlurmRunner(timeout_s=0.5), partition="cpu")
-    assert any("did not answer within 0.5 s" in g for g in view.gaps)
+    assert any("squeue did not answer in 0.5 s" in g for g in view.gaps)
 
 
 def test_cluster_command_json(tmp_path, capsys):
