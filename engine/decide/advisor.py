@@ -81,7 +81,7 @@ def advise(options: Options) -> Advice:
     extra += [f for f in (an.transfer(text, req.script, options.transfer_gb),) if f is not None]
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
-                       spent, spent_source, extra)
+                       spent, spent_source, extra, _wait_record(ctx, partition, view))
     current = an.analyse(ctx, req, partition, burst, inputs)
     sizing = optimized = None
     if options.optimize:
@@ -98,6 +98,17 @@ def advise(options: Options) -> Advice:
 
         result["decision_id"] = record_decision(ctx, advice)
     return advice
+
+
+def _wait_record(ctx: Context, partition: str, view: Any) -> Any:
+    """The cluster wait record of the partition, as known when the queue was read (None without a database)."""
+    store = getattr(ctx.store, "real", ctx.store)
+    if store is None or not view.now:
+        return None
+    from asba.history.wait_record import model_for
+
+    model, _ = model_for(store.conn, partition, view.now, float(ctx.cfg.get("wait.record_days", 14)))
+    return model
 
 
 def _default_partition(view: Any) -> str:

@@ -176,13 +176,14 @@ class Inputs:
     spent_usd: float
     spent_source: str
     extra_facts: list[Fact]  # checkpointing, failures on partitions
+    wait_record: Any = None  # WaitRecordModel of the partition (history.wait_record.model_for), or None
 
 
 def _wait(inputs: Inputs, req: Any, partition: str) -> Any:
     from asba.decide.wait import estimate_wait
 
     return estimate_wait(inputs.view, job=req.job, partition=partition, past_waits_s=inputs.past_waits_s,
-                         runtime_ratio=inputs.runtime_ratio)
+                         runtime_ratio=inputs.runtime_ratio, record=inputs.wait_record, qos=req.job.get("qos"))
 
 
 def _runtime(ctx: Any, req: Any, inputs: Inputs, notes: list[str]) -> timing.RuntimeEstimate:
@@ -212,8 +213,6 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
 
     notes: list[str] = []
     wait = _wait(inputs, req, partition)
-    if wait.p50_s is None:
-        notes.append("local queue wait unknown (no cluster data): counted as 0, which favours local")
     runtime = _runtime(ctx, req, inputs, notes)
     hist = {f.name: f.value for f in inputs.history}
     per_core, per_core_src = gb_per_core(req, hist)
@@ -230,6 +229,8 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         checkpointing=bool(_value(inputs.extra_facts, "decision.checkpointing")),
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
         transfer_usd_per_gb=EGRESS_USD_PER_GB))
+    if wait.p50_s is None:
+        notes.append(unknown_wait_note(comparison.wait_to_flip_s, wait.gaps, comparison.preferred))
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
     job_cost = comparison.aws.cost_usd if comparison.aws else 0.0
     status = budgets.budget_status(None if monthly is None else float(monthly), inputs.spent_usd, job_cost)
@@ -241,6 +242,21 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     facts += budget_facts(ctx, status, inputs.spent_source)
     evaluation = _evaluate(ctx, facts)
     return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes)
+
+
+def unknown_wait_note(wait_to_flip_s: float | None, gaps: list[str], preferred: str = "local") -> str:
+    """A missing wait is never silently 0: the break-even wait instead, and what the confidence could not cover."""
+    from asba.report import units
+
+    why = "; ".join(g for g in gaps if g.startswith(("queue_model", "wait_record", "slurm"))) or "no cluster data"
+    if preferred == "aws":
+        flip = "AWS wins even with no local wait"
+    elif wait_to_flip_s is not None:
+        flip = f"AWS wins if the local wait exceeds {units.hours(wait_to_flip_s)}"
+    else:
+        flip = "no local wait would make AWS win"
+    return (f"local queue wait unknown ({why}): {flip}; the confidence covers runtime only, "
+            "the wait was unknown")
 
 
 def _value(facts: list[Fact], name: str) -> Any:
