@@ -1,8 +1,13 @@
 """Backtest of the queue-wait estimate against real waits, beside SLURM's estimate and a naive baseline.
 
-    python benchmarks/backtest_wait.py                 # replay the mila Cedar trace
+    python benchmarks/backtest_wait.py --out benchmarks/results/wait_backtest.md   # regenerates the results
     python benchmarks/backtest_wait.py --cluster       # also run real jobs on the SLURM test cluster (~4 min)
-    python benchmarks/backtest_wait.py --out benchmarks/results/wait_backtest.md
+
+The traces (``asba cluster backtest``, in time order, learning only from jobs started before each submission):
+every mila Cedar day in ../shared/data/traces/mila_cedar/, the NREL Eagle sample, and a ``sacct -a -X`` dump of
+the test cluster taken now (when it is up). Wall time and peak RSS of each replay are printed with it.
+
+The section below describes the older single-day replay that is kept for comparison (``--cluster``):
 
 Cedar: every row is a job still pending at the noon poll, with the queue (q_p_*: pending jobs ahead in its
 partition) and the running jobs (r_p_*) at that moment, and the real wait from the poll (poll_wait_sec). The
@@ -206,5 +211,91 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+
+
+# ------------------------------------------------------------------ trace replays (asba cluster backtest)
+
+TRACES = REPO.parent / "shared" / "data" / "traces"
+COLUMNS = ("asba", "replay", "slurm", "naive")
+
+
+def trace_sets() -> dict[str, list[Path]]:
+    sets = {"mila Cedar, 17 days 2021-05-01..23": sorted((TRACES / "mila_cedar").glob("jobs_cedar_*.csv*")),
+            "NREL Eagle sample, 2019-01-01..03": [TRACES / "nrel_eagle" / "sample_eagle_data.csv"]}
+    dump = _test_cluster_dump()
+    if dump is not None:
+        sets["SLURM test cluster, sacct -a -X (last 14 days)"] = [dump]
+    return sets
+
+
+def _test_cluster_dump() -> Path | None:
+    from asba.history.wait_record import FIELDS
+
+    argv = ["sacct", "--allusers", "-X", "--parsable2", "--format=" + ",".join(FIELDS), "-S", "now-14days",
+            "-E", "now"]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(tempfile.gettempdir()) / "asba-test-cluster-waits.psv"
+    path.write_text(out)
+    return path
+
+
+def replay_traces() -> list[tuple[str, dict, float, float]]:
+    import resource
+
+    from asba.cli.backtest_cmd import backtest
+
+    rows = []
+    for name, paths in trace_sets().items():
+        started = time.monotonic()
+        result = backtest(paths)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append((name, result, time.monotonic() - started, rss))
+    return rows
+
+
+def trace_report(rows: list[tuple[str, dict, float, float]]) -> str:
+    lines = ["| data | group | jobs | method | in [p10, p90] (below / above) | median abs. error p50 | "
+             "p50 within 2x | mean log2 width |", "|---|---|---:|---|---:|---:|---:|---:|"]
+    for name, result, _, _ in rows:
+        for group, methods in list(result["groups"].items())[:4]:
+            for method in COLUMNS:
+                s = methods.get(method)
+                if not s or not s["estimated"]:
+                    continue
+                lines.append(f"| {name} | {group} | {s['estimated']}/{s['jobs']} | {method} | "
+                             f"{_pct(s['coverage'])} ({_pct(s['below_p10'])} / {_pct(s['above_p90'])}) | "
+                             f"{_fmt(s['median_abs_error_s'])} | {_pct(s['p50_within_2x'])} | "
+                             f"{s['mean_log2_width']:.2f} |")
+    lines.append("")
+    for name, result, seconds, rss in rows:
+        lines.append(f"- {name}: {result['jobs_read']} jobs read, real wait median "
+                     f"{_fmt(result['real_wait_median_s'])}; replay took {seconds:.0f} s, peak RSS {rss:.0f} MB.")
+    return "\n".join(lines) + "\n"
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.0f} %"
+
+
+def run_all(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cluster", action="store_true", help="also run real jobs on the SLURM test cluster")
+    parser.add_argument("--out", type=Path, help="write the Markdown here")
+    args, rest = parser.parse_known_args(argv)
+    text = "# Queue-wait backtest\n\n## Trace replays (`asba cluster backtest`)\n\n" + trace_report(replay_traces())
+    if args.cluster:
+        text += "\n## Live run on the test cluster, with SLURM's own estimate\n\n"
+        results = {f"SLURM test cluster, partition {'highmem'} (live)": score(cluster_cases("highmem", "cpu-aws"))}
+        text += report(results, "Live: 14 jobs submitted one by one; estimate_wait before each.")
+    sys.stdout.write(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+    return 0
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_all())

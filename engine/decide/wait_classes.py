@@ -12,7 +12,6 @@ the queue-pressure bin brings in the live queue. Memory is bounded: at most ``ma
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -88,7 +87,7 @@ def _label(value: float | None, edges: tuple[float, ...], hours: bool = False) -
         return f">{show(edges[-1])}"
     if low is None:
         return f"<={show(edges[0])}"
-    return f"{show(low)}-{show(edges[i])}" if not hours else f"{show(low)}-{show(edges[i])}"
+    return f"{show(low)}-{show(edges[i])}"
 
 
 @dataclass
@@ -159,7 +158,3 @@ class WaitRecordModel:
         label = job.describe(LEVELS[level])
         return RecordEstimate(p10, p50, p90, len(waits), label, thin, bound, self.window_s)
 
-
-def class_size(limit: int) -> int:
-    """Waits a class keeps at most (for documentation and tests)."""
-    return max(1, int(math.floor(limit)))
