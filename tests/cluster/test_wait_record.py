@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from asba.cli.main import main
 from asba.decide.wait import estimate_wait
 from asba.decide.wait_backtest import Backtest
