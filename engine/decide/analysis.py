@@ -239,9 +239,19 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         facts += match_facts(match, burst)
     facts += local_cost_facts(_scaled(local, runtime.p50_s), partition, runtime.p50_s)
     facts += decision_facts(ctx, comparison, runtime, offer, startup, value)
+    facts += _timing(inputs.view, wait, runtime.p50_s, req.job.get("time_limit_s") or runtime.p50_s, partition)
     facts += budget_facts(ctx, status, inputs.spent_source)
     evaluation = _evaluate(ctx, facts)
     return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes)
+
+
+def _timing(view: Any, wait: Any, runtime_s: float, limit_s: float, partition: str) -> list[Fact]:
+    from asba.decide.timing_advice import timing_facts
+
+    if view is None:
+        return []
+    nodes = {n.name for n in view.state.nodes if partition in n.partitions}
+    return timing_facts(view.now, wait.p50_s, runtime_s, float(limit_s), partition, nodes, view.state.reservations)
 
 
 def unknown_wait_note(wait_to_flip_s: float | None, gaps: list[str], preferred: str = "local") -> str:

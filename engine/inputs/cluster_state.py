@@ -36,6 +36,7 @@ from asba.inputs.cluster_parse_nodes import (
     parse_sshare,
     parse_test_only,
 )
+from asba.inputs.reservations import Reservation, parse_reservations
 from asba.inputs.slurm import CommandOutput, SlurmRunner, parse_version, supports_json
 
 
@@ -54,6 +55,7 @@ class ClusterState:
     user: str = ""
     captured: dict[str, tuple[float, str]] = field(default_factory=dict)
     gaps: list[str] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)
 
     def has(self, key: str) -> bool:
         return key in self.captured
@@ -83,7 +85,8 @@ def read_state(runner: SlurmRunner, user: str | None = None) -> ClusterState:
         "version": ["sinfo", "--version"], "squeue_json": ["squeue", "--json"], "sinfo_json": ["sinfo", "--json"],
         "partitions": ["scontrol", "show", "partition", "-o"], "config": ["scontrol", "show", "config"],
         "sprio": ["sprio", "-h", "-o", SPRIO_FORMAT],
-        "sshare": ["sshare", "-P", "-U", "-u", state.user, "-o", SSHARE_FIELDS]})
+        "sshare": ["sshare", "-P", "-U", "-u", state.user, "-o", SSHARE_FIELDS],
+        "reservations": ["scontrol", "show", "reservation", "-o"]})
     version = _read_version(results["version"], state)
     use_json = version is None or supports_json(version)
     _read_queue(runner, state, results, use_json)
@@ -96,6 +99,8 @@ def read_state(runner: SlurmRunner, user: str | None = None) -> ClusterState:
     _take(state, "config", results, lambda out: state.config.update(parse_config(out)))
     _take(state, "sprio", results, lambda out: state.prio.extend(parse_sprio(out)))
     _take(state, "sshare", results, lambda out: state.shares.extend(parse_sshare(out)))
+    if not (runner.snapshot_dir and isinstance(results["reservations"], ExternalCommandError)):  # older captures
+        _take(state, "reservations", results, lambda out: state.reservations.extend(parse_reservations(out)))
     if not state.version:
         state.version = state.config.get("SLURM_VERSION")
     if not state.captured:
