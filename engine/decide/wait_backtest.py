@@ -52,7 +52,7 @@ class Backtest:
     model: WaitRecordModel = field(default_factory=WaitRecordModel)
     calibrator: ReplayCalibrator = field(default_factory=ReplayCalibrator)
     combiner: Combiner = field(default_factory=Combiner)
-    # the conformal step on asba's own answer: its past errors set p10 and p90 around the p50 (which it keeps)
+    # the conformal step on asba's own answer: its past log errors set p10, p50 and p90 around its p50
     final: ReplayCalibrator | None = field(default_factory=ReplayCalibrator)
     board: Scoreboard = field(default_factory=Scoreboard)
     ratio: float = DEFAULT_RUNTIME_RATIO
@@ -92,10 +92,7 @@ class Backtest:
         joined = self.combiner.join(rec, calibrated)
         if joined is None or self.final is None:
             return joined
-        interval = self.final.calibrate(job.partition, joined[1])
-        if interval is None:
-            return joined
-        return min(interval[0], joined[1]), joined[1], max(interval[2], joined[1])  # the interval, not the p50
+        return self.final.calibrate(job.partition, joined[1]) or joined
 
     def _score(self, job: TraceJob, replay: Quantiles | None, mine: Quantiles | None) -> None:
         wait = job.wait_s or 0.0

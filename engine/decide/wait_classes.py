@@ -114,7 +114,7 @@ class WaitRecordModel:
     """Waits become known when jobs start (``add``); ``estimate`` uses only those known by ``now``."""
 
     window_s: float = 14 * 86400.0
-    half_life_s: float = 2 * 86400.0
+    half_life_s: float = 7 * 86400.0  # 2 d and 12 h did worse on the Cedar backtest (wait_backtest.md)
     max_per_class: int = 400
     _classes: dict[tuple, deque] = field(default_factory=dict)
 

@@ -105,7 +105,7 @@ def test_record_model_backs_off_and_says_thin():
 
 
 def test_record_model_learns_only_what_was_known_by_then_and_weights_recent_waits():
-    model = WaitRecordModel(half_life_s=3600)
+    model = WaitRecordModel(half_life_s=3600)  # an hour: the old waits are 5 half-lives back
     job = JobClass("cpu", cpus=1, gpus=0, limit_s=600, qos=None, queue_ahead=0)
     for i in range(40):
         model.add(job, 1000.0 + i, 60.0)  # an empty queue long ago
