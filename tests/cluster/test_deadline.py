@@ -85,3 +85,20 @@ def test_deadline_is_the_configured_one(tmp_path):
     cfg_file.write_text("slurm:\n  deadline_s: 7\n")
     assert float(load_config(cfg_file).get("slurm.deadline_s")) == 7.0
     assert float(load_config(None).get("slurm.deadline_s")) == 20.0
+
+
+def test_explain_with_a_hanging_queue_names_it_and_gives_the_break_even(tmp_path, monkeypatch, capsys):
+    from asba.cli.main import main
+
+    bin_dir = _fake_cluster(tmp_path, ("squeue", "sinfo", "sbatch"))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/bin:/usr/bin")
+    monkeypatch.setenv("ASBA_HOME", str(tmp_path / "home"))
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("slurm:\n  deadline_s: 1\n")
+    script = tmp_path / "job.sbatch"  # no history anywhere: the queue was the only source of a wait
+    script.write_text("#!/bin/sh\n#SBATCH -c 8\n#SBATCH --mem=16G\n#SBATCH -t 4:00:00\nsrun ./simulate\n")
+    assert main(["explain", str(script), "cpu-aws", "--config", str(cfg), "--no-log"]) == 0
+    out = capsys.readouterr().out
+    assert "squeue did not answer in 1 s" in out
+    assert "local queue wait unknown" in out and "wait was unknown" in out
+    assert "wait unknown" in out  # not "wait 0m"
