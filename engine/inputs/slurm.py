@@ -100,6 +100,8 @@ class SlurmRunner:
                                     text=True, start_new_session=True)
         except OSError as exc:
             raise ExternalCommandError(f"{exe} could not be started: {exc.strerror}", where=key) from None
+        if self._deadline is not None:  # starting the process may itself have taken a while on a busy machine
+            limit = max(0.01, min(limit, self._deadline - time.monotonic()))
         try:
             stdout, stderr = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
