@@ -73,21 +73,23 @@ class JobClass:
                  "cpus": f"CPU bin {_label(self.cpus, CPU_BINS)}",
                  "limit": f"limit bin {_label(self.limit_s, LIMIT_BINS, hours=True)}",
                  "qos": f"QOS {self.qos}",
-                 "queue": f"{_label(self.queue_ahead, QUEUE_BINS)} pending at submission"}
+                 "queue": f"{_label(self.queue_ahead, QUEUE_BINS)} jobs pending at submission"}
         return ", ".join(parts[name] for name in level)
 
 
 def _label(value: float | None, edges: tuple[float, ...], hours: bool = False) -> str:
+    """The bin of ``value`` as printed in bins_text (CPU and queue bins are whole numbers)."""
     i = _bin(value, edges)
     if i is None:
         return "?"
-    show = (lambda x: f"{x / 3600:g} h") if hours else (lambda x: f"{x:g}")
-    low = edges[i - 1] if i > 0 else None
+    if hours:
+        low_h = f"{edges[i - 1] / 3600:g}" if i > 0 else ""
+        return f">{edges[-1] / 3600:g} h" if i == len(edges) else (
+            f"{low_h}-{edges[i] / 3600:g} h" if low_h else f"<={edges[0] / 3600:g} h")
     if i == len(edges):
-        return f">{show(edges[-1])}"
-    if low is None:
-        return f"<={show(edges[0])}"
-    return f"{show(low)}-{show(edges[i])}"
+        return f">{edges[-1]:g}"
+    low = edges[i - 1] + 1 if i > 0 else (edges[0] if edges[0] <= 1 else 0)
+    return f"{low:g}" if low == edges[i] else f"{low:g}-{edges[i]:g}"
 
 
 @dataclass
