@@ -121,7 +121,7 @@ def test_cluster_wait_command_text(capsys):
                  "-p", "cpu", "-b", "cpu-aws", "--time-limit", "2:00:00"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "cpu: p50" in out and "cpu-aws: p50 0s" in out and "method" in out
+    assert "cpu: p50" in out and "cpu-aws: starts almost at once (under 5 min); p50 0s" in out and "method" in out
 
 
 def test_bad_snapshot_dir_is_one_line_error(tmp_path, capsys):
