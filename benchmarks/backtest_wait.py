@@ -7,16 +7,11 @@ The traces (``asba cluster backtest``, in time order, learning only from jobs st
 every mila Cedar day in ../shared/data/traces/mila_cedar/, the NREL Eagle sample, and a ``sacct -a -X`` dump of
 the test cluster taken now (when it is up). Wall time and peak RSS of each replay are printed with it.
 
-The section below describes the older single-day replay that is kept for comparison (``--cluster``):
+The Cedar replay spreads each row's queue aggregates (q_p_*: pending jobs ahead in its partition; r_p_*: the
+running jobs) into equal jobs (``asba.decide.wait_backtest.cedar_replay``); the partition's capacity is its
+running cores (Cedar is full).
 
-Cedar: every row is a job still pending at the noon poll, with the queue (q_p_*: pending jobs ahead in its
-partition) and the running jobs (r_p_*) at that moment, and the real wait from the poll (poll_wait_sec). The
-trace has aggregates, not job lists, so the replay spreads them into equal jobs: the jobs ahead each get
-cores_above/jobs_above cores and core_hours_above/cores_above hours of limit; the running jobs' remaining time is
-spread evenly over [0, 2 x the mean remaining]; the partition's capacity is its running cores (Cedar is full).
-The trace has no SLURM estimate and no per-user past waits, so on Cedar the estimate is the queue model alone.
-
-Test cluster: jobs of 16-48 CPUs sleeping 15-45 s under 2-minute limits are submitted one by one to a 64-CPU
+``--cluster`` (live): jobs of 16-48 CPUs sleeping 15-45 s under 2-minute limits are submitted one by one to a 64-CPU
 partition; before each, asba reads the live cluster (with ``sbatch --test-only``) and estimates, with the waits of
 the run's earlier jobs that have started by then as the history; the real wait is Submit->Start from sacct
 afterwards.
@@ -25,7 +20,6 @@ afterwards.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import subprocess
 import sys
@@ -34,12 +28,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from asba.decide.wait import DEFAULT_RUNTIME_RATIO, estimate_wait, queue_model_quantiles
+from asba.decide.wait import estimate_wait
 from asba.facts.cluster_facts import JobNeeds, read_cluster
 from asba.inputs.slurm import SlurmRunner
 
 REPO = Path(__file__).resolve().parents[1]
-TRACE = REPO.parent / "shared" / "data" / "traces" / "mila_cedar" / "jobs_cedar_2021-05-16.csv"
 
 
 @dataclass
@@ -50,39 +43,6 @@ class Case:
     p90_s: float | None
     slurm_s: float | None
     naive_s: float | None
-
-
-def cedar_cases(path: Path, ratio: float, scope: str = "p_") -> list[Case]:
-    """``scope`` "p_": the job's partition (q_p_*, r_p_*); "": the whole cluster (q_*, r_*)."""
-    cases = []
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            cases.append(_cedar_case(row, ratio, scope))
-    return cases
-
-
-def _cedar_case(row: dict, ratio: float, scope: str) -> Case:
-    q, r = f"q_{scope}", f"r_{scope}"
-    q_jobs, q_cores, q_core_h = int(row[q + "jobs_above"]), float(row[q + "cores_above"]), float(
-        row[q + "core_hours_above"])
-    r_jobs, r_cores, r_core_h = int(row[r + "jobs_above"]), float(row[r + "cores_above"]), float(
-        row[r + "core_hours_above"])
-    need, limit = float(row["req_cpus"]), float(row["time_limit_sec"])
-    capacity = max(r_cores, need)
-    mean_left = r_core_h / r_cores * 3600 if r_cores else 0.0
-    running = [(r_cores / r_jobs, 2 * mean_left * (i + 0.5) / r_jobs, None) for i in range(r_jobs)]
-    ahead_limit = q_core_h / q_cores * 3600 if q_cores else 0.0
-    ahead = [(q_cores / q_jobs, ahead_limit) for _ in range(q_jobs)]
-    p10, p50, p90 = queue_model_quantiles(capacity, 0.0, running, ahead, need, limit, ratio)
-    naive = q_jobs * ahead_limit
-    return Case(float(row["poll_wait_sec"]), p10, p50, p90, None, naive)
-
-
-def cedar_runtime_ratio(path: Path) -> float:
-    with path.open(newline="") as handle:
-        ratios = [float(r["run_time_sec"]) / float(r["time_limit_sec"]) for r in csv.DictReader(handle)
-                  if float(r["time_limit_sec"]) > 0]
-    return statistics.median(ratios)
 
 
 # ------------------------------------------------------------------ test cluster
@@ -182,35 +142,6 @@ def report(results: dict[str, dict], ratio_note: str) -> str:
     lines += ["", "Errors are median absolute errors in the same run; 'n/a' = the data has no such estimate.",
               "Produced by `python benchmarks/backtest_wait.py" + (" --cluster" if len(results) > 2 else "") + "`."]
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trace", type=Path, default=TRACE)
-    parser.add_argument("--cluster", action="store_true", help="also run real jobs on the SLURM test cluster")
-    parser.add_argument("--partition", default="highmem")
-    parser.add_argument("--burst-partition", default="cpu-aws")
-    parser.add_argument("--out", type=Path, help="write the Markdown table here")
-    args = parser.parse_args(argv)
-    measured = cedar_runtime_ratio(args.trace)
-    results = {
-        "mila Cedar 2021-05-16, queue of the job's partition": score(
-            cedar_cases(args.trace, DEFAULT_RUNTIME_RATIO, "p_")),
-        "mila Cedar 2021-05-16, whole-cluster queue": score(cedar_cases(args.trace, DEFAULT_RUNTIME_RATIO, "")),
-    }
-    if args.cluster:
-        results[f"SLURM test cluster, partition {args.partition} (live)"] = score(
-            cluster_cases(args.partition, args.burst_partition))
-    note = (f"Runtime/limit ratio used for p50: {DEFAULT_RUNTIME_RATIO} (asba's default; the Cedar trace's own "
-            f"median is {measured:.3f}); p10 uses half of it, p90 the full limits.")
-    text = report(results, note)
-    sys.stdout.write(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-    return 0
-
-
 
 
 # ------------------------------------------------------------------ trace replays (asba cluster backtest)
