@@ -21,6 +21,7 @@ ALL = "*"
 class ReplayCalibrator:
     max_residuals: int = 2000
     min_residuals: int = 29  # the same floor as the record's 0.9 quantile bound
+    per_partition: bool = True  # False: the whole cluster's residuals only
     _residuals: dict[str, deque] = field(default_factory=dict)
 
     def add(self, partition: str, real_s: float, replay_p50_s: float) -> None:
@@ -29,7 +30,7 @@ class ReplayCalibrator:
             self._residuals.setdefault(key, deque(maxlen=self.max_residuals)).append(residual)
 
     def evidence(self, partition: str) -> tuple[str, int]:
-        for key in (partition, ALL):
+        for key in ((partition, ALL) if self.per_partition else (ALL,)):
             n = len(self._residuals.get(key, ()))
             if n >= self.min_residuals:
                 return key, n
