@@ -1,17 +1,17 @@
 """Backtest of the queue-wait estimate against real waits, beside SLURM's estimate and a naive baseline.
 
-    python benchmarks/backtest_wait.py                 # replay the mila Cedar trace
+    python benchmarks/backtest_wait.py --out benchmarks/results/wait_backtest.md   # regenerates the results
     python benchmarks/backtest_wait.py --cluster       # also run real jobs on the SLURM test cluster (~4 min)
-    python benchmarks/backtest_wait.py --out benchmarks/results/wait_backtest.md
 
-Cedar: every row is a job still pending at the noon poll, with the queue (q_p_*: pending jobs ahead in its
-partition) and the running jobs (r_p_*) at that moment, and the real wait from the poll (poll_wait_sec). The
-trace has aggregates, not job lists, so the replay spreads them into equal jobs: the jobs ahead each get
-cores_above/jobs_above cores and core_hours_above/cores_above hours of limit; the running jobs' remaining time is
-spread evenly over [0, 2 x the mean remaining]; the partition's capacity is its running cores (Cedar is full).
-The trace has no SLURM estimate and no per-user past waits, so on Cedar the estimate is the queue model alone.
+The traces (``asba cluster backtest``, in time order, learning only from jobs started before each submission):
+every mila Cedar day in ../shared/data/traces/mila_cedar/, the NREL Eagle sample, and a ``sacct -a -X`` dump of
+the test cluster taken now (when it is up). Wall time and peak RSS of each replay are printed with it.
 
-Test cluster: jobs of 16-48 CPUs sleeping 15-45 s under 2-minute limits are submitted one by one to a 64-CPU
+The Cedar replay spreads each row's queue aggregates (q_p_*: pending jobs ahead in its partition; r_p_*: the
+running jobs) into equal jobs (``asba.decide.wait_backtest.cedar_replay``); the partition's capacity is its
+running cores (Cedar is full).
+
+``--cluster`` (live): jobs of 16-48 CPUs sleeping 15-45 s under 2-minute limits are submitted one by one to a 64-CPU
 partition; before each, asba reads the live cluster (with ``sbatch --test-only``) and estimates, with the waits of
 the run's earlier jobs that have started by then as the history; the real wait is Submit->Start from sacct
 afterwards.
@@ -20,7 +20,6 @@ afterwards.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import subprocess
 import sys
@@ -29,12 +28,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from asba.decide.wait import DEFAULT_RUNTIME_RATIO, estimate_wait, queue_model_quantiles
+from asba.decide.wait import estimate_wait
 from asba.facts.cluster_facts import JobNeeds, read_cluster
 from asba.inputs.slurm import SlurmRunner
 
 REPO = Path(__file__).resolve().parents[1]
-TRACE = REPO.parent / "shared" / "data" / "traces" / "mila_cedar" / "jobs_cedar_2021-05-16.csv"
 
 
 @dataclass
@@ -45,39 +43,6 @@ class Case:
     p90_s: float | None
     slurm_s: float | None
     naive_s: float | None
-
-
-def cedar_cases(path: Path, ratio: float, scope: str = "p_") -> list[Case]:
-    """``scope`` "p_": the job's partition (q_p_*, r_p_*); "": the whole cluster (q_*, r_*)."""
-    cases = []
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            cases.append(_cedar_case(row, ratio, scope))
-    return cases
-
-
-def _cedar_case(row: dict, ratio: float, scope: str) -> Case:
-    q, r = f"q_{scope}", f"r_{scope}"
-    q_jobs, q_cores, q_core_h = int(row[q + "jobs_above"]), float(row[q + "cores_above"]), float(
-        row[q + "core_hours_above"])
-    r_jobs, r_cores, r_core_h = int(row[r + "jobs_above"]), float(row[r + "cores_above"]), float(
-        row[r + "core_hours_above"])
-    need, limit = float(row["req_cpus"]), float(row["time_limit_sec"])
-    capacity = max(r_cores, need)
-    mean_left = r_core_h / r_cores * 3600 if r_cores else 0.0
-    running = [(r_cores / r_jobs, 2 * mean_left * (i + 0.5) / r_jobs, None) for i in range(r_jobs)]
-    ahead_limit = q_core_h / q_cores * 3600 if q_cores else 0.0
-    ahead = [(q_cores / q_jobs, ahead_limit) for _ in range(q_jobs)]
-    p10, p50, p90 = queue_model_quantiles(capacity, 0.0, running, ahead, need, limit, ratio)
-    naive = q_jobs * ahead_limit
-    return Case(float(row["poll_wait_sec"]), p10, p50, p90, None, naive)
-
-
-def cedar_runtime_ratio(path: Path) -> float:
-    with path.open(newline="") as handle:
-        ratios = [float(r["run_time_sec"]) / float(r["time_limit_sec"]) for r in csv.DictReader(handle)
-                  if float(r["time_limit_sec"]) > 0]
-    return statistics.median(ratios)
 
 
 # ------------------------------------------------------------------ test cluster
@@ -179,26 +144,83 @@ def report(results: dict[str, dict], ratio_note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
+# ------------------------------------------------------------------ trace replays (asba cluster backtest)
+
+TRACES = REPO.parent / "shared" / "data" / "traces"
+COLUMNS = ("asba", "replay", "slurm", "naive")
+
+
+def trace_sets() -> dict[str, list[Path]]:
+    sets = {"mila Cedar, 17 days 2021-05-01..23": sorted((TRACES / "mila_cedar").glob("jobs_cedar_*.csv*")),
+            "NREL Eagle sample, 2019-01-01..03": [TRACES / "nrel_eagle" / "sample_eagle_data.csv"]}
+    dump = _test_cluster_dump()
+    if dump is not None:
+        sets["SLURM test cluster, sacct -a -X (last 14 days)"] = [dump]
+    return sets
+
+
+def _test_cluster_dump() -> Path | None:
+    from asba.history.wait_record import FIELDS
+
+    argv = ["sacct", "--allusers", "-X", "--parsable2", "--format=" + ",".join(FIELDS), "-S", "now-14days",
+            "-E", "now"]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(tempfile.gettempdir()) / "asba-test-cluster-waits.psv"
+    path.write_text(out)
+    return path
+
+
+def replay_traces() -> list[tuple[str, dict, float, float]]:
+    import resource
+
+    from asba.cli.backtest_cmd import backtest
+
+    rows = []
+    for name, paths in trace_sets().items():
+        started = time.monotonic()
+        result = backtest(paths)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append((name, result, time.monotonic() - started, rss))
+    return rows
+
+
+def trace_report(rows: list[tuple[str, dict, float, float]]) -> str:
+    lines = ["| data | group | jobs | method | in [p10, p90] (below / above) | median abs. error p50 | "
+             "p50 within 2x | mean log2 width |", "|---|---|---:|---|---:|---:|---:|---:|"]
+    for name, result, _, _ in rows:
+        for group, methods in list(result["groups"].items())[:4]:
+            for method in COLUMNS:
+                s = methods.get(method)
+                if not s or not s["estimated"]:
+                    continue
+                lines.append(f"| {name} | {group} | {s['estimated']}/{s['jobs']} | {method} | "
+                             f"{_pct(s['coverage'])} ({_pct(s['below_p10'])} / {_pct(s['above_p90'])}) | "
+                             f"{_fmt(s['median_abs_error_s'])} | {_pct(s['p50_within_2x'])} | "
+                             f"{s['mean_log2_width']:.2f} |")
+    lines.append("")
+    for name, result, seconds, rss in rows:
+        lines.append(f"- {name}: {result['jobs_read']} jobs read, real wait median "
+                     f"{_fmt(result['real_wait_median_s'])}; replay took {seconds:.0f} s, peak RSS {rss:.0f} MB.")
+    return "\n".join(lines) + "\n"
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.0f} %"
+
+
+def run_all(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trace", type=Path, default=TRACE)
     parser.add_argument("--cluster", action="store_true", help="also run real jobs on the SLURM test cluster")
-    parser.add_argument("--partition", default="highmem")
-    parser.add_argument("--burst-partition", default="cpu-aws")
-    parser.add_argument("--out", type=Path, help="write the Markdown table here")
-    args = parser.parse_args(argv)
-    measured = cedar_runtime_ratio(args.trace)
-    results = {
-        "mila Cedar 2021-05-16, queue of the job's partition": score(
-            cedar_cases(args.trace, DEFAULT_RUNTIME_RATIO, "p_")),
-        "mila Cedar 2021-05-16, whole-cluster queue": score(cedar_cases(args.trace, DEFAULT_RUNTIME_RATIO, "")),
-    }
+    parser.add_argument("--out", type=Path, help="write the Markdown here")
+    args, rest = parser.parse_known_args(argv)
+    text = "# Queue-wait backtest\n\n## Trace replays (`asba cluster backtest`)\n\n" + trace_report(replay_traces())
     if args.cluster:
-        results[f"SLURM test cluster, partition {args.partition} (live)"] = score(
-            cluster_cases(args.partition, args.burst_partition))
-    note = (f"Runtime/limit ratio used for p50: {DEFAULT_RUNTIME_RATIO} (asba's default; the Cedar trace's own "
-            f"median is {measured:.3f}); p10 uses half of it, p90 the full limits.")
-    text = report(results, note)
+        text += "\n## Live run on the test cluster, with SLURM's own estimate\n\n"
+        results = {f"SLURM test cluster, partition {'highmem'} (live)": score(cluster_cases("highmem", "cpu-aws"))}
+        text += report(results, "Live: 14 jobs submitted one by one; estimate_wait before each.")
     sys.stdout.write(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -207,4 +229,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_all())

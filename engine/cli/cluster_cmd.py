@@ -28,6 +28,9 @@ def register(subparsers) -> None:
                       help="a past Submit->Start wait of a similar job (repeatable)")
     _common(wait, argparse.SUPPRESS)
     wait.set_defaults(func=run_wait)
+    from asba.cli import backtest_cmd
+
+    backtest_cmd.register(actions)
 
 
 def _common(parser: argparse.ArgumentParser, default) -> None:
@@ -83,12 +86,25 @@ def run_wait(args) -> int:
     partition = getattr(args, "partition", None) or job.get("partition") or None
     view = read_cluster(runner, partition=partition, burst_partition=getattr(args, "burst_partition", None),
                         job=job, script=args.script)
-    estimates = [estimate_wait(view, job, name, args.past_wait, args.runtime_ratio) for name in view.partitions]
+    estimates = [estimate_wait(view, job, name, args.past_wait, args.runtime_ratio, record=_record(name, view.now),
+                               qos=job.get("qos")) for name in view.partitions]
     if args.json:
         print_json({"source": view.source, "note": note, "gaps": view.gaps, "estimates": estimates})
         return 0
     _print_waits(view, estimates, note)
     return 0
+
+
+def _record(partition: str, now: float):
+    """The cluster wait record of the partition from the history database, when there is one."""
+    from asba.cli.wait_record_cmd import record_days
+    from asba.history.store import HistoryStore, default_path
+    from asba.history.wait_record import model_for
+
+    if not now or not default_path().is_file():
+        return None
+    with HistoryStore.open(None) as store:
+        return model_for(store.conn, partition, now, record_days())[0]
 
 
 def _limit(text: str | None, parse) -> int | None:
@@ -123,7 +139,8 @@ def _print_waits(view, estimates, note: str) -> None:
             for gap in est.gaps:
                 out.print(f"    [dim]{gap}[/dim]", soft_wrap=True)
             continue
-        out.print(f"  [bold]{est.partition}[/bold]: p50 {_human(est.p50_s)}, p90 {_human(est.p90_s)} "
+        soon = "starts almost at once (under 5 min); " if est.starts_at_once else ""
+        out.print(f"  [bold]{est.partition}[/bold]: {soon}p50 {_human(est.p50_s)}, p90 {_human(est.p90_s)} "
                   f"(p10 {_human(est.p10_s)}); method {est.method}, evidence {est.evidence_count}")
         for c in est.components:
             out.print(f"    {c.name:<12} weight {c.weight:4.2f}  p50 {_human(c.p50_s):>8}  p90 {_human(c.p90_s):>8}"

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from asba.cli import wait_record_cmd
 from asba.cli.output import add_json_flag, console, print_json
 from asba.errors import InputError
 
@@ -28,6 +29,8 @@ def register(subparsers) -> None:
     sync.add_argument("--all-users", action="store_true", help="read every user's jobs (sacct --allusers)")
     sync.add_argument("--capture", type=Path, metavar="DIR", help="save sacct's raw output to DIR")
     sync.add_argument("--cluster-snapshot", type=Path, metavar="DIR", help="read a saved capture instead of sacct")
+    sync.add_argument("--no-wait-record", action="store_true",
+                      help="do not update the cluster wait record (all users' recent waits, sacct -a -X)")
     _db(sync, argparse.SUPPRESS)
     sync.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the report as JSON")
     sync.set_defaults(func=run_sync)
@@ -37,6 +40,9 @@ def register(subparsers) -> None:
     load.add_argument("--delimiter", help="field delimiter (default: guessed from the header line)")
     load.add_argument("--fields", help="comma-separated field names, for a dump without a header line")
     load.add_argument("--cluster", default="", help="cluster name for dumps without a Cluster field")
+    load.add_argument("--wait-record", action="store_true",
+                      help="the dump is all users' jobs (sacct -a -X, or a mila/NREL trace CSV): load it into the "
+                           "cluster wait record instead of your history")
     load.add_argument("--workers", type=_workers, default="auto", metavar="N",
                       help="processes that merge the dump's rows (default auto: one per core, at most 4, for files "
                            "of 64 MiB and more; 1 = in this process)")
@@ -159,7 +165,12 @@ def run_sync(args) -> int:
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
     with _store(args) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
-    return _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start))
+        waits = None if args.no_wait_record else wait_record_cmd.sync_line(store, runner)
+    code = _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start),
+                         {"wait_record": waits} if waits is not None else None)
+    if waits is not None and not getattr(args, "json", False):
+        wait_record_cmd.print_sync(waits)
+    return code
 
 
 def run_import(args) -> int:
@@ -170,6 +181,9 @@ def run_import(args) -> int:
     delimiter = args.delimiter.encode().decode("unicode_escape") if args.delimiter else None
     from asba.history.parts import auto_workers
 
+    if args.wait_record:
+        with _store(args) as store:
+            return wait_record_cmd.run_import(store, args.file, getattr(args, "json", False))
     workers = auto_workers(args.file) if args.workers == "auto" else args.workers
     with _store(args) as store:
         progress, done = _progress(args.file)
@@ -212,9 +226,9 @@ def _spinner(text: str):
     return console(stderr=True).status(text)
 
 
-def _print_report(report, as_json: bool, what: str) -> int:
+def _print_report(report, as_json: bool, what: str, extra: dict | None = None) -> int:
     if as_json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), **(extra or {})})
         return 0
     out = console()
     out.print(f"{what}: {report.rows} rows, {report.jobs} jobs ({report.new} new, {report.updated} updated, "

@@ -87,7 +87,8 @@ def advise(options: Options) -> Advice:
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
     extra += _refinements(ctx, hist)
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
-                       spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst))
+                       spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst),
+                       _wait_record(ctx, partition, view))
     current = an.analyse(ctx, req, partition, burst, inputs)
     sizing = optimized = None
     if options.optimize:
@@ -128,6 +129,8 @@ def _consistency(current: an.Analysis, sizing: Any, hist: history_view.ScriptHis
 
     changes = sizing.changes if sizing is not None else []
     return check(current.evaluation, changes, record_of(hist.runs, int(req.job["nodes_min"] or 1))).as_dict()
+
+
 def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str, burst: Any) -> list:
     """Past failures this request would repeat on each side (asba.history.failure_risk)."""
     from asba.history.failure_risk import risk_facts
@@ -174,6 +177,17 @@ def _refinements(ctx: Context, hist: history_view.ScriptHistory) -> list:
     from asba.audit.refinements import refinement_facts
 
     return refinement_facts(ctx.store, hist.runs)
+
+
+def _wait_record(ctx: Context, partition: str, view: Any) -> Any:
+    """The cluster wait record of the partition, as known when the queue was read (None without a database)."""
+    store = getattr(ctx.store, "real", ctx.store)
+    if store is None or not view.now:
+        return None
+    from asba.history.wait_record import model_for
+
+    model, _ = model_for(store.conn, partition, view.now, float(ctx.cfg.get("wait.record_days", 14)))
+    return model
 
 
 def _default_partition(view: Any) -> str:

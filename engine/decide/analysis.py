@@ -179,13 +179,14 @@ class Inputs:
     spent_usd: float
     spent_source: str
     extra_facts: list[Fact]  # checkpointing, failures on partitions
+    wait_record: Any = None  # WaitRecordModel of the partition (history.wait_record.model_for), or None
 
 
 def _wait(inputs: Inputs, req: Any, partition: str) -> Any:
     from asba.decide.wait import estimate_wait
 
     return estimate_wait(inputs.view, job=req.job, partition=partition, past_waits_s=inputs.past_waits_s,
-                         runtime_ratio=inputs.runtime_ratio)
+                         runtime_ratio=inputs.runtime_ratio, record=inputs.wait_record, qos=req.job.get("qos"))
 
 
 def _runtime(ctx: Any, req: Any, inputs: Inputs, notes: list[str]) -> timing.RuntimeEstimate:
@@ -219,8 +220,6 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
 
         check(ctx, req, inputs.view)  # refuse what SLURM refuses (an index past MaxArraySize)
     wait = _wait(inputs, req, partition)
-    if wait.p50_s is None:
-        notes.append("local queue wait unknown (no cluster data): counted as 0, which favours local")
     runtime = _runtime(ctx, req, inputs, notes)
     hist = {f.name: f.value for f in inputs.history}
     per_core, per_core_src = gb_per_core(req, hist)
@@ -239,6 +238,8 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
         transfer_usd_per_gb=EGRESS_USD_PER_GB)
     comparison = compare.compare(cmp_inputs)
+    if wait.p50_s is None:
+        notes.append(unknown_wait_note(comparison.wait_to_flip_s, wait.gaps, comparison.preferred))
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
     plan = _array_plan(ctx, req, partition, burst, offer, runtime, comparison, inputs, cmp_inputs, monthly)
     comparison = plan.whole if plan else comparison
@@ -249,6 +250,7 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         facts += match_facts(match, burst)
     facts += local_cost_facts(_scaled(local, runtime.p50_s), partition, runtime.p50_s)
     facts += decision_facts(ctx, comparison, runtime, offer, startup, value)
+    facts += _timing(inputs.view, wait, runtime.p50_s, req.job.get("time_limit_s") or runtime.p50_s, partition)
     facts += budget_facts(ctx, status, inputs.spent_source)
     if plan:
         from asba.decide.array_plan import facts as array_facts
@@ -270,6 +272,30 @@ def _array_plan(ctx: Any, req: Any, partition: str, burst: Any, offer: Any, runt
     remaining = None if monthly is None else max(float(monthly) - inputs.spent_usd, 0.0)
     task = array_plan.Task(req, partition, burst, offer, runtime, per_task)
     return array_plan.plan(ctx, task, inputs.view, cmp_inputs, remaining)
+
+
+def _timing(view: Any, wait: Any, runtime_s: float, limit_s: float, partition: str) -> list[Fact]:
+    from asba.decide.timing_advice import timing_facts
+
+    if view is None:
+        return []
+    nodes = {n.name for n in view.state.nodes if partition in n.partitions}
+    return timing_facts(view.now, wait.p50_s, runtime_s, float(limit_s), partition, nodes, view.state.reservations)
+
+
+def unknown_wait_note(wait_to_flip_s: float | None, gaps: list[str], preferred: str = "local") -> str:
+    """A missing wait is never silently 0: the break-even wait instead, and what the confidence could not cover."""
+    from asba.report import units
+
+    why = "; ".join(g for g in gaps if g.startswith(("queue_model", "wait_record", "slurm"))) or "no cluster data"
+    if preferred == "aws":
+        flip = "AWS wins even with no local wait"
+    elif wait_to_flip_s is not None:
+        flip = f"AWS wins if the local wait exceeds {units.hours(wait_to_flip_s)}"
+    else:
+        flip = "no local wait would make AWS win"
+    return (f"local queue wait unknown ({why}): {flip}; the confidence covers runtime only, "
+            "the wait was unknown")
 
 
 def _value(facts: list[Fact], name: str) -> Any:

@@ -76,6 +76,7 @@ def load_context(options: Options) -> Context:
 
     cfg = load_config(options.config)
     runner, cluster_note = choose_runner(None, options.cluster_snapshot)
+    runner.start_deadline(float(cfg.get("slurm.deadline_s", runner.deadline_s)))  # from here: one explain, one clock
     ctx = Context(options, cfg, load_catalog(config=cfg), burst_partitions(cfg), load_packs(options.packs), runner,
                   cluster_note, None, "", now_utc())
     ctx.store, ctx.history_label = open_history(options, cfg, ctx.notes, ctx.bursts)

@@ -28,6 +28,7 @@ def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
              "time_to_result_s": _r(comp.local.time_to_result_s, 0),
              "time_to_result_p90_s": _r(comp.local.time_to_result_p90_s, 0), "runtime_basis": rt.basis,
              "runtime_detail": rt.detail, "wait_method": a.wait.method,
+             "wait_known": a.wait.p50_s is not None, "wait_starts_at_once": a.wait.starts_at_once,
              "cost_source": "local cost model" + (" (embedded default rates)" if ctx.cfg.is_default(
                  "cost_model") else "")}
     local.update(_recharge(ctx, a))

@@ -8,6 +8,9 @@
   them, or at once when it fits now and ends before the first blocked job could start (backfill). p50 uses the
   user's runtime/limit ratio (or the default below), p10 half of it, p90 the full limits.
 * ``history``: Submit->Start of the user's similar past jobs on this partition (percentiles).
+* ``wait_record``: the cluster's own waits of similar jobs, all users (``wait_classes``: class bins, the QBETS
+  sample bound, recency weights, the live queue's pending count as a class feature); backtested in
+  ``asba cluster backtest``.
 
 The methods are combined by weight (per-quantile weighted mean). ``method`` names the heaviest.
 """
@@ -21,15 +24,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from asba.decide.wait_classes import THIN_MIN, JobClass, WaitRecordModel
 from asba.facts.cluster_facts import ClusterView, JobNeeds, PartitionSummary, job_needs
 from asba.facts.model import Fact
 from asba.inputs.cluster_parse import QueueJob, parse_duration
 
-# Median runtime / time-limit ratio of the 365 jobs in the mila Cedar trace (benchmarks/backtest_wait.py prints
-# it); used when the user's own ratio is unknown.
+# Median runtime / time-limit ratio of the 365 jobs in the mila Cedar trace of 2021-05-16 (0.098: run_time_sec /
+# time_limit_sec); used when the user's own ratio is unknown.
 DEFAULT_RUNTIME_RATIO = 0.10
 WEIGHT_SLURM = 0.5
 WEIGHT_QUEUE = 1.0
+WEIGHT_RECORD = 2.0  # the method the backtest supports best (benchmarks/results/wait_backtest.md)
+WEIGHT_RECORD_THIN = 0.75
+AT_ONCE_S = 300.0  # under 5 minutes: "starts almost at once"
 HISTORY_MIN_SAMPLES = 3
 HISTORY_FULL_WEIGHT_AT = 10  # past waits at which history weighs as much as the queue model (x1.5)
 
@@ -61,6 +68,11 @@ class WaitEstimate:
     evidence_count: int = 0
     gaps: list[str] = field(default_factory=list)
 
+    @property
+    def starts_at_once(self) -> bool:
+        """p50 under 5 minutes: say "starts almost at once" rather than a number of seconds."""
+        return self.p50_s is not None and self.p50_s < AT_ONCE_S
+
     def to_facts(self, side: str = "local") -> list[Fact]:
         """``wait.<side>_*`` facts (side: local or burst); none when no method could estimate."""
         if self.p50_s is None:
@@ -76,7 +88,7 @@ class WaitEstimate:
             return None if x is None else round(x)
 
         return {"partition": self.partition, "p10_s": r(self.p10_s), "p50_s": r(self.p50_s), "p90_s": r(self.p90_s),
-                "method": self.method, "evidence_count": self.evidence_count,
+                "method": self.method, "evidence_count": self.evidence_count, "starts_at_once": self.starts_at_once,
                 "components": [c.as_dict() for c in self.components], "gaps": self.gaps}
 
 
@@ -86,7 +98,10 @@ def estimate_wait(
     partition: str | None = None,
     past_waits_s: list[float] | None = None,
     runtime_ratio: float | None = None,
+    record: WaitRecordModel | None = None,
+    qos: str | None = None,
 ) -> WaitEstimate:
+    """``record``: the cluster wait record (``history.wait_record.model_for``), read at ``view.now``."""
     needs = job_needs(job)
     name = partition or next(iter(view.partitions), "")
     summary = view.summary(name)
@@ -96,6 +111,7 @@ def estimate_wait(
         _slurm_component(summary, gaps, r50),
         _queue_component(summary, needs, runtime_ratio, gaps, view),
         _history_component(past_waits_s or [], gaps),
+        _record_component(record, summary, needs, name, qos, view.now, gaps),
     ]
     return combine(name, [c for c in parts if c is not None], gaps)
 
@@ -138,6 +154,21 @@ def _history_component(waits: list[float], gaps: list[str]) -> WaitComponent | N
     weight = 1.5 * min(1.0, len(waits) / HISTORY_FULL_WEIGHT_AT)
     return WaitComponent("history", p10, p50, p90, weight, len(waits),
                          f"Submit->Start of {len(waits)} similar past jobs")
+
+
+def _record_component(record: WaitRecordModel | None, summary: PartitionSummary | None, needs: JobNeeds,
+                      partition: str, qos: str | None, now: float, gaps: list[str]) -> WaitComponent | None:
+    if record is None:
+        gaps.append("wait_record: no cluster wait record (run `asba history sync`)")
+        return None
+    pending = len(summary.pending) if summary is not None and summary.pending is not None else None
+    cls = JobClass(partition, needs.cpus, needs.gpus, needs.time_limit_s, qos, pending)
+    est = record.estimate(cls, now)
+    if est is None:
+        gaps.append(f"wait_record: fewer than {THIN_MIN} waits of similar jobs in the record")
+        return None
+    weight = WEIGHT_RECORD_THIN if est.thin else WEIGHT_RECORD
+    return WaitComponent("wait_record", est.p10_s, est.p50_s, est.p90_s, weight, est.evidence, est.detail())
 
 
 def _percentiles(values: list[float]) -> tuple[float, float, float]:

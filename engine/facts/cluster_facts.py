@@ -7,6 +7,8 @@ be read is listed in ``view.gaps``; the facts that needed it are simply absent.
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +16,8 @@ from typing import Any
 
 from asba.errors import ExternalCommandError
 from asba.facts.model import Fact
-from asba.inputs.cluster_parse import PENDING, RUNNING, QueueJob, parse_duration
-from asba.inputs.cluster_state import ClusterState, read_state, test_only
+from asba.inputs.cluster_parse import PENDING, RUNNING, QueueJob, TestOnlyEstimate, parse_duration
+from asba.inputs.cluster_state import ClusterState, read_state, test_only, test_only_key
 from asba.inputs.slurm import SlurmRunner
 
 # Pending reasons that mean the job cannot start yet whatever the free capacity: it is not "ahead" of a new job.
@@ -116,13 +118,18 @@ def read_cluster(
     ``estimate_wait``); it is accepted so the advisor can hand over one request.
     """
     del job
-    state = read_state(runner)
+    runner.ensure_deadline()
+    known = [p for p in (partition, burst_partition) if p and script and not runner.snapshot_dir]
+    with ThreadPoolExecutor(max_workers=max(1, len(known))) as pool:  # SLURM's estimate while the rest is read
+        early = {name: pool.submit(_ask, runner, Path(str(script)), name, cli_args or []) for name in known}
+        state = read_state(runner)
     partition = partition or default_partition(state)
     summaries: dict[str, PartitionSummary] = {}
     for name in dict.fromkeys(p for p in (partition, burst_partition) if p):
         summaries[name] = summarise(state, name)
         if script and summaries[name].exists:
-            _test_only(runner, state, Path(script), summaries[name], cli_args or [])
+            answer = early[name].result() if name in early else _ask(runner, Path(script), name, cli_args or [])
+            _test_only(state, summaries[name], answer)
     facts = cluster_facts(state, summaries, partition, burst_partition)
     defaults = partition_defaults(state, partition) if partition else {}
     return ClusterView(facts, state.gaps, state.source, defaults, state, summaries, state.now)
@@ -139,19 +146,28 @@ def default_partition(state: ClusterState) -> str | None:
 _REFUSALS = ("allocation failure", "Batch job submission failed", "Invalid", "not available", "exceeds", "invalid")
 
 
-def _test_only(runner: SlurmRunner, state: ClusterState, script: Path, s: PartitionSummary,
-               cli_args: list[str]) -> None:
+def _ask(runner: SlurmRunner, script: Path, partition: str,
+         cli_args: list[str]) -> tuple[TestOnlyEstimate | ExternalCommandError, float]:
     try:
-        est = test_only(runner, script, s.name, cli_args)
+        est: TestOnlyEstimate | ExternalCommandError = test_only(runner, script, partition, cli_args)
     except ExternalCommandError as exc:
+        est = exc
+    key = test_only_key(partition)
+    at = next((c.captured_at for c in reversed(runner.calls) if c.key == key), time.time())
+    return est, at
+
+
+def _test_only(state: ClusterState, s: PartitionSummary,
+               answer: tuple[TestOnlyEstimate | ExternalCommandError, float]) -> None:
+    est, now = answer
+    if isinstance(est, ExternalCommandError):
+        exc = est
         state.gaps.append(f"sbatch --test-only on {s.name}: {exc.message}")
         if "exited" in exc.message and "contact slurm controller" not in exc.message and any(
                 word in exc.message for word in _REFUSALS):
             s.slurm_refusal = exc.message.split(": ", 1)[-1]
-            state.captured[f"test_only:{s.name}"] = (runner.calls[-1].captured_at,
-                                                     f"sbatch --test-only --partition={s.name}")
+            state.captured[f"test_only:{s.name}"] = (now, f"sbatch --test-only --partition={s.name}")
         return
-    now = runner.calls[-1].captured_at
     state.captured[f"test_only:{s.name}"] = (now, f"sbatch --test-only --partition={s.name}")
     s.test_only_s = max(0.0, est.start_epoch - now)
 

@@ -36,7 +36,8 @@ from asba.inputs.cluster_parse_nodes import (
     parse_sshare,
     parse_test_only,
 )
-from asba.inputs.slurm import SlurmRunner, detect_version, supports_json
+from asba.inputs.reservations import Reservation, parse_reservations
+from asba.inputs.slurm import CommandOutput, SlurmRunner, parse_version, supports_json
 
 
 @dataclass
@@ -54,6 +55,7 @@ class ClusterState:
     user: str = ""
     captured: dict[str, tuple[float, str]] = field(default_factory=dict)
     gaps: list[str] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)
 
     def has(self, key: str) -> bool:
         return key in self.captured
@@ -75,22 +77,30 @@ def current_user() -> str:
 
 
 def read_state(runner: SlurmRunner, user: str | None = None) -> ClusterState:
+    """All reads at once (under the runner's deadline, when one is started); the queue and nodes as JSON where
+    the installed SLURM has it, falling back to ``-o`` formats."""
     source = f"snapshot {runner.snapshot_dir}" if runner.snapshot_dir else "live"
     state = ClusterState(source=source, user=user or _snapshot_user(runner) or current_user())
-    version = _read_version(runner, state)
+    results = runner.run_many({
+        "version": ["sinfo", "--version"], "squeue_json": ["squeue", "--json"], "sinfo_json": ["sinfo", "--json"],
+        "partitions": ["scontrol", "show", "partition", "-o"], "config": ["scontrol", "show", "config"],
+        "sprio": ["sprio", "-h", "-o", SPRIO_FORMAT],
+        "sshare": ["sshare", "-P", "-U", "-u", state.user, "-o", SSHARE_FIELDS],
+        "reservations": ["scontrol", "show", "reservation", "-o"]})
+    version = _read_version(results["version"], state)
     use_json = version is None or supports_json(version)
-    _read_queue(runner, state, use_json)
-    _read_nodes(runner, state, use_json)
+    _read_queue(runner, state, results, use_json)
+    _read_nodes(runner, state, results, use_json)
     if not state.has("squeue") and not state.has("sinfo"):
-        state.gaps.append("partitions, config, sprio, sshare: not tried, squeue and sinfo both failed")
+        state.gaps.append("partitions, config, sprio, sshare: not used, squeue and sinfo both failed")
         state.source = "none" if not state.captured else state.source
         return state
-    _try(runner, state, "partitions", ["scontrol", "show", "partition", "-o"],
-         lambda out: state.partitions.update(parse_partitions(out)))
-    _try(runner, state, "config", ["scontrol", "show", "config"], lambda out: state.config.update(parse_config(out)))
-    _try(runner, state, "sprio", ["sprio", "-h", "-o", SPRIO_FORMAT], lambda out: state.prio.extend(parse_sprio(out)))
-    _try(runner, state, "sshare", ["sshare", "-P", "-U", "-u", state.user, "-o", SSHARE_FIELDS],
-         lambda out: state.shares.extend(parse_sshare(out)))
+    _take(state, "partitions", results, lambda out: state.partitions.update(parse_partitions(out)))
+    _take(state, "config", results, lambda out: state.config.update(parse_config(out)))
+    _take(state, "sprio", results, lambda out: state.prio.extend(parse_sprio(out)))
+    _take(state, "sshare", results, lambda out: state.shares.extend(parse_sshare(out)))
+    if not (runner.snapshot_dir and isinstance(results["reservations"], ExternalCommandError)):  # older captures
+        _take(state, "reservations", results, lambda out: state.reservations.extend(parse_reservations(out)))
     if not state.version:
         state.version = state.config.get("SLURM_VERSION")
     if not state.captured:
@@ -105,20 +115,23 @@ def _snapshot_user(runner: SlurmRunner) -> str | None:
     return path.read_text().strip() if path.is_file() else None
 
 
-def _read_version(runner: SlurmRunner, state: ClusterState) -> tuple[int, int, int] | None:
+Results = dict[str, CommandOutput | ExternalCommandError]
+
+
+def _read_version(result: CommandOutput | ExternalCommandError, state: ClusterState) -> tuple[int, int, int] | None:
     try:
-        version = detect_version(runner)
+        version = parse_version(result)
     except ExternalCommandError as exc:
         state.gaps.append(f"SLURM version: {exc.message}")
         return None
+    assert isinstance(result, CommandOutput)
     state.version = f"{version[0]}.{version[1]:02d}.{version[2]}"
-    state.captured["version"] = (runner.calls[-1].captured_at, "sinfo --version")
+    state.captured["version"] = (result.captured_at, "sinfo --version")
     return version
 
 
-def _read_queue(runner: SlurmRunner, state: ClusterState, use_json: bool) -> None:
-    if use_json and _try(runner, state, "squeue", ["squeue", "--json"], lambda out: _json_queue(state, out),
-                         key="squeue_json"):
+def _read_queue(runner: SlurmRunner, state: ClusterState, results: Results, use_json: bool) -> None:
+    if use_json and _take(state, "squeue", results, lambda out: _json_queue(state, out), key="squeue_json"):
         return
     _try(runner, state, "squeue", ["squeue", "-h", "-a", "-O", SQUEUE_FORMAT],
          lambda out: state.jobs.extend(parse_squeue_text(out)), key="squeue_text")
@@ -129,12 +142,26 @@ def _json_queue(state: ClusterState, out: str) -> None:
     state.version = state.version or json_version(out)
 
 
-def _read_nodes(runner: SlurmRunner, state: ClusterState, use_json: bool) -> None:
-    if use_json and _try(runner, state, "sinfo", ["sinfo", "--json"],
-                         lambda out: state.nodes.extend(parse_sinfo_json(out)), key="sinfo_json"):
+def _read_nodes(runner: SlurmRunner, state: ClusterState, results: Results, use_json: bool) -> None:
+    if use_json and _take(state, "sinfo", results, lambda out: state.nodes.extend(parse_sinfo_json(out)),
+                          key="sinfo_json"):
         return
     _try(runner, state, "sinfo", ["sinfo", "-N", "-h", "-O", SINFO_FORMAT],
          lambda out: state.nodes.extend(parse_sinfo_text(out)), key="sinfo_text")
+
+
+def _take(state: ClusterState, what: str, results: Results, parse, key: str | None = None) -> bool:
+    """Parse one result of ``run_many``; a failure becomes a gap."""
+    result = results[key or what]
+    try:
+        if isinstance(result, ExternalCommandError):
+            raise result
+        parse(result.stdout)
+    except ExternalCommandError as exc:
+        state.gaps.append(f"{what}: {exc.message}")
+        return False
+    state.captured[what] = (result.captured_at, " ".join(result.argv))
+    return True
 
 
 def _try(runner: SlurmRunner, state: ClusterState, what: str, argv: list[str], parse, key: str | None = None) -> bool:
@@ -152,7 +179,7 @@ def _try(runner: SlurmRunner, state: ClusterState, what: str, argv: list[str], p
 def test_only(runner: SlurmRunner, script: Path, partition: str, cli_args: list[str]) -> TestOnlyEstimate:
     """SLURM's own start estimate for this job on ``partition`` (``sbatch --test-only``; nothing is queued)."""
     argv = ["sbatch", "--test-only", f"--partition={partition}", *cli_args, str(script)]
-    key = f"sbatch_test_only_{_safe(partition)}"
+    key = test_only_key(partition)
     try:
         out = runner.run(key, argv)
     except ExternalCommandError:
@@ -162,8 +189,12 @@ def test_only(runner: SlurmRunner, script: Path, partition: str, cli_args: list[
     return parse_test_only(out.stderr + "\n" + out.stdout)
 
 
+def test_only_key(partition: str) -> str:
+    return f"sbatch_test_only_{_safe(partition)}"
+
+
 def _check_snapshot_request(runner: SlurmRunner, key: str, argv: list[str]) -> None:
-    last = runner.calls[-1] if runner.calls and runner.calls[-1].key == key else None
+    last = next((c for c in reversed(runner.calls) if c.key == key), None)
     if last is not None and last.from_snapshot and not _same_request(last.argv, argv):
         options = " ".join(last.argv[3:-1])
         raise ExternalCommandError(

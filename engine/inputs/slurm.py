@@ -1,23 +1,33 @@
 """The one module that starts processes: SLURM commands, with an explicit argv, never a shell.
 
-A SlurmRunner either calls the real commands (each with a timeout), optionally saving every raw output to a
-capture directory, or replays a saved capture (``--cluster-snapshot DIR``) without calling SLURM at all.
-Callers give each call a stable ``key`` (e.g. ``"squeue_json"``): it names the capture file.
+A SlurmRunner either calls the real commands, optionally saving every raw output to a capture directory, or
+replays a saved capture (``--cluster-snapshot DIR``) without calling SLURM at all. Callers give each call a
+stable ``key`` (e.g. ``"squeue_json"``): it names the capture file.
+
+Time is bounded: each command has a timeout, and after ``start_deadline()`` all commands share one deadline
+(``slurm.deadline_s``, default 20 s). A command still running then is killed with its whole process group
+(it runs in a session of its own) and named: "squeue did not answer in 20 s". ``run_many`` runs independent
+commands at once, so one hanging command costs the deadline once, not once per command.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from asba.errors import ExternalCommandError
 
 DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_DEADLINE_S = 20.0
+KILL_GRACE_S = 1.0  # after the kill, how long to wait for the pipes to close
 
 
 @dataclass
@@ -37,6 +47,32 @@ class SlurmRunner:
     snapshot_dir: Path | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
     calls: list[CommandOutput] = field(default_factory=list)
+    deadline_s: float = DEFAULT_DEADLINE_S
+    _deadline: float | None = None  # time.monotonic() by which every command must have answered
+
+    def start_deadline(self, seconds: float | None = None) -> None:
+        """From now on, every command must answer within ``seconds`` (default ``deadline_s``) in total."""
+        self.deadline_s = self.deadline_s if seconds is None else seconds
+        self._deadline = time.monotonic() + self.deadline_s
+
+    def ensure_deadline(self) -> None:
+        """Start the shared deadline unless one is already running (one explain, one deadline)."""
+        if self._deadline is None:
+            self.start_deadline()
+
+    def run_many(self, requests: dict[str, list[str]]) -> dict[str, CommandOutput | ExternalCommandError]:
+        """Run independent commands at once; each key maps to its output or to the error it raised."""
+        def one(key: str) -> CommandOutput | ExternalCommandError:
+            try:
+                return self.run(key, requests[key])
+            except ExternalCommandError as exc:
+                return exc
+
+        if len(requests) <= 1 or self.snapshot_dir:
+            return {key: one(key) for key in requests}
+        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+            futures = {key: pool.submit(one, key) for key in requests}
+            return {key: future.result() for key, future in futures.items()}
 
     @property
     def mode(self) -> str:
@@ -58,14 +94,33 @@ class SlurmRunner:
             raise ExternalCommandError(
                 f"{exe} not found", where=key, hint="install SLURM's client commands or use --cluster-snapshot DIR"
             )
-        limit = timeout_s or self.timeout_s
+        limit, shown = self._limit(timeout_s, exe, key)
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=limit, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise ExternalCommandError(f"{' '.join(argv)} did not answer within {limit:g} s", where=key) from None
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                    text=True, start_new_session=True)
         except OSError as exc:
             raise ExternalCommandError(f"{exe} could not be started: {exc.strerror}", where=key) from None
-        return CommandOutput(key, list(argv), proc.stdout, time.time(), stderr=proc.stderr, returncode=proc.returncode)
+        if self._deadline is not None:  # starting the process may itself have taken a while on a busy machine
+            limit = max(0.01, min(limit, self._deadline - time.monotonic()))
+        try:
+            stdout, stderr = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise ExternalCommandError(f"{exe} did not answer in {shown:g} s", where=key,
+                                       hint="the advice goes on without it; raise slurm.deadline_s "
+                                            "if the controller is just slow") from None
+        return CommandOutput(key, list(argv), stdout, time.time(), stderr=stderr, returncode=proc.returncode)
+
+    def _limit(self, timeout_s: float | None, exe: str, key: str) -> tuple[float, float]:
+        """Seconds this command may take, and the figure to name if it does not answer (the deadline's)."""
+        limit = timeout_s or self.timeout_s
+        if self._deadline is None:
+            return limit, limit
+        left = self._deadline - time.monotonic()
+        if left <= 0.05:
+            raise ExternalCommandError(f"{exe} not run: the {self.deadline_s:g} s deadline for SLURM reads had passed",
+                                       where=key)
+        return (left, self.deadline_s) if left < limit else (limit, limit)
 
     def _from_snapshot(self, key: str, argv: list[str]) -> CommandOutput:
         assert self.snapshot_dir is not None
@@ -90,6 +145,21 @@ class SlurmRunner:
         (self.capture_dir / f"{out.key}.meta.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill the command and everything it started (its own session), then reap it without waiting long."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    try:
+        proc.communicate(timeout=KILL_GRACE_S)
+    except subprocess.TimeoutExpired:  # a grandchild left the session and holds the pipes: stop reading them
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        proc.wait(timeout=KILL_GRACE_S)
+
+
 def _failed(out: CommandOutput) -> ExternalCommandError:
     first = (out.stderr.strip().splitlines() or ["no message"])[0]
     return ExternalCommandError(f"{out.argv[0]} exited {out.returncode}: {first}", where=out.key)
@@ -100,7 +170,16 @@ _VERSION = re.compile(r"slurm[- ](?:wlm )?(\d+)\.(\d+)\.(\d+)", re.IGNORECASE)
 
 def detect_version(runner: SlurmRunner) -> tuple[int, int, int]:
     """The installed SLURM version from ``sinfo --version`` (``slurm 22.05.8``, Debian: ``slurm-wlm 22.05.8``)."""
-    out = runner.run("version", ["sinfo", "--version"])
+    try:
+        out: CommandOutput | ExternalCommandError = runner.run("version", ["sinfo", "--version"])
+    except ExternalCommandError as exc:
+        out = exc
+    return parse_version(out)
+
+
+def parse_version(out: CommandOutput | ExternalCommandError) -> tuple[int, int, int]:
+    if isinstance(out, ExternalCommandError):
+        raise out
     match = _VERSION.search(out.stdout)
     if not match:
         raise ExternalCommandError(

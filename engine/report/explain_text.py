@@ -34,10 +34,19 @@ def recommendation_line(rec: dict) -> str:
     return f"RECOMMENDATION: run on {where} (confidence {units.pct(rec['confidence'])})"
 
 
+def _wait(local: dict) -> str:
+    if local.get("wait_known") is False:
+        return "wait unknown (counted as none; see notes)"
+    p90 = f"(p90 {units.duration(local['wait_p90_s'])})"
+    if local.get("wait_starts_at_once"):
+        return f"starts almost at once {p90}"
+    return f"wait {units.duration(local['wait_p50_s'])} {p90}"
+
+
 def side_lines(local: dict, aws: dict | None) -> list[str]:
     waves = f"{local['array_waves']} waves x " if local.get("array_waves") else ""
     lines = [
-        f"  Local: wait {units.duration(local['wait_p50_s'])} (p90 {units.duration(local['wait_p90_s'])}) + {waves}run "
+        f"  Local: {_wait(local)} + {waves}run "
         f"{units.duration(local['runtime_s'])} -> {units.duration(local['time_to_result_s'])}, "
         f"cost {units.usd(local['cost_usd'])}"
         + (f" (full cost; your site charges {units.usd(local['recharge_usd'])} at its recharge rate)"

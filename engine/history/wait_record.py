@@ -1,0 +1,157 @@
+"""The cluster's wait record: Submit/Eligible/Start of all users' recent jobs, in the history database.
+
+``asba history sync`` fills it from ``sacct -a -X`` where the site lets users read other users' jobs (SLURM's
+``PrivateData=jobs`` hides them: asba then says the record holds only your own jobs); ``asba history import
+--wait-record DUMP`` loads a saved dump. It keeps ``wait.record_days`` (default 14) days and at most
+``MAX_ROWS`` jobs; rows are upserted by (cluster, job id), so a job seen pending and later started is updated.
+The table is this module's own (``CREATE TABLE IF NOT EXISTS``); every read goes through the index on
+(partition, submit).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from asba.decide.wait_classes import JobClass, WaitRecordModel
+from asba.inputs.slurm import SlurmRunner
+from asba.inputs.wait_traces import TraceJob, parse_trace, read_trace
+
+MAX_ROWS = 500_000
+DEFAULT_DAYS = 14.0
+SACCT_TIMEOUT_S = 120.0
+FIELDS = ("JobID", "User", "Submit", "Eligible", "Start", "End", "Partition", "QOS", "ReqCPUS", "ReqMem", "ReqTRES",
+          "ReqNodes", "Timelimit", "State")
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS cluster_waits (cluster TEXT NOT NULL DEFAULT '', job_id TEXT NOT NULL, "
+    "partition TEXT NOT NULL, qos TEXT, submit INTEGER NOT NULL, eligible INTEGER, start INTEGER, end_time INTEGER, "
+    "req_cpus INTEGER, req_mem_mb REAL, req_gpus INTEGER, req_nodes INTEGER, timelimit_s INTEGER, "
+    "queue_ahead INTEGER, PRIMARY KEY (cluster, job_id))",
+    "CREATE INDEX IF NOT EXISTS cluster_waits_partition_submit ON cluster_waits (partition, submit)",
+    "CREATE INDEX IF NOT EXISTS cluster_waits_submit ON cluster_waits (submit)",
+)
+
+
+@dataclass
+class RecordReport:
+    source: str
+    stored: int
+    pruned: int
+    users: int
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "stored": self.stored, "pruned": self.pruned, "users": self.users,
+                "note": self.note}
+
+
+def ensure_table(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA:
+        conn.execute(statement)
+
+
+def store(conn: sqlite3.Connection, jobs: Iterable[TraceJob], days: float = DEFAULT_DAYS,
+          cluster: str = "") -> tuple[int, int]:
+    """Upsert the jobs (in submit order; each gets the count of jobs pending in its partition when it was
+    submitted, from the jobs given) and drop what fell out of the window. Returns (stored, pruned)."""
+    ensure_table(conn)
+    rows = [_row(cluster, job, ahead) for job, ahead in _with_queue(sorted(jobs, key=lambda j: j.submit))]
+    with conn:
+        conn.executemany(
+            "INSERT INTO cluster_waits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster, job_id) "
+            "DO UPDATE SET start = excluded.start, end_time = excluded.end_time, eligible = excluded.eligible", rows)
+        pruned = prune(conn, days)
+    return len(rows), pruned
+
+
+def prune(conn: sqlite3.Connection, days: float, now: float | None = None) -> int:
+    """Drop jobs submitted before the window, then the oldest beyond MAX_ROWS."""
+    newest = conn.execute("SELECT MAX(submit) FROM cluster_waits").fetchone()[0]
+    if newest is None:
+        return 0
+    edge = (now if now is not None else newest) - days * 86400
+    gone = conn.execute("DELETE FROM cluster_waits WHERE submit < ?", (edge,)).rowcount
+    over = conn.execute("SELECT COUNT(*) FROM cluster_waits").fetchone()[0] - MAX_ROWS
+    if over > 0:
+        gone += conn.execute("DELETE FROM cluster_waits WHERE rowid IN (SELECT rowid FROM cluster_waits "
+                             "ORDER BY submit LIMIT ?)", (over,)).rowcount
+    return gone
+
+
+def _with_queue(jobs: list[TraceJob]) -> Iterable[tuple[TraceJob, int]]:
+    import heapq
+
+    pending: dict[str, int] = {}
+    leaving: list[tuple[float, int, str]] = []
+    for i, job in enumerate(jobs):
+        while leaving and leaving[0][0] <= job.submit:
+            _, _, part = heapq.heappop(leaving)
+            pending[part] -= 1
+        yield job, job.queue_ahead if job.queue_ahead is not None else pending.get(job.partition, 0)
+        left = job.start if job.start is not None else job.end
+        if left is not None and left > job.submit:
+            heapq.heappush(leaving, (left, i, job.partition))
+            pending[job.partition] = pending.get(job.partition, 0) + 1
+
+
+def _row(cluster: str, j: TraceJob, ahead: int) -> tuple:
+    def i(x: float | None) -> int | None:
+        return None if x is None else int(x)
+
+    return (cluster, j.job_id, j.partition, j.qos, int(j.submit), i(j.eligible), i(j.start), i(j.end), j.cpus,
+            j.mem_mb, j.gpus, j.nodes, i(j.limit_s), ahead)
+
+
+def import_dump(conn: sqlite3.Connection, path: Path, days: float = DEFAULT_DAYS) -> RecordReport:
+    trace = read_trace(path)
+    stored, pruned = store(conn, trace.jobs, days)
+    note = f"{trace.skipped} row(s) could not be read" if trace.skipped else ""
+    return RecordReport(f"{trace.kind} dump {path}", stored, pruned, 0, note)
+
+
+def sync(conn: sqlite3.Connection, runner: SlurmRunner, days: float = DEFAULT_DAYS) -> RecordReport:
+    """``sacct -a -X`` over the window (bounded: SACCT_TIMEOUT_S). Raises ExternalCommandError."""
+    start = (datetime.now() - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+    argv = ["sacct", "--allusers", "-X", "--parsable2", "--format=" + ",".join(FIELDS), "-S", start, "-E", "now"]
+    out = runner.run("sacct_wait_record", argv, timeout_s=SACCT_TIMEOUT_S)
+    trace = parse_trace(iter(out.stdout.splitlines(keepends=True)), Path("sacct"))
+    users = {line.split("|")[1] for line in out.stdout.splitlines()[1:] if line.count("|") > 1}
+    stored, pruned = store(conn, trace.jobs, days)
+    note = _privacy_note(runner, users)
+    return RecordReport(" ".join(argv[:4]) + f" -S {start}", stored, pruned, len(users), note)
+
+
+def _privacy_note(runner: SlurmRunner, users: set[str]) -> str:
+    """Whether the record can hold other users' jobs: SLURM's PrivateData (scontrol show config) says."""
+    from asba.errors import ExternalCommandError
+
+    try:
+        config = runner.run("config", ["scontrol", "show", "config"], timeout_s=10).stdout
+    except ExternalCommandError as exc:
+        return f"could not read PrivateData ({exc.message}): the record may hold only your own jobs"
+    private = next((line.split("=", 1)[1].strip() for line in config.splitlines()
+                    if line.strip().startswith("PrivateData")), "")
+    if "jobs" in private.lower():
+        return (f"the site hides other users' jobs (PrivateData = {private}): the wait record holds your own "
+                "jobs only")
+    return "" if len(users) != 1 else "only one user has jobs in the window"
+
+
+def model_for(conn: sqlite3.Connection, partition: str, now: float, days: float = DEFAULT_DAYS) -> tuple[
+        WaitRecordModel, int]:
+    """The wait record of one partition as known at ``now`` (indexed by partition and submit), and its size."""
+    ensure_table(conn)
+    model = WaitRecordModel(window_s=days * 86400)
+    rows = conn.execute(
+        "SELECT qos, submit, start, req_cpus, req_gpus, timelimit_s, queue_ahead FROM cluster_waits "
+        "WHERE partition = ? AND submit >= ? AND submit <= ?", (partition, now - days * 86400, now)).fetchall()
+    used = 0
+    for qos, submit, start, cpus, gpus, limit, ahead in sorted(rows, key=lambda r: r[2] or 0):
+        if start is None or start > now:
+            continue
+        model.add(JobClass(partition, cpus, gpus, limit, qos, ahead), float(start), float(start - submit))
+        used += 1
+    return model, used
