@@ -126,6 +126,7 @@ class _View:
     """No cluster snapshot: estimate_wait falls back on the history of waits alone."""
 
     partitions: dict = {}
+    now = None  # no queue read, so no wait record to read at a time
 
     def summary(self, name: str) -> None:
         return None

@@ -64,10 +64,12 @@ _PACKS: list[Any] = []
 
 
 def _builtin() -> Any:
-    """The built-in workload pack and the failure pack it reads (failure.oom_risk): all the class needs."""
+    """The built-in workload pack, the failure pack it reads (failure.oom_risk) and the decision pack that the
+    failure pack reads (advice.platform, for platform risks): all the class needs to load."""
     if not _PACKS:
         from asba.paths import packs_dir
         from asba.rules import load_packs
 
-        _PACKS.append(load_packs([packs_dir() / "workload", packs_dir() / "failure"], builtin=False))
+        names = ("workload", "failure", "decision")
+        _PACKS.append(load_packs([packs_dir() / name for name in names], builtin=False))
     return _PACKS[0]

@@ -26,7 +26,7 @@ def _profile(capsys, *argv: str) -> dict:
 
 def test_request_vs_use_per_script(imported, capsys):
     p = _profile(capsys, "--user", "alice")
-    assert p["user"] == "alice" and p["finished"] == p["jobs"] == 23
+    assert p["user"] == "alice" and p["finished"] == p["jobs"] == 63  # 23 single jobs + 2 arrays of 20 tasks
     scripts = {s["script"]: s for s in p["scripts"]}
     over = scripts["overalloc.sbatch"]
     assert over["jobs"] == 5 and over["cpus_requested"] == 64 and 30 < over["cpus_used"] < 40
@@ -36,7 +36,7 @@ def test_request_vs_use_per_script(imported, capsys):
 
 def test_places_count_successes_and_failures(imported, capsys):
     places = {p["where"]: p for p in _profile(capsys, "--user", "alice")["places"]}
-    assert places["cpu"]["runs"] == 14 and places["cpu"]["succeeded"] == 12
+    assert places["cpu"]["runs"] == 54 and places["cpu"]["succeeded"] == 52
     assert places["cpu"]["failures"] == {"oom": 2} and places["cpu"]["failed"] == 2
     aws = places["gpu-aws (type unknown)"]  # no decision was logged for those runs
     assert (aws["platform"], aws["runs"], aws["succeeded"]) == ("aws", 2, 2)
@@ -57,7 +57,7 @@ def test_failure_patterns_are_keyed_by_where_they_happened(imported, capsys):
 def test_text_and_unknown_user(imported, capsys):
     assert main(["profile", "--user", "alice"]) == 0
     out = capsys.readouterr().out
-    assert "cpu" in out and "12/14 succeeded; failures: oom 2" in out
+    assert "cpu" in out and "52/54 succeeded; failures: oom 2" in out
     assert "budget sensitivity: no job followed AWS advice yet" in out
     p = _profile(capsys, "--user", "nobody")
     assert p["jobs"] == 0 and p["notes"] == ["no jobs of user nobody in the history"]
@@ -72,7 +72,7 @@ def test_days_limits_the_jobs(imported, capsys, monkeypatch):
     now = datetime(2026, 11, 28, 12).timestamp()  # the example runs span 2026-11-02 .. 11-22
     monkeypatch.setattr(time, "time", lambda: now)
     recent = _profile(capsys, "--user", "alice", "--days", "7")
-    assert 0 < recent["jobs"] < 23
+    assert 0 < recent["jobs"] < 63
 
 
 def test_budget_sensitivity_counts_followed_aws_advice(asba_home, capsys, monkeypatch):

@@ -21,8 +21,10 @@ FACTS = [Fact("history.run_count", 4, "sacct history: 4 runs of align.sbatch"),
 def workload_evaluation():
     from asba.paths import packs_dir
 
-    # the workload pack reads failure.oom_risk (a failure outranks an efficiency), so the failure pack comes too
-    return evaluate(load_packs([packs_dir() / "workload", packs_dir() / "failure"], builtin=False), FACTS)
+    # the workload pack reads failure.oom_risk (a failure outranks an efficiency), and the failure pack reads
+    # advice.platform (a past failure repeated where asba advises), so those packs come too
+    packs = load_packs([packs_dir() / name for name in ("workload", "failure", "decision")], builtin=False)
+    return evaluate(packs, FACTS)
 
 
 def test_levels_add_detail():

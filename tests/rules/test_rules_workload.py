@@ -77,7 +77,9 @@ def test_golden_trace(name):
     from asba.paths import packs_dir
     from asba.report.trace import render_json, render_text
 
-    workload_only = load_packs([packs_dir() / "workload", packs_dir() / "failure"], builtin=False)
+    # the workload pack reads failure.*, and the failure pack reads advice.platform: all three load together
+    workload_only = load_packs([packs_dir() / "workload", packs_dir() / "failure", packs_dir() / "decision"],
+                               builtin=False)
     ev = evaluate(workload_only, [Fact(k, v, f"golden {name}") for k, v in GOLDEN_CASES[name].items()])
     got = {"json": render_json(ev, "fails"), "text": render_text(ev, "fails").splitlines()}
     golden = FIXTURES / "golden" / f"{name}.json"
