@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from asba.cli.output import add_json_flag, console, print_json
-from asba.errors import InputError
+from asba.errors import InputError, clip
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024
 
@@ -158,8 +158,8 @@ def run_import(args) -> int:
     if not args.file.is_file():
         raise InputError(f"no such file: {args.file}", where=str(args.file), code="ASBA-HIST-004",
                          hint="give the path of a saved sacct dump")
-    fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
-    delimiter = args.delimiter.encode().decode("unicode_escape") if args.delimiter else None
+    fields = _fields(args.fields)
+    delimiter = _delimiter(args.delimiter)
     from asba.history.parts import auto_workers
 
     workers = auto_workers(args.file) if args.workers == "auto" else args.workers
@@ -171,6 +171,32 @@ def run_import(args) -> int:
         finally:
             done()
     return _print_report(report, getattr(args, "json", False), f"imported {args.file}")
+
+
+def _fields(text: str | None) -> list[str] | None:
+    """--fields: sacct field names, JobID among them (without it no job can be told from another)."""
+    if not text:
+        return None
+    fields = [f.strip() for f in text.split(",")]
+    if "jobid" not in (f.lower() for f in fields):
+        raise InputError(f"--fields {clip(text)} does not name JobID", code="ASBA-HIST-023",
+                         hint="list the dump's columns in order, JobID among them (e.g. --fields JobID,State,Elapsed)")
+    return fields
+
+
+def _delimiter(text: str | None) -> str | None:
+    """--delimiter: a literal text, with backslash escapes such as \\t or \\x1f."""
+    if not text:
+        return None
+    try:
+        delimiter = text.encode("utf-8", "surrogateescape").decode("unicode_escape")
+    except UnicodeDecodeError:
+        raise InputError(f"--delimiter {clip(text)} is not a valid escape", code="ASBA-HIST-024",
+                         hint="quote a literal backslash as \\\\, or write a tab as \\t") from None
+    if not delimiter or "\n" in delimiter or "\r" in delimiter:
+        raise InputError(f"--delimiter {clip(text)} cannot separate fields of a line", code="ASBA-HIST-024",
+                         hint="give the text between fields, such as '|' or '\\x1f'")
+    return delimiter
 
 
 def _workers(text: str) -> int | str:
