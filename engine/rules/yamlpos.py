@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from asba.errors import RulePackError
+from asba.yaml_limits import YamlLimitError, check_node, read_bounded
 
 
 class PosDict(dict):
@@ -62,12 +63,24 @@ def load_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(f"cannot read file: {exc}", where=str(path), code="ASBA-PACK-001",
                             hint="check the path and that the file is UTF-8 text") from None
+    except YamlLimitError as exc:
+        raise RulePackError(f"cannot read file: {exc.message}", where=str(path), code="ASBA-PACK-005",
+                            hint="a pack file is a small regular YAML file") from None
     try:
         node = yaml.compose(text, Loader=_loader())
+        if node is not None:
+            check_node(node)
+    except YamlLimitError as exc:
+        raise RulePackError(f"refused before expanding it: {exc.message}", where=exc.where(str(path)),
+                            code="ASBA-PACK-006", hint="write the values out; packs need no deep nesting, "
+                            "many aliases or tags") from None
+    except RecursionError:
+        raise RulePackError("not valid YAML: nested too deeply", where=str(path), code="ASBA-PACK-006",
+                            hint="packs need no deep nesting") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
