@@ -42,7 +42,7 @@ def _conn(args: argparse.Namespace) -> sqlite3.Connection:
     from asba.inputs.config import load_config
 
     path = args.db or load_config(args.config).get("history.db", None)
-    return connect(path)
+    return connect(path, check=True)  # a damaged database is refused before the log table is created
 
 
 def run_list(args: argparse.Namespace) -> int:

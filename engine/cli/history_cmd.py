@@ -71,10 +71,20 @@ def _db(parser: argparse.ArgumentParser, default) -> None:
     parser.add_argument("--db", type=Path, metavar="FILE", help="history database (default: ASBA_HOME/jobs.db)", **kw)
 
 
-def _store(args):
+def _store(args, *, check: bool = False):
+    """The history; `check` (commands that write, or read it whole) first refuses a damaged database."""
     from asba.history.store import HistoryStore
 
-    return HistoryStore.open(getattr(args, "db", None))
+    store = HistoryStore.open(getattr(args, "db", None))
+    if check:
+        from asba.history.integrity import refuse_damaged
+
+        try:
+            refuse_damaged(store.conn, store.path)
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 def _check_days(days: float | None) -> None:
@@ -118,7 +128,7 @@ def _pattern(store, args):
 def _run_patterns(args) -> int:
     from asba.history.patterns import all_patterns, pattern_for_script
 
-    with _store(args) as store:
+    with _store(args, check=True) as store:
         if args.script:
             found = pattern_for_script(store, script_name=args.script, days=args.days, user=args.user)
             patterns = [found] if found else []
@@ -149,7 +159,7 @@ def run_sync(args) -> int:
         raise InputError("--user and --all-users cannot be combined", code="ASBA-HIST-021",
                          hint="give one of them")
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
-    with _store(args) as store, _spinner("reading sacct and merging job steps"):
+    with _store(args, check=True) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
     return _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start))
 
@@ -163,7 +173,7 @@ def run_import(args) -> int:
     from asba.history.parts import auto_workers
 
     workers = auto_workers(args.file) if args.workers == "auto" else args.workers
-    with _store(args) as store:
+    with _store(args, check=True) as store:
         progress, done = _progress(args.file)
         try:
             report = store.import_file(args.file, delimiter=delimiter, fields=fields, cluster=args.cluster,
