@@ -34,7 +34,7 @@ class YamlLimitError(Exception):
         return f"{path}:{self.line}:{self.column}" if self.line else path
 
 
-def read_bounded(path: Path) -> str:
+def read_bounded(path: Path, limit: int = MAX_BYTES) -> str:
     """A regular file's UTF-8 text, at most MAX_BYTES; OSError/UnicodeDecodeError/YamlLimitError otherwise.
 
     The file is opened without blocking, so a FIFO never waits for a writer."""
@@ -42,15 +42,15 @@ def read_bounded(path: Path) -> str:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise YamlLimitError("not a regular file (a directory, FIFO or device cannot be a YAML file)")
-        if info.st_size > MAX_BYTES:
-            raise YamlLimitError(f"the file is {info.st_size} bytes, more than the {MAX_BYTES} asba reads")
+            raise YamlLimitError("not a regular file (a directory, FIFO or device cannot be read as one)")
+        if info.st_size > limit:
+            raise YamlLimitError(f"the file is {info.st_size} bytes, more than the {limit} asba reads")
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_BYTES + 1)
+            data = handle.read(limit + 1)
     finally:
         os.close(fd)
-    if len(data) > MAX_BYTES:
-        raise YamlLimitError(f"the file is more than the {MAX_BYTES} bytes asba reads")
+    if len(data) > limit:
+        raise YamlLimitError(f"the file is more than the {limit} bytes asba reads")
     return data.decode("utf-8")
 
 
