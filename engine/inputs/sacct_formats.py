@@ -187,16 +187,20 @@ def timestamp(text: str) -> int | None:
     sacct prints local time without a zone; asba stores it as if UTC so that differences (queue wait,
     elapsed) are exact and the printed times read the same as sacct's.
     """
-    if len(text) == 19 and text[10] == "T" and text[14:16].isdigit() and text[17:19].isdigit() and text.isascii():
+    if len(text) == 19 and text[10] == "T" and text[14:16].isdigit() and text[17:19].isdigit() and text.isascii() \
+            and text[:4] >= "1970":
         return _hour_epoch(text[:13]) + int(text[14:16]) * 60 + int(text[17:19])
     if not text or text in _UNSET:
         return None
     if len(text) > 40:
         raise ValueError(f"not a time: {shown(text)}")
     try:
-        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+        epoch = int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
     except (ValueError, OverflowError, OSError):
         raise ValueError(f"not a time: {shown(text)}") from None
+    if epoch < 0:  # before 1970: no SLURM job ran then
+        raise ValueError(f"not a time sacct prints: {shown(text)}")
+    return epoch
 
 
 @lru_cache(maxsize=8192)
