@@ -31,7 +31,8 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., float]]] = {  # name -> (min 
 }
 MAX_LENGTH = 1000  # characters of an expression
 MAX_NESTING = 30  # parentheses, unary minus and calls inside one another
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d{1,18}(?:\.\d{1,18})?(?![0-9]))|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d{1,18}(?:\.\d{1,18})?(?![0-9]))"
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
                     r"|(?P<op>[-+*/(),]))")
 
 # Node shapes: ("num", value) | ("fact", name) | ("neg", node) | ("bin", op, left, right) | ("call", fn, [args])
