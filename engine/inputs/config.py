@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from asba.errors import ConfigError, InputError
+from asba.errors import ConfigError, InputError, clip
 from asba.paths import asba_home, knowledge_dir
 from asba.yaml_limits import YamlLimitError, check_node, read_bounded
 
@@ -240,9 +241,8 @@ def _refuse_unsafe_values(node: yaml.Node, label: str) -> None:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, yaml.ScalarNode) and current.tag == "tag:yaml.org,2002:float" \
-                and current.value.lower().lstrip("+-") in (".nan", ".inf"):
-            raise ConfigError(f"{current.value} is not a number a setting can take",
+        if isinstance(current, yaml.ScalarNode) and _not_a_setting_number(current):
+            raise ConfigError(f"{clip(current.value, 30)} is not a number a setting can take",
                               where=f"{label}:{current.start_mark.line + 1}", code="ASBA-CONFIG-009",
                               hint="give a finite number")
         if isinstance(current, yaml.MappingNode):
@@ -257,6 +257,19 @@ def _refuse_unsafe_values(node: yaml.Node, label: str) -> None:
                 stack.append(value_node)
         elif isinstance(current, yaml.SequenceNode):
             stack.extend(current.value)
+
+
+def _not_a_setting_number(node: yaml.ScalarNode) -> bool:
+    """.nan, .inf, 1.0e+400 (infinite once read) or an integer of more than 20 digits."""
+    if node.tag == "tag:yaml.org,2002:int":
+        return len(node.value) > 20
+    if node.tag != "tag:yaml.org,2002:float":
+        return False
+    text = node.value.lower().replace("_", "")
+    try:
+        return not math.isfinite(float(text))
+    except ValueError:
+        return text.lstrip("+-") in (".nan", ".inf")
 
 
 def _key_lines(node: yaml.Node, prefix: tuple, lines: dict[tuple, int]) -> None:

@@ -60,7 +60,8 @@ class SlurmRunner:
             )
         limit = timeout_s or self.timeout_s
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=limit, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=limit,
+                                  stdin=subprocess.DEVNULL)  # bytes that are not UTF-8 reach the parsers as U+FFFD
         except subprocess.TimeoutExpired:
             raise ExternalCommandError(f"{' '.join(argv)} did not answer within {limit:g} s", where=key) from None
         except OSError as exc:

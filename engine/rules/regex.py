@@ -148,6 +148,8 @@ class _Translator:
         elif ch == ")":
             if self.depth == 0:
                 raise RegexError("')' without a matching '('", col)
+            if self.text[i - 1] == "(":
+                raise RegexError("an empty group () matches only the empty text; remove it", col)
             self.depth -= 1
             inner = self.repeats_inside.pop()
             if inner and self.repeats_inside:

@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from asba.errors import RulePackError
+from asba.errors import RulePackError, clip
 from asba.yaml_limits import YamlLimitError, check_node, read_bounded
+
+
+MAX_NUMBER = 2**53  # numbers in packs are compared with facts as floats: past this they are not exact
 
 
 class PosDict(dict):
@@ -49,7 +52,11 @@ def _build(node: Any, path: str, constructor: Any) -> Any:
         items = PosList(_build(item, path, constructor) for item in node.value)
         items.pos, items.item_pos = _mark(path, node), [_mark(path, item) for item in node.value]
         return items
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, int | float) and not isinstance(value, bool) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise RulePackError(f"the number {clip(node.value)} is not finite or beyond ±2^53", where=_mark(path, node),
+                            code="ASBA-PACK-008", hint="use a finite number a fact can hold")
+    return value
 
 
 def _loader() -> Any:
