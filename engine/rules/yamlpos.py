@@ -9,7 +9,6 @@ from typing import Any
 from asba.errors import RulePackError, clip
 from asba.yaml_limits import YamlLimitError, check_node, read_bounded
 
-
 MAX_NUMBER = 2**53  # numbers in packs are compared with facts as floats: past this they are not exact
 
 
