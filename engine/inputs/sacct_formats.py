@@ -58,13 +58,13 @@ def integer(text: str) -> int:
 def duration_s(text: str) -> float | None:
     """Seconds in a sacct duration: ``[D-][HH:]MM:SS[.mmm]``. ``UNLIMITED``/empty -> None."""
     n = len(text)
-    if n == 8 and text[2] == ":" and text[5] == ":":  # HH:MM:SS and MM:SS.mmm (most values): no split
+    if n == 8 and text[2] == ":" and text[5] == ":" and text.isascii():  # HH:MM:SS (most values): no split
         head, mid, tail = text[:2], text[3:5], text[6:]
-        if _WHOLE.fullmatch(head) and _WHOLE.fullmatch(mid) and _WHOLE.fullmatch(tail):
+        if head.isdigit() and mid.isdigit() and tail.isdigit():
             return int(head) * 3600 + int(mid) * 60 + float(tail)
-    if n == 9 and text[2] == ":" and text[5] == ".":
+    if n == 9 and text[2] == ":" and text[5] == "." and text.isascii():  # MM:SS.mmm
         head, tail = text[:2], text[3:]
-        if _WHOLE.fullmatch(head) and _SECONDS.fullmatch(tail):
+        if head.isdigit() and tail[:2].isdigit() and tail[3:].isdigit():
             return int(head) * 60 + float(tail)
     if not text or text in _UNSET:
         return None
