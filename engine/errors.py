@@ -5,6 +5,21 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDING = 1  # the command ran and found a failure (a failing rule test, a finding)
 EXIT_USAGE = 2  # bad usage or bad input
+MESSAGE_LIMIT = 400  # characters of a message, a place or a hint printed; a huge value is never repeated in full
+
+
+def clip(value: object, limit: int = 60) -> str:
+    """repr(value) for a message, cut to about `limit` characters with the full length said."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def _bounded(text: str) -> str:
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    return f"{text[:MESSAGE_LIMIT]}... ({len(text)} characters in all)"
 
 
 class AsbaError(Exception):
@@ -31,11 +46,11 @@ class AsbaError(Exception):
     def one_line(self) -> str:
         parts = []
         if self.where:
-            parts.append(f"{self.where}:")
-        parts.append(f"{self.message} [{self.code}]")
+            parts.append(f"{_bounded(self.where)}:")
+        parts.append(f"{_bounded(self.message)} [{self.code}]")
         if self.hint:
-            parts.append(f"— {self.hint}")
-        return " ".join(parts)
+            parts.append(f"— {_bounded(self.hint)}")
+        return " ".join(parts).replace("\n", " ").replace("\r", " ")
 
 
 class InputError(AsbaError):

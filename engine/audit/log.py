@@ -55,10 +55,20 @@ def packs_of(packset: Any) -> list[dict]:
             for p in packset.packs]
 
 
-def connect(path: Any = None) -> sqlite3.Connection:
+def connect(path: Any = None, *, check: bool = False) -> sqlite3.Connection:
+    """The decision log's connection; `check` first refuses a damaged database (see asba.history.integrity)."""
     from asba.history.store import connect as history_connect
+    from asba.history.store import default_path
 
     conn = history_connect(path)
+    if check:
+        from asba.history.integrity import refuse_damaged
+
+        try:
+            refuse_damaged(conn, path or default_path())
+        except StoreError:
+            conn.close()
+            raise
     try:
         conn.execute(SCHEMA)
     except sqlite3.DatabaseError as exc:

@@ -78,22 +78,7 @@ MASK_USER = "<user>"
 
 
 def mask(data: Any, users: set[str]) -> Any:
-    """Replace user names and directory parts of absolute paths (keeping file names) in every string."""
-    import re
+    """The decision with users, groups, hosts, addresses, paths and job/script names masked (asba.audit.masking)."""
+    from asba.audit.masking import mask as mask_all
 
-    path = re.compile(r"(?<![\w.])(/[^\s/'\"]+)+/(?=[^\s/'\"]+)")
-    words = [re.compile(rf"\b{re.escape(u)}\b") for u in sorted(users) if u]
-
-    def clean(text: str) -> str:
-        text = path.sub("<path>/", text)
-        for word in words:
-            text = word.sub(MASK_USER, text)
-        return text
-
-    if isinstance(data, str):
-        return clean(data)
-    if isinstance(data, list):
-        return [mask(v, users) for v in data]
-    if isinstance(data, dict):
-        return {k: mask(v, users) for k, v in data.items()}
-    return data
+    return mask_all(data, users)

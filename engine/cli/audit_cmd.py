@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
     show = actions.add_parser("show", help="one decision in full (facts, packs, result, trace)")
     show.add_argument("id", help="decision id (or a unique prefix)")
-    show.add_argument("--mask", action="store_true", help="mask user names and directories of paths (for export)")
+    show.add_argument("--mask", action="store_true", help="mask users, groups, hosts, addresses, paths and job/script "
+                      "names (for export)")
     show.add_argument("--mask-user", action="append", default=[], metavar="NAME",
                       help="another user name to mask (repeatable; yours is always masked with --mask)")
     replay = actions.add_parser("replay", help="re-evaluate a decision's recorded facts; exit 1 on any difference")
@@ -46,7 +47,7 @@ def _conn(args: argparse.Namespace) -> sqlite3.Connection:
     from asba.inputs.config import load_config
 
     path = args.db or load_config(args.config).get("history.db", None)
-    return connect(path)
+    return connect(path, check=True)  # a damaged database is refused before the log table is created
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -102,8 +102,10 @@ def sources_of(leaves: list, wanted: str) -> set[str]:
 
 def run_check(args: argparse.Namespace) -> int:
     from asba.inputs.config import load_config
+    from asba.knowledge.burst import burst_partitions
 
     cfg = load_config(args.config)  # raises ConfigError (one line, exit 2) on the first problem
+    burst_partitions(cfg)  # and the partitions.json it names, read as explain reads it
     files = ", ".join(cfg.files) if cfg.files else "no config files (asba defaults only)"
     console().print(f"config ok: {files}", markup=False, soft_wrap=True)
     return EXIT_OK

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from asba.cli import wait_record_cmd
 from asba.cli.output import add_json_flag, console, print_json
-from asba.errors import InputError
+from asba.errors import InputError, clip
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024
 
@@ -77,10 +77,20 @@ def _db(parser: argparse.ArgumentParser, default) -> None:
     parser.add_argument("--db", type=Path, metavar="FILE", help="history database (default: ASBA_HOME/jobs.db)", **kw)
 
 
-def _store(args):
+def _store(args, *, check: bool = False):
+    """The history; `check` (commands that write, or read it whole) first refuses a damaged database."""
     from asba.history.store import HistoryStore
 
-    return HistoryStore.open(getattr(args, "db", None))
+    store = HistoryStore.open(getattr(args, "db", None))
+    if check:
+        from asba.history.integrity import refuse_damaged
+
+        try:
+            refuse_damaged(store.conn, store.path)
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 def _check_days(days: float | None) -> None:
@@ -124,7 +134,7 @@ def _pattern(store, args):
 def _run_patterns(args) -> int:
     from asba.history.patterns import all_patterns, pattern_for_script
 
-    with _store(args) as store:
+    with _store(args, check=True) as store:
         if args.script:
             found = pattern_for_script(store, script_name=args.script, days=args.days, user=args.user)
             patterns = [found] if found else []
@@ -163,7 +173,7 @@ def run_sync(args) -> int:
         raise InputError("--user and --all-users cannot be combined", code="ASBA-HIST-021",
                          hint="give one of them")
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
-    with _store(args) as store, _spinner("reading sacct and merging job steps"):
+    with _store(args, check=True) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
         waits = None if args.no_wait_record else wait_record_cmd.sync_line(store, runner)
     code = _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start),
@@ -177,15 +187,15 @@ def run_import(args) -> int:
     if not args.file.is_file():
         raise InputError(f"no such file: {args.file}", where=str(args.file), code="ASBA-HIST-004",
                          hint="give the path of a saved sacct dump")
-    fields = [f.strip() for f in args.fields.split(",")] if args.fields else None
-    delimiter = args.delimiter.encode().decode("unicode_escape") if args.delimiter else None
+    fields = _fields(args.fields)
+    delimiter = _delimiter(args.delimiter)
     from asba.history.parts import auto_workers
 
     if args.wait_record:
         with _store(args) as store:
             return wait_record_cmd.run_import(store, args.file, getattr(args, "json", False))
     workers = auto_workers(args.file) if args.workers == "auto" else args.workers
-    with _store(args) as store:
+    with _store(args, check=True) as store:
         progress, done = _progress(args.file)
         try:
             report = store.import_file(args.file, delimiter=delimiter, fields=fields, cluster=args.cluster,
@@ -193,6 +203,32 @@ def run_import(args) -> int:
         finally:
             done()
     return _print_report(report, getattr(args, "json", False), f"imported {args.file}")
+
+
+def _fields(text: str | None) -> list[str] | None:
+    """--fields: sacct field names, JobID among them (without it no job can be told from another)."""
+    if not text:
+        return None
+    fields = [f.strip() for f in text.split(",")]
+    if "jobid" not in (f.lower() for f in fields):
+        raise InputError(f"--fields {clip(text)} does not name JobID", code="ASBA-HIST-023",
+                         hint="list the dump's columns in order, JobID among them (e.g. --fields JobID,State,Elapsed)")
+    return fields
+
+
+def _delimiter(text: str | None) -> str | None:
+    """--delimiter: a literal text, with backslash escapes such as \\t or \\x1f."""
+    if not text:
+        return None
+    try:
+        delimiter = text.encode("utf-8", "surrogateescape").decode("unicode_escape")
+    except UnicodeDecodeError:
+        raise InputError(f"--delimiter {clip(text)} is not a valid escape", code="ASBA-HIST-024",
+                         hint="quote a literal backslash as \\\\, or write a tab as \\t") from None
+    if not delimiter or "\n" in delimiter or "\r" in delimiter:
+        raise InputError(f"--delimiter {clip(text)} cannot separate fields of a line", code="ASBA-HIST-024",
+                         hint="give the text between fields, such as '|' or '\\x1f'")
+    return delimiter
 
 
 def _workers(text: str) -> int | str:

@@ -145,6 +145,7 @@ def run_validate(args) -> int:
 
     packset = _load([args.path])
     comp = compiled(packset)
+    _compile_in_engine(comp, args.path)
     names = _selected(packset, args.path) or [p.name for p in packset.packs]
     packs = [p for p in packset.packs if p.name in names]
     summary = {"ok": True, "packs": [p.summary() for p in packs], "compiled_rules": len(comp.branches),
@@ -156,6 +157,19 @@ def run_validate(args) -> int:
                         f"{sum(len(p.cases) for p in packs)} test cases "
                         f"({', '.join(f'{p.name}@{p.revision}' for p in packs)})", markup=False, soft_wrap=True)
     return EXIT_OK
+
+
+def _compile_in_engine(comp, path: str | None) -> None:
+    """Hand the compiled packs to durable-rules itself: a pattern or shape its C core refuses is a pack error."""
+    from asba.errors import EngineError, RulePackError
+    from asba.rules.evaluate import durable_ruleset
+
+    try:
+        durable_ruleset(comp)
+    except EngineError as exc:
+        raise RulePackError(exc.message.replace("the compiled ruleset", "these packs"), where=path,
+                            code="ASBA-PACK-007", hint="simplify the `matches:` patterns (rules/README.md lists "
+                            "the subset) or report the pack if none is used") from None
 
 
 def run_test(args) -> int:

@@ -114,10 +114,11 @@ def open_history(options: Options, cfg: Any, notes: list[str], bursts: dict[str,
         return _memory_store(options.history_dump, aws), f"sacct dump {options.history_dump} (read for this run only)"
     try:
         store = _store(cfg.get("history.db", None), aws)
-    except StoreError as exc:
+        has_runs = _has_runs(store, options.script)
+    except StoreError as exc:  # never the example history in place of an unusable one: it is not the user's
         notes.append(f"history database unavailable: {exc.one_line()}")
-        store = None
-    if store is not None and _has_runs(store, options.script):
+        return None, "none (the history database is unavailable)"
+    if has_runs:
         return store, f"history database {store.path}"
     dump = example_history(options.script)
     if dump is not None:

@@ -13,6 +13,7 @@ once per distinct text.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -114,10 +115,12 @@ class Merger:
                 peak = tres_mem_mb(usage_text) if usage_text else None
                 if peak is None:  # no TRESUsageInTot mem: MaxRSS of the largest task x the step's tasks
                     rss = memory_mb(rss_text)
-                    peak = rss * (int(tasks_text) if tasks_text else 1) if rss is not None else None
+                    peak = rss * (fmt.integer(tasks_text) if tasks_text else 1) if rss is not None else None
                     source = "MaxRSS*NTasks"
                 else:
                     source = "TRESUsageInTot"
+                if peak is not None and peak >= math.inf:
+                    raise ValueError(f"memory too large: {fmt.shown(rss_text or usage_text)}")
             except ValueError as exc:
                 bad_values.append(Malformed(line_no, str(exc)))
                 continue
@@ -139,7 +142,7 @@ class Merger:
     def _finish(self, job: OpenJob) -> tuple | None:
         try:
             row = build_row(job, self.default_cluster, self.alloc_known, self.aws_partitions)
-        except (ValueError, KeyError) as exc:
+        except (ValueError, KeyError, ArithmeticError) as exc:  # one bad job is reported, never stored
             self.stats.bad_values.append(Malformed(job.line_no, f"{type(exc).__name__}: {exc}"))
             return None
         self.stats.jobs += 1
@@ -156,7 +159,7 @@ def build_row(job: OpenJob, default_cluster: str, alloc_known: bool = False,
     submit, start, end = fmt.timestamp(submit_text), fmt.timestamp(start_text), fmt.timestamp(end_text)
     if alloc_known and not alloc_tres and not job.steps and state != "PENDING":
         start = None  # cancelled while pending: sacct then prints Start = End, but nothing was allocated
-    elapsed = int(elapsed_raw) if elapsed_raw else _elapsed(elapsed_text, start, end)
+    elapsed = fmt.integer(elapsed_raw) if elapsed_raw else _elapsed(elapsed_text, start, end)
     limit = _limit(limit_text)
     requested_cpus, cpus, nodes, memory, gpus = _allocation(alloc_tres, alloc_cpus, ncpus, req_cpus, nnodes,
                                                             req_mem_text, req_tres)
@@ -169,6 +172,8 @@ def build_row(job: OpenJob, default_cluster: str, alloc_known: bool = False,
     peak = round(job.peak_mb, 2) if job.peak_mb is not None else None
     cpu_pct, mem_pct, time_pct, effective, gb_per_cpu = eff.job_efficiency(cpu_s, elapsed, cpus, peak, memory, limit)
     script_path = script_from_submit_line(submit_line)
+    _check_numbers(elapsed, limit, requested_cpus, cpus, nodes, memory, gpus, exact, cpu_s, peak, cpu_pct, mem_pct,
+                   time_pct, effective, gb_per_cpu)
     return (
         cluster or default_cluster, job_id, job_id_raw or job_id, job_id.partition("_")[0].partition("+")[0],
         job_name, user, account, partition, qos, state, cancelled_by, code, signal, submit, start, end, elapsed,
@@ -179,6 +184,13 @@ def build_row(job: OpenJob, default_cluster: str, alloc_known: bool = False,
         script_path.rsplit("/", 1)[-1] if script_path else job_name, script_path, "", work_dir, submit_line,
         job.steps,
     )
+
+
+def _check_numbers(*values: float | int | None) -> None:
+    """A job's quantities are finite, non-negative and fit SQLite's integers, or the job is refused."""
+    for value in values:
+        if value is not None and not 0 <= value < fmt.INT_LIMIT:
+            raise ValueError(f"a quantity out of range: {value!r}")
 
 
 @lru_cache(maxsize=1024)
@@ -201,8 +213,9 @@ def _allocation(alloc_tres: str, alloc_cpus: str, ncpus: str, req_cpus: str, nno
     AllocTRES is what the job got; AllocCPUS/NCPUS/ReqCPUS and ReqMem (per CPU, per node or total) stand in
     where it is empty (a job that never started, or a dump without the column)."""
     alloc = fmt.tres(alloc_tres)
-    cpus = int(alloc["cpu"]) if "cpu" in alloc else fmt.count(alloc_cpus) or fmt.count(ncpus) or fmt.count(req_cpus)
-    nodes = fmt.count(nnodes) or (int(alloc["node"]) if "node" in alloc else None)
+    cpus = fmt.integer(alloc["cpu"]) if "cpu" in alloc else (fmt.count(alloc_cpus) or fmt.count(ncpus)
+                                                              or fmt.count(req_cpus))
+    nodes = fmt.count(nnodes) or (fmt.integer(alloc["node"]) if "node" in alloc else None)
     req_mb, scope = fmt.req_mem(req_mem_text)
     alloc_tres_mb = fmt.memory_mb(alloc["mem"]) if "mem" in alloc else None
     memory = eff.allocated_memory_mb(alloc_tres_mb, req_mb, scope, cpus, nodes)

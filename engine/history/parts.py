@@ -17,7 +17,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -117,9 +120,73 @@ def import_part(path: str, part: Part, layout: DumpLayout, cluster: str, aws_par
 _bytes_read = None  # a counter shared with this process's parent, for the progress bar
 
 
-def _init_worker(counter) -> None:
+def _init_worker(counter, parent: int) -> None:
     global _bytes_read
     _bytes_read = counter
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the importing process (`parent`) does, however it ends (kill -9 included): Linux
+    sends it SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a watchdog thread sees the parent change and exits.
+    A parent that died before this ran (the worker was still starting) is seen here and the worker exits."""
+    if os.getppid() != parent:
+        os._exit(1)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0 and os.getppid() == parent:  # 1 = PR_SET_PDEATHSIG
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="asba-parent-watch").start()
+
+
+SCRATCH_PREFIX = ".asba-import-"
+STALE_AFTER_S = 24 * 3600  # a scratch folder without a live owner, or of an older asba, this old is removed
+
+
+def remove_stale_scratch(folder: Path) -> list[Path]:
+    """Scratch folders that a killed import left beside the history (their owner process is gone)."""
+    removed = []
+    for path in folder.glob(SCRATCH_PREFIX + "*"):
+        owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        try:
+            alive = owner.isdigit() and _alive(int(owner))
+            if not alive and (owner.isdigit() or time.time() - path.stat().st_mtime > STALE_AFTER_S):
+                shutil.rmtree(path)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """On an interrupt: cancel what has not started and end the workers now, not after their parts."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+
+
+def _sigterm_as_exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int, report: LoadReport, *,
@@ -130,14 +197,16 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
     parts = plan(path, layout, workers * PARTS_PER_WORKER)
     context = multiprocessing.get_context("spawn")  # not fork: the caller may run threads (a progress bar)
     counter = context.Value("q", 0) if progress else None
+    remove_stale_scratch(db.parent)
     try:
-        scratch = Path(tempfile.mkdtemp(prefix=".asba-import-", dir=db.parent))
+        scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=db.parent))
     except OSError as exc:
         raise StoreError(f"cannot make scratch files beside the history database: {exc.strerror}",
                          where=str(db.parent), code="ASBA-HIST-011") from None
+    previous = _on_sigterm(_sigterm_as_exit)  # SIGTERM unwinds like Ctrl-C: workers stopped, scratch removed
     try:
         with ProcessPoolExecutor(min(workers, len(parts)), mp_context=context, initializer=_init_worker,
-                                 initargs=(counter,)) as pool:
+                                 initargs=(counter, os.getpid())) as pool:
             try:
                 futures = [pool.submit(import_part, str(path), part, layout, cluster, aws_partitions,
                                        str(scratch / f"part{part.number}.db")) for part in parts]
@@ -155,13 +224,20 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
                                       counts)
                     line_no += result.lines
             except BaseException:
-                for future in futures:
-                    future.cancel()
+                _stop_workers(pool)
                 raise
     finally:
+        _on_sigterm(previous)
         shutil.rmtree(scratch, ignore_errors=True)
     if progress and counter is not None:
         _progress(counter, progress)
+
+
+def _on_sigterm(handler):
+    """Set the SIGTERM handler (main thread only; elsewhere nothing changes) and return the previous one."""
+    if threading.current_thread() is not threading.main_thread() or handler is None:
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _result(future: Future, counter, progress, path: Path, line_no: int) -> PartResult:

@@ -68,6 +68,7 @@ def _set_up(conn: sqlite3.Connection, db: Path) -> None:
     pause = 0.01
     while True:
         try:
+            _refuse_foreign_schema(conn, db)  # before anything is written (the journal mode is a write)
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             _migrate(conn, db)
@@ -81,7 +82,26 @@ def _set_up(conn: sqlite3.Connection, db: Path) -> None:
             pause = min(pause * 2, 0.5)
 
 
+def _refuse_foreign_schema(conn: sqlite3.Connection, db: Path) -> None:
+    """An SQLite file whose tables are not asba's (a `jobs` table of another shape, or asba's version number
+    without its tables) is refused untouched; other tables beside asba's are fine."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    missing: list[str] = []
+    if "jobs" in tables:
+        have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+        missing = [f"jobs.{name}" for name in COLUMNS if name not in have]
+    if 0 < version <= SCHEMA_VERSION:
+        missing += [name for name in ("jobs", "submissions", "sync_state") if name not in tables]
+    if missing:
+        raise _store_error(db, ValueError(f"its tables are not asba's: no {', '.join(missing[:3])}"))
+
+
 def _store_error(db: Path, exc: Exception) -> StoreError:
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+        return StoreError(f"the history database is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s)",
+                          where=str(db), hint="let the other asba (an import or a sync) finish, then run this again",
+                          code="ASBA-HIST-014")
     return StoreError(f"not a usable asba history database ({exc})", where=str(db),
                       hint="asba leaves the file as it is: move it aside and run `asba history sync` again",
                       code="ASBA-HIST-010")

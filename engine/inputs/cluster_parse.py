@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from asba.errors import ExternalCommandError
+from asba.inputs.parse_guard import guarded
 
 PENDING, RUNNING = "PENDING", "RUNNING"
 # squeue --json keeps finished jobs for MinJobAge seconds; only these states still hold or want resources.
@@ -181,6 +182,7 @@ def json_version(text: str) -> str | None:
         return None
 
 
+@guarded("squeue --json")
 def parse_squeue_json(text: str) -> list[QueueJob]:
     """``squeue --json``: every active job (finished jobs it still lists are dropped)."""
     jobs = []
@@ -231,6 +233,7 @@ _HEADER_SLOTS = {"JOBID": 0, "PARTITION": 1, "USER": 2, "STATE": 3, "ST": 3, "RE
                  "SUBMIT_TIME": 11, "NAME": 12}
 
 
+@guarded("squeue")
 def parse_squeue_text(text: str) -> list[QueueJob]:
     """``squeue -h -a -O SQUEUE_FORMAT`` (see the constant); one job or pending array per line.
 

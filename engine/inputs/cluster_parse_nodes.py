@@ -17,12 +17,14 @@ from asba.inputs.cluster_parse import (
     gpus_in_gres,
     gpus_used_in_gres,
 )
+from asba.inputs.parse_guard import guarded
 
 # sinfo -N -O fields, each printed unpadded and followed by "|".
 SINFO_FIELDS = ("NodeList", "Partition", "StateLong", "CPUs", "CPUsState", "Memory", "Gres", "GresUsed")
 SINFO_FORMAT = ",".join(f"{name}:|" for name in SINFO_FIELDS)
 
 
+@guarded("sinfo --json")
 def parse_sinfo_json(text: str) -> list[NodeInfo]:
     """``sinfo --json`` (22.05 lists nodes only, each with its partitions)."""
     nodes = []
@@ -45,6 +47,7 @@ def parse_sinfo_json(text: str) -> list[NodeInfo]:
     return nodes
 
 
+@guarded("sinfo")
 def parse_sinfo_text(text: str) -> list[NodeInfo]:
     """``sinfo -N -h -O SINFO_FORMAT``: one line per node and partition, merged per node."""
     merged: dict[str, NodeInfo] = {}
@@ -72,6 +75,7 @@ def parse_sinfo_text(text: str) -> list[NodeInfo]:
     return list(merged.values())
 
 
+@guarded("scontrol show")
 def parse_scontrol_records(text: str, first_key: str) -> list[dict[str, str]]:
     """``scontrol show partition`` / ``show job``, multi-line or ``-o``: one dict of Key=Value per record."""
     records: list[dict[str, str]] = []
@@ -89,11 +93,13 @@ def _kv_tokens(text: str) -> list[str]:
     return [tok for tok in re.split(r"\s+", text) if "=" in tok]
 
 
+@guarded("scontrol show partition")
 def parse_partitions(text: str) -> dict[str, PartitionInfo]:
     return {rec["PartitionName"]: PartitionInfo(rec["PartitionName"], rec) for rec in
             parse_scontrol_records(text, "PartitionName")}
 
 
+@guarded("scontrol show config")
 def parse_config(text: str) -> dict[str, str]:
     """``scontrol show config``: ``Key = Value`` lines."""
     config = {}
@@ -108,6 +114,7 @@ def parse_config(text: str) -> dict[str, str]:
 SPRIO_FORMAT = "%i|%r|%u|%Y|%A"
 
 
+@guarded("sprio")
 def parse_sprio(text: str) -> list[PrioRow]:
     """``sprio -h -o SPRIO_FORMAT``, or the default/``-l`` table with its JOBID header (columns by name)."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -139,6 +146,7 @@ def _sprio_table(lines: list[str]) -> list[PrioRow]:
 SSHARE_FIELDS = "Account,User,RawUsage,FairShare,LevelFS"
 
 
+@guarded("sshare")
 def parse_sshare(text: str) -> list[ShareRow]:
     """``sshare -P -o SSHARE_FIELDS`` (with its header line, so columns are found by name)."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -176,6 +184,7 @@ _TEST_ONLY = re.compile(
 )
 
 
+@guarded("sbatch --test-only")
 def parse_test_only(text: str) -> TestOnlyEstimate:
     """``sbatch --test-only`` (it answers on stderr): the start time the scheduler would give now."""
     match = _TEST_ONLY.search(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from asba.errors import ConfigError, InputError
+from asba.errors import ConfigError, InputError, clip
 from asba.paths import asba_home, knowledge_dir
+from asba.yaml_limits import YamlLimitError, check_node, read_bounded
 
 SYSTEM_CONFIG = Path("/etc/asba/config.yaml")
 DEFAULT_LABEL = "default"
@@ -144,7 +146,7 @@ def load_config(path: str | os.PathLike | None = None, *, env: Mapping[str, str]
     env = os.environ if env is None else env
     layers = [_default_layer()]
     for candidate, required in _candidates(path, env):
-        if candidate.is_file():
+        if candidate.is_file() or required and candidate.exists():  # a FIFO or folder given is refused by name
             layers.append(_file_layer(candidate))
         elif required:
             raise InputError(
@@ -181,9 +183,12 @@ def _schema() -> dict[str, Any]:
 
 def _file_layer(path: Path) -> Layer:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path)
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read config file: {exc}", where=str(path), code="ASBA-CONFIG-004") from exc
+        raise InputError(f"cannot read config file: {exc}", where=str(path), code="ASBA-CONFIG-004") from None
+    except YamlLimitError as exc:
+        raise InputError(f"cannot read config file: {exc.message}", where=str(path), code="ASBA-CONFIG-004",
+                         hint="a config is a small regular YAML file") from None
     data, lines = _parse_yaml(text, str(path))
     layer = Layer(str(path), data, lines)
     validate(layer)
@@ -196,9 +201,19 @@ def _parse_yaml(text: str, label: str) -> tuple[dict[str, Any], dict[tuple, int]
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                check_node(node)
+                _refuse_unsafe_values(node, label)
             data = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
+    except YamlLimitError as exc:
+        raise ConfigError(f"config refused before expanding it: {exc.message}", where=exc.where(label),
+                          hint="write the values out; a config needs no deep nesting, many aliases or tags",
+                          code="ASBA-CONFIG-007") from None
+    except RecursionError:
+        raise ConfigError("config is nested too deeply", where=label, code="ASBA-CONFIG-007",
+                          hint="a config needs no deep nesting") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
@@ -218,6 +233,43 @@ def _parse_yaml(text: str, label: str) -> tuple[dict[str, Any], dict[tuple, int]
     if node is not None:
         _key_lines(node, (), lines)
     return data, lines
+
+
+def _refuse_unsafe_values(node: yaml.Node, label: str) -> None:
+    """A key given twice in one mapping (YAML keeps the last silently, which hides a typo or a paste), and
+    .nan/.inf, which no setting means and which compare false with every bound."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode) and _not_a_setting_number(current):
+            raise ConfigError(f"{clip(current.value, 30)} is not a number a setting can take",
+                              where=f"{label}:{current.start_mark.line + 1}", code="ASBA-CONFIG-009",
+                              hint="give a finite number")
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in current.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value in seen:
+                    raise ConfigError(f"key {key_node.value!r} appears twice in this mapping",
+                                      where=f"{label}:{key_node.start_mark.line + 1}", code="ASBA-CONFIG-008",
+                                      hint="keep one of them")
+                if isinstance(key_node, yaml.ScalarNode):
+                    seen.add(key_node.value)
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
+def _not_a_setting_number(node: yaml.ScalarNode) -> bool:
+    """.nan, .inf, 1.0e+400 (infinite once read) or an integer of more than 20 digits."""
+    if node.tag == "tag:yaml.org,2002:int":
+        return len(node.value) > 20
+    if node.tag != "tag:yaml.org,2002:float":
+        return False
+    text = node.value.lower().replace("_", "")
+    try:
+        return not math.isfinite(float(text))
+    except ValueError:
+        return text.lstrip("+-") in (".nan", ".inf")
 
 
 def _key_lines(node: yaml.Node, prefix: tuple, lines: dict[tuple, int]) -> None:

@@ -10,36 +10,85 @@ report the line.
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from asba.errors import clip
+
+# Largest integer SQLite stores (and so the history can hold); anything at or above is refused as a value.
+INT_LIMIT = 1 << 63
 _MEM_FACTOR_MB = {"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2, "P": 1024.0**3}
 _UNSET = frozenset(("", "Unknown", "None", "UNLIMITED", "Partition_Limit", "INVALID", "NONE"))
+
+
+_WHOLE = re.compile(r"\d{1,9}", re.ASCII)
+_SECONDS = re.compile(r"\d{1,9}(?:\.\d{1,9})?", re.ASCII)
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A value as an error message quotes it: repr, cut to `limit` characters (a value may be huge)."""
+    return clip(text, limit)
+
+
+def quantity(text: str, whole: str | None = None) -> float:
+    """A non-negative finite number (sacct prints plain decimals); ValueError for anything else.
+
+    `whole` is the value it was cut from (``infK``), quoted in the message."""
+    try:
+        value = float(text) if len(text) <= 40 else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value < math.inf:  # also False for NaN
+        raise ValueError(f"not a finite non-negative number: {shown(text if whole is None else whole)}")
+    return value
+
+
+def integer(text: str) -> int:
+    """A non-negative integer that fits the store (below 2^63); ValueError for anything else."""
+    if len(text) > 20 or not text.isascii() or not text.strip().isdigit():
+        raise ValueError(f"not a non-negative integer: {shown(text)}")
+    value = int(text)
+    if value >= INT_LIMIT:
+        raise ValueError(f"integer too large: {shown(text)}")
+    return value
 
 
 def duration_s(text: str) -> float | None:
     """Seconds in a sacct duration: ``[D-][HH:]MM:SS[.mmm]``. ``UNLIMITED``/empty -> None."""
     n = len(text)
-    if n == 8 and text[2] == ":" and text[5] == ":":  # HH:MM:SS and MM:SS.mmm (most values): no split
-        return int(text[:2]) * 3600 + int(text[3:5]) * 60 + float(text[6:])
-    if n == 9 and text[2] == ":" and text[5] == ".":
-        return int(text[:2]) * 60 + float(text[3:])
+    if n == 8 and text[2] == ":" and text[5] == ":" and text.isascii():  # HH:MM:SS (most values): no split
+        head, mid, tail = text[:2], text[3:5], text[6:]
+        if head.isdigit() and mid.isdigit() and tail.isdigit():
+            return int(head) * 3600 + int(mid) * 60 + float(tail)
+    if n == 9 and text[2] == ":" and text[5] == "." and text.isascii():  # MM:SS.mmm
+        head, tail = text[:2], text[3:]
+        if head.isdigit() and tail[:2].isdigit() and tail[3:].isdigit():
+            return int(head) * 60 + float(tail)
     if not text or text in _UNSET:
         return None
     days = 0
+    rest = text
     if "-" in text:
-        day_text, _, text = text.partition("-")
-        days = int(day_text)
-    parts = text.split(":")
-    if len(parts) == 3:
-        seconds = int(parts[0]) * 3600 + int(parts[1]) * 60 + float(parts[2])
-    elif len(parts) == 2:
-        seconds = int(parts[0]) * 60 + float(parts[1])
-    elif len(parts) == 1 and days:
-        seconds = int(parts[0]) * 3600
+        day_text, _, rest = text.partition("-")
+        days = _whole(day_text, text)
+    parts = rest.split(":")
+    if len(parts) in (2, 3) and _SECONDS.fullmatch(parts[-1]):
+        seconds = float(parts[-1]) + _whole(parts[-2], text) * 60
+        if len(parts) == 3:
+            seconds += _whole(parts[0], text) * 3600
+    elif len(parts) == 1 and "-" in text:
+        seconds = _whole(parts[0], text) * 3600
     else:
-        raise ValueError(f"not a duration: {text!r}")
+        raise ValueError(f"not a duration: {shown(text)}")
     return days * 86400 + seconds
+
+
+def _whole(part: str, text: str) -> int:
+    if not _WHOLE.fullmatch(part):
+        raise ValueError(f"not a duration: {shown(text)}")
+    return int(part)
 
 
 def memory_mb(text: str) -> float | None:
@@ -52,8 +101,8 @@ def memory_mb(text: str) -> float | None:
     unit = text[-1]
     factor = _MEM_FACTOR_MB.get(unit.upper())
     if factor is None:
-        return float(text) / 1024
-    return float(text[:-1]) * factor
+        return quantity(text) / 1024
+    return quantity(text[:-1], text) * factor
 
 
 @lru_cache(maxsize=4096)
@@ -66,8 +115,8 @@ def req_mem(text: str) -> tuple[float | None, str]:
         scope = text[-1]
         text = text[:-1]
     if text and text[-1].upper() in _MEM_FACTOR_MB:
-        return float(text[:-1]) * _MEM_FACTOR_MB[text[-1].upper()], scope
-    return float(text), scope  # ReqMem without a unit is in MiB
+        return quantity(text[:-1], text) * _MEM_FACTOR_MB[text[-1].upper()], scope
+    return quantity(text), scope  # ReqMem without a unit is in MiB
 
 
 @lru_cache(maxsize=8192)
@@ -81,7 +130,7 @@ def tres(text: str) -> dict[str, str]:
     for item in text.split(","):
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"not a TRES item: {item!r}")
+            raise ValueError(f"not a TRES item: {shown(item)}")
         out[key] = value
     return out
 
@@ -108,8 +157,11 @@ def tres_gpus_of(text: str) -> int:
 def tres_gpus(items: dict[str, str]) -> int:
     """GPUs in a TRES dict: ``gres/gpu`` (the total), else the sum of typed ``gres/gpu:TYPE`` entries."""
     if "gres/gpu" in items:
-        return int(items["gres/gpu"])
-    return sum(int(v) for k, v in items.items() if k.startswith("gres/gpu:"))
+        return integer(items["gres/gpu"])
+    total = sum(integer(v) for k, v in items.items() if k.startswith("gres/gpu:"))
+    if total >= INT_LIMIT:
+        raise ValueError("GPU count too large")
+    return total
 
 
 def exit_code(text: str) -> tuple[int | None, int | None]:
@@ -117,14 +169,15 @@ def exit_code(text: str) -> tuple[int | None, int | None]:
     if not text:
         return None, None
     code, sep, signal = text.partition(":")
-    return int(code), (int(signal) if sep else 0)
+    return integer(code), (integer(signal) if sep else 0)
 
 
 def state(text: str) -> tuple[str, int | None]:
     """``CANCELLED by 1234`` -> ('CANCELLED', 1234); ``COMPLETED`` -> ('COMPLETED', None)."""
     if " by " in text:
         name, _, uid = text.partition(" by ")
-        return name.strip().upper(), int(uid) if uid.strip().isdigit() else None
+        uid = uid.strip()
+        return name.strip().upper(), int(uid) if uid.isascii() and uid.isdigit() and len(uid) < 19 else None
     return text.strip().upper(), None
 
 
@@ -134,17 +187,29 @@ def timestamp(text: str) -> int | None:
     sacct prints local time without a zone; asba stores it as if UTC so that differences (queue wait,
     elapsed) are exact and the printed times read the same as sacct's.
     """
-    if len(text) == 19 and text[10] == "T":
+    if len(text) == 19 and text[10] == "T" and text[14:16].isdigit() and text[17:19].isdigit() and text.isascii() \
+            and text[:4] >= "1970":
         return _hour_epoch(text[:13]) + int(text[14:16]) * 60 + int(text[17:19])
     if not text or text in _UNSET:
         return None
-    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+    if len(text) > 40:
+        raise ValueError(f"not a time: {shown(text)}")
+    try:
+        epoch = int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"not a time: {shown(text)}") from None
+    if epoch < 0:  # before 1970: no SLURM job ran then
+        raise ValueError(f"not a time sacct prints: {shown(text)}")
+    return epoch
 
 
 @lru_cache(maxsize=8192)
 def _hour_epoch(hour: str) -> int:
     """``2026-11-28T17`` in epoch seconds: a dump's times are close together, so nearly all are cache hits."""
-    return int(datetime.fromisoformat(hour).replace(tzinfo=UTC).timestamp())
+    try:
+        return int(datetime.fromisoformat(hour).replace(tzinfo=UTC).timestamp())
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"not a time: {shown(hour)}") from None
 
 
 def iso(epoch: int | None) -> str | None:
@@ -161,5 +226,5 @@ def time_limit_s(text: str) -> int | None:
 
 
 def count(text: str) -> int | None:
-    """An integer field that may be empty."""
-    return int(text) if text else None
+    """A non-negative integer field that may be empty."""
+    return integer(text) if text else None

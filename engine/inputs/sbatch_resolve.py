@@ -22,6 +22,7 @@ from typing import Any
 from asba.errors import InputError
 from asba.inputs.sbatch_options import OptionValue
 from asba.inputs.sbatch_values import (
+    MAX_COUNT,
     parse_array,
     parse_dependency,
     parse_gpu_count,
@@ -29,7 +30,7 @@ from asba.inputs.sbatch_values import (
     parse_nodes,
     positive_int,
 )
-from asba.inputs.slurm_formats import parse_memory_mb, parse_time_limit
+from asba.inputs.slurm_formats import MAX_MEMORY_MB, parse_memory_mb, parse_time_limit
 
 MEM_FAMILY = ("mem", "mem-per-cpu", "mem-per-gpu")
 ORIGINS = ("cli", "env", "script")  # highest precedence first
@@ -112,6 +113,18 @@ class Resolver:
         self._time()
         self._array_and_dependencies()
         self._placement()
+        self._refuse_impossible_totals()
+
+    def _refuse_impossible_totals(self) -> None:
+        """Totals that multiply out past what SLURM holds (CPUs, tasks, GPUs in 32 bits; MiB as exact floats)."""
+        for key, limit in (("total_cpus", MAX_COUNT), ("ntasks", MAX_COUNT), ("total_gpus", MAX_COUNT),
+                           ("nodes_min", MAX_COUNT), ("total_mem_mb", MAX_MEMORY_MB),
+                           ("mem_per_node_mb", MAX_MEMORY_MB)):
+            value = self.job.get(key)
+            if isinstance(value, int | float) and value > limit:
+                raise InputError(f"the request adds up to {key} = {value:.4g}, more than SLURM can hold ({limit})",
+                                 where=self.sources.get(key) or None, code="ASBA-SCRIPT-032",
+                                 hint="check the counts and sizes of the options named")
 
     def _int(self, name: str) -> int | None:
         text = self.value(name)

@@ -8,30 +8,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from asba.errors import InputError
+from asba.errors import InputError, clip
 from asba.inputs.slurm_formats import parse_memory_mb
 
 DEPENDENCY_TYPES = frozenset({"after", "afterany", "afterburstbuffer", "aftercorr", "afternotok", "afterok",
                               "singleton", "expand"})
-_NODES_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
-_INT_RE = re.compile(r"^\d+$")
-_ARRAY_ITEM_RE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
-_JOB_ID_RE = re.compile(r"^\d+(?:_\d+)?(?:\+\d+)?$")
+# Counts are read as sbatch reads them (parse_int: at most INT_MAX); more digits are refused before int().
+MAX_COUNT = 2**31 - 1
+_NODES_RE = re.compile(r"^(\d{1,10})(?:-(\d{1,10}))?$", re.ASCII)
+_INT_RE = re.compile(r"^\d{1,10}$", re.ASCII)
+_ARRAY_ITEM_RE = re.compile(r"^(\d{1,10})(?:-(\d{1,10})(?::(\d{1,10}))?)?$", re.ASCII)
+_JOB_ID_RE = re.compile(r"^\d{1,20}(?:_\d{1,10})?(?:\+\d{1,10})?$", re.ASCII)
 
 
 def positive_int(text: str, option: str, where: str, *, allow_zero: bool = False) -> int:
     value = text.strip()
-    if not _INT_RE.match(value) or (int(value) == 0 and not allow_zero):
-        raise InputError(f"invalid {option} value {text!r}", where=where, code="ASBA-SCRIPT-020",
-                         hint=f"{option} takes a whole number of at least {0 if allow_zero else 1}")
+    if not _INT_RE.match(value) or (int(value) == 0 and not allow_zero) or int(value) > MAX_COUNT:
+        raise InputError(f"invalid {option} value {clip(text)}", where=where, code="ASBA-SCRIPT-020",
+                         hint=f"{option} takes a whole number from {0 if allow_zero else 1} to {MAX_COUNT}")
     return int(value)
 
 
 def parse_nodes(text: str, where: str) -> tuple[int, int | None]:
     """``--nodes``: ``N`` or ``N-M`` -> (min, max). (sbatch 22.05 refuses ``N-``.)"""
     match = _NODES_RE.match(text.strip())
-    if not match or int(match[1]) == 0:
-        raise InputError(f"invalid --nodes value {text!r}", where=where, code="ASBA-SCRIPT-021",
+    if not match or int(match[1]) == 0 or max(int(n) for n in match.groups("0")) > MAX_COUNT:
+        raise InputError(f"invalid --nodes value {clip(text)}", where=where, code="ASBA-SCRIPT-021",
                          hint="use --nodes=N or --nodes=MIN-MAX (e.g. --nodes=2-4)")
     low = int(match[1])
     if match[2] is None:
@@ -64,7 +66,7 @@ def parse_gres(text: str, where: str) -> list[Gres]:
             raise _gres_error(text, where)
         name, rest = parts[0], parts[1:]
         count = 1
-        if rest and re.match(r"^\d+[KkMmGgTt]?$", rest[-1]):
+        if rest and re.match(r"^\d+[KkMmGgTt]?$", rest[-1], re.ASCII):
             count = _gres_count(rest.pop(), text, where)
         if len(rest) > 1:
             raise _gres_error(text, where)
@@ -78,12 +80,12 @@ def parse_gres(text: str, where: str) -> list[Gres]:
 
 def _gres_count(text: str, whole: str, where: str) -> int:
     if text.isdigit():
-        return int(text)
+        return positive_int(text, f"--gres={whole} count", where, allow_zero=True)
     return parse_memory_mb(text, where=where, option=f"--gres={whole} count")
 
 
 def _gres_error(text: str, where: str) -> InputError:
-    return InputError(f"invalid --gres value {text!r}", where=where, code="ASBA-SCRIPT-022",
+    return InputError(f"invalid --gres value {clip(text)}", where=where, code="ASBA-SCRIPT-022",
                       hint="use NAME[:TYPE][:COUNT][,...] (e.g. --gres=gpu:a100:2)")
 
 
@@ -92,9 +94,10 @@ def parse_gpu_count(text: str, option: str, where: str) -> tuple[int, str | None
     total, types = 0, []
     for item in text.split(","):
         parts = item.strip().split(":")
-        if len(parts) > 2 or not _INT_RE.match(parts[-1]) or (len(parts) == 2 and not parts[0]):
-            raise InputError(f"invalid {option} value {text!r}", where=where, code="ASBA-SCRIPT-023",
-                             hint=f"use {option}=[TYPE:]COUNT (e.g. {option}=a100:2)")
+        if len(parts) > 2 or not _INT_RE.match(parts[-1]) or (len(parts) == 2 and not parts[0]) \
+                or total + int(parts[-1]) > MAX_COUNT:
+            raise InputError(f"invalid {option} value {clip(text)}", where=where, code="ASBA-SCRIPT-023",
+                             hint=f"use {option}=[TYPE:]COUNT (e.g. {option}=a100:2), at most {MAX_COUNT} GPUs")
         total += int(parts[-1])
         if len(parts) == 2 and parts[0] not in types:
             types.append(parts[0])
@@ -121,10 +124,12 @@ def parse_array(text: str, where: str) -> ArraySpec:
         low = int(match[1])
         high = int(match[2]) if match[2] else low
         step = int(match[3]) if match[3] else 1
-        if high < low or step == 0:
+        if high < low or step == 0 or high > MAX_COUNT or step > MAX_COUNT:
             raise _array_error(text, where)
         indices.append((low, high, step))
     count = sum((high - low) // step + 1 for low, high, step in indices)
+    if count > MAX_COUNT:
+        raise _array_error(text, where)
     limit = positive_int(throttle, "--array throttle (%N)", where) if throttle else None
     first = min(low for low, _, _ in indices)
     last = max(low + (high - low) // step * step for low, high, step in indices)
@@ -132,7 +137,7 @@ def parse_array(text: str, where: str) -> ArraySpec:
 
 
 def _array_error(text: str, where: str) -> InputError:
-    return InputError(f"invalid --array value {text!r}", where=where, code="ASBA-SCRIPT-024",
+    return InputError(f"invalid --array value {clip(text)}", where=where, code="ASBA-SCRIPT-024",
                       hint="use ranges, lists and steps with an optional %LIMIT (e.g. --array=0-99:2%10)")
 
 
@@ -159,6 +164,6 @@ def parse_dependency(text: str, where: str) -> tuple[list[str], str]:
 
 
 def _dependency_error(text: str, where: str) -> InputError:
-    return InputError(f"invalid --dependency value {text!r}", where=where, code="ASBA-SCRIPT-025",
+    return InputError(f"invalid --dependency value {clip(text)}", where=where, code="ASBA-SCRIPT-025",
                       hint="use TYPE:JOBID[:JOBID...][,TYPE:JOBID...] with TYPE one of "
                            + ", ".join(sorted(DEPENDENCY_TYPES)))

@@ -97,7 +97,8 @@ class SlurmRunner:
         limit, shown = self._limit(timeout_s, exe, key)
         try:
             proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                    text=True, start_new_session=True)
+                                    text=True, errors="replace",  # bytes that are not UTF-8 reach the parsers as U+FFFD
+                                    start_new_session=True)
         except OSError as exc:
             raise ExternalCommandError(f"{exe} could not be started: {exc.strerror}", where=key) from None
         if self._deadline is not None:  # starting the process may itself have taken a while on a busy machine

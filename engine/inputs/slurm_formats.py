@@ -17,24 +17,27 @@ from __future__ import annotations
 import math
 import re
 
-from asba.errors import InputError
+from asba.errors import InputError, clip
 
 UNLIMITED_WORDS = frozenset({"UNLIMITED", "INFINITE"})
 _UNIT_MB = {"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2, "P": 1024.0**3}
 
 _TIME_RE = re.compile(
-    r"""^(?:(?P<days>\d+)-(?P<dh>\d*)(?::(?P<dm>\d+))?(?::(?P<ds>\d+))?   # D-H[:M[:S]]
-        |(?P<a>\d+)(?::(?P<b>\d+))?(?::(?P<c>\d+))?)$                   # M | M:S | H:M:S
+    r"""^(?:(?P<days>\d{1,9})-(?P<dh>\d{0,9})(?::(?P<dm>\d{1,9}))?(?::(?P<ds>\d{1,9}))?   # D-H[:M[:S]]
+        |(?P<a>\d{1,9})(?::(?P<b>\d{1,9}))?(?::(?P<c>\d{1,9}))?)$                        # M | M:S | H:M:S
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
-_MEM_RE = re.compile(r"^\s*(?P<num>\d+)\s*(?:(?P<unit>[KkMmGgTt])[Bb]?)?$")
-_SIZE_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>[KMGTP])?$")
-_DURATION_RE = re.compile(r"^(?:(?P<d>\d+)-)?(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>\d+(?:\.\d+)?)$")
+# Digits are bounded before int(): a memory size in MiB must stay exact as a float and fit SQLite (2^53).
+MAX_MEMORY_MB = 2**53
+_MEM_RE = re.compile(r"^\s*(?P<num>\d{1,19})\s*(?:(?P<unit>[KkMmGgTt])[Bb]?)?$", re.ASCII)
+_SIZE_RE = re.compile(r"^(?P<num>\d{1,19}(?:\.\d{1,9})?)(?P<unit>[KMGTP])?$", re.ASCII)
+_DURATION_RE = re.compile(r"^(?:(?P<d>\d{1,9})-)?(?:(?P<h>\d{1,9}):)?(?P<m>\d{1,9}):(?P<s>\d{1,9}(?:\.\d{1,9})?)$",
+                          re.ASCII)
 
 
 def _bad(kind: str, text: str, where: str | None, hint: str, code: str) -> InputError:
-    return InputError(f"invalid {kind} {text!r}", where=where, hint=hint, code=code)
+    return InputError(f"invalid {kind} {clip(text)}", where=where, hint=hint, code=code)
 
 
 TIME_HINT = "use M, M:S, H:M:S, D-H, D-H:M, D-H:M:S or UNLIMITED (e.g. --time=1-12:00:00)"
@@ -102,7 +105,11 @@ def parse_memory_mb(text: str, *, where: str | None = None, option: str = "--mem
         )
     number = int(match["num"])
     unit = (match["unit"] or "M").upper()
-    return math.ceil(number * _UNIT_MB[unit])
+    mb = math.ceil(number * _UNIT_MB[unit]) if number < MAX_MEMORY_MB else MAX_MEMORY_MB + 1
+    if mb > MAX_MEMORY_MB:
+        raise InputError(f"{option} value {clip(text)} is more memory than SLURM can hold", where=where,
+                         hint=f"give at most {MAX_MEMORY_MB} MiB", code="ASBA-FMT-012")
+    return mb
 
 
 def format_memory(mb: int | float) -> str:

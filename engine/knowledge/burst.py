@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asba.errors import ConfigError, InputError
+from asba.errors import ConfigError, InputError, clip
+from asba.yaml_limits import YamlLimitError, read_bounded
 
 PURCHASING = ("on-demand", "spot")
 
@@ -81,17 +82,24 @@ def _from_config(name: str, entry: dict[str, Any], region: str, source: str) -> 
 def read_partitions_json(path: Path, default_region: str = "us-east-1") -> dict[str, BurstPartition]:
     """Parse an aws-plugin-for-slurm v2 ``partitions.json``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_bounded(path))
     except FileNotFoundError:
         raise InputError(
             f"partitions.json not found: {path}", hint="fix partitions_json in your config",
             code="ASBA-BURST-001",
         ) from None
+    except (OSError, UnicodeDecodeError, YamlLimitError) as exc:
+        reason = exc.message if isinstance(exc, YamlLimitError) else getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"cannot read partitions.json: {reason}", where=str(path),
+                          hint="point partitions_json at the plugin's JSON file", code="ASBA-BURST-002") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"partitions.json is not valid JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}",
             hint="check commas and quotes", code="ASBA-BURST-002",
-        ) from exc
+        ) from None
+    except RecursionError:
+        raise ConfigError("partitions.json is nested too deeply", where=str(path),
+                          hint="the plugin's file is three levels deep", code="ASBA-BURST-002") from None
     partitions = data.get("Partitions") if isinstance(data, dict) else None
     if not isinstance(partitions, list):
         raise _shape_error(path, "Partitions", "a top-level \"Partitions\" list")
@@ -100,8 +108,11 @@ def read_partitions_json(path: Path, default_region: str = "us-east-1") -> dict[
         name = part.get("PartitionName") if isinstance(part, dict) else None
         if not isinstance(name, str) or not name:
             raise _shape_error(path, f"Partitions[{i}]", "a \"PartitionName\" string")
+        node_groups = part.get("NodeGroups") or []
+        if not isinstance(node_groups, list):
+            raise _shape_error(path, f"Partitions[{i}] ({clip(name)}).NodeGroups", "a list")
         groups = tuple(_node_group(path, f"Partitions[{i}]", g, j, default_region)
-                       for j, g in enumerate(part.get("NodeGroups") or []))
+                       for j, g in enumerate(node_groups))
         if not groups:
             raise _shape_error(path, f"Partitions[{i}] ({name})", "at least one entry in \"NodeGroups\"")
         types = tuple(dict.fromkeys(t for g in groups for t in g.instance_types))
@@ -123,14 +134,22 @@ def _node_group(path: Path, where: str, group: Any, j: int, default_region: str)
     if not isinstance(group, dict):
         raise _shape_error(path, here, "an object")
     overrides = group.get("LaunchTemplateOverrides") or []
+    if not isinstance(overrides, list):
+        raise _shape_error(path, f"{here}.LaunchTemplateOverrides", "a list")
     types = tuple(o["InstanceType"] for o in overrides if isinstance(o, dict) and o.get("InstanceType"))
     if not types:
         raise _shape_error(path, here, "\"LaunchTemplateOverrides\" with at least one \"InstanceType\"")
+    if not all(isinstance(t, str) and 0 < len(t) <= 64 for t in types):
+        raise _shape_error(path, f"{here}.LaunchTemplateOverrides", "\"InstanceType\" strings (e.g. \"c5.large\")")
+    for key in ("Region", "NodeGroupName"):
+        if group.get(key) is not None and not isinstance(group.get(key), str):
+            raise _shape_error(path, f"{here}.{key}", "a string")
     purchasing = str(group.get("PurchasingOption", "on-demand")).lower()
     if purchasing not in PURCHASING:
         raise _shape_error(path, f"{here}.PurchasingOption", "\"spot\" or \"on-demand\"")
     max_nodes = group.get("MaxNodes")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+    if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)
+                                  or not 1 <= max_nodes <= 2**31 - 1):
         raise _shape_error(path, f"{here}.MaxNodes", "a positive integer")
     return NodeGroup(
         name=str(group.get("NodeGroupName", f"group{j}")),

@@ -50,7 +50,8 @@ class DurableRuleset:
             self._handle = durable_rules_engine.create_ruleset(name, _ENCODE(definition))
         except Exception as exc:  # noqa: BLE001 - the C core raises plain Exception with an error code
             raise EngineError(f"durable-rules refused the compiled ruleset: {exc}", code="ASBA-ENGINE-010",
-                              hint="this is a compiler bug; report it with the pack that triggers it") from None
+                              hint="`asba rules validate DIR` finds a pack the engine cannot take (a `matches:` "
+                                   "pattern too large for it, such as a{200}); else report it with the pack") from None
 
     def _assert(self, fact: dict, sid: str) -> int:
         try:

@@ -29,7 +29,10 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., float]]] = {  # name -> (min 
     "floor": (1, 1, math.floor),
     "abs": (1, 1, abs),
 }
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+MAX_LENGTH = 1000  # characters of an expression
+MAX_NESTING = 30  # parentheses, unary minus and calls inside one another
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d{1,18}(?:\.\d{1,18})?(?![0-9]))"
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
                     r"|(?P<op>[-+*/(),]))")
 
 # Node shapes: ("num", value) | ("fact", name) | ("neg", node) | ("bin", op, left, right) | ("call", fn, [args])
@@ -57,6 +60,8 @@ def tokenize(text: str) -> list[Token]:
         match = _TOKEN.match(text, pos)
         if not match:
             col = pos + len(text[pos:]) - len(text[pos:].lstrip()) + 1
+            if text[col - 1].isdigit():
+                raise ExprError("a number has at most 18 digits before and after its point", col)
             raise ExprError(f"unexpected character '{text[col - 1]}'", col)
         kind = match.lastgroup or "op"
         tokens.append(Token(kind, match.group(kind), match.start(kind) + 1))
@@ -67,7 +72,7 @@ def tokenize(text: str) -> list[Token]:
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.tokens, self.i = tokenize(text), 0
+        self.tokens, self.i, self.depth = tokenize(text), 0, 0
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -95,10 +100,16 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
-        if self.peek().text == "-":
-            self.take()
-            return ("neg", self.unary())
-        return self.atom()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExprError(f"nested more than {MAX_NESTING} levels deep", self.peek().column)
+        try:
+            if self.peek().text == "-":
+                self.take()
+                return ("neg", self.unary())
+            return self.atom()
+        finally:
+            self.depth -= 1
 
     def atom(self) -> Node:
         tok = self.take()
@@ -131,6 +142,8 @@ class _Parser:
 
 
 def parse(text: str) -> Node:
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"the expression is {len(text)} characters long, more than {MAX_LENGTH}", MAX_LENGTH)
     parser = _Parser(text)
     node = parser.expr()
     if parser.peek().kind != "end":

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from asba.errors import RulePackError
+from asba.errors import RulePackError, clip
 from asba.facts.vocabulary import FactSpec
 from asba.rules import expr as exprlang
 from asba.rules.model import LEAF_OPS, Absent, Action, ConclusionSpec, Expr, Group, Leaf, Message, Pack, Rule, TestCase
@@ -169,7 +169,7 @@ def parse_operand(op: str, value: Any, where: str) -> Any:
         try:
             return compile_safe(value)
         except RegexError as exc:
-            raise RulePackError(f"pattern '{value}': {exc.message} (column {exc.column} of the pattern)",
+            raise RulePackError(f"pattern {clip(value)}: {exc.message} (column {exc.column} of the pattern)",
                                 where=where, code="ASBA-PACK-014",
                                 hint="use the regex subset in rules/README.md "
                                      "(literals . [..] (a|b) * + ? {m,n} \\d \\s)") from None

@@ -97,6 +97,8 @@ class _Translator:
         self.out_d: list[str] = []
         self.out_p: list[str] = []
         self.depth, self.prev_atom = 0, False
+        self.repeats_inside: list[bool] = []  # per open group: does it contain a quantifier?
+        self.closed_repeats = False  # the atom just written is a group that contains a quantifier
 
     def emit(self, durable: str, python: str) -> None:
         self.out_d.append(durable)
@@ -111,13 +113,18 @@ class _Translator:
         else:
             raise RegexError(f"'\\{nxt}' is outside the supported subset (use \\d, \\s or escape a "
                              "special character)", i + 1 + self.offset)
-        self.prev_atom = True
+        self.prev_atom, self.closed_repeats = True, False
         return i + 2
 
     def repeat(self, i: int) -> int:
         ch, col = self.text[i], i + 1 + self.offset
         if not self.prev_atom:
             raise RegexError(f"'{ch}' has nothing to repeat", col)
+        if self.closed_repeats and ch != "?" and not self.text.startswith(("{1}", "{0,1}", "{1,1}"), i):
+            raise RegexError("a repeated group that itself contains a repeat (like (a+)+) can take exponential "
+                             "time on a long value; repeat the inside only (a+)", col)
+        if self.repeats_inside:
+            self.repeats_inside[-1] = True
         if ch == "{":
             quant, end = _quantifier(self.text, i)
             self.emit(quant, quant)
@@ -126,23 +133,31 @@ class _Translator:
                 raise RegexError("stacked or lazy quantifiers are outside the supported subset", col + 1)
             self.emit(ch, ch)
             end = i + 1
-        self.prev_atom = False
+        self.prev_atom = self.closed_repeats = False
         return end
 
     def plain(self, i: int) -> int:
         ch, col = self.text[i], i + 1 + self.offset
         _check_char(ch, col)
+        inner = False
         if ch == "(":
             if self.text.startswith("(?", i):
                 raise RegexError("'(?' groups are outside the supported subset", col)
             self.depth += 1
+            self.repeats_inside.append(False)
         elif ch == ")":
             if self.depth == 0:
                 raise RegexError("')' without a matching '('", col)
+            if self.text[i - 1] == "(":
+                raise RegexError("an empty group () matches only the empty text; remove it", col)
             self.depth -= 1
+            inner = self.repeats_inside.pop()
+            if inner and self.repeats_inside:
+                self.repeats_inside[-1] = True
         elif ch in "^$]}":
             raise RegexError(f"'{ch}' must be escaped with a backslash here", col)
         self.prev_atom = ch not in "(|"
+        self.closed_repeats = ch == ")" and inner
         if ch in "()|.":
             self.emit(ch, ch)
         else:
@@ -157,6 +172,7 @@ class _Translator:
                 i = self.escape(i)
             elif ch == "[":
                 i, self.prev_atom = _class(self.text, i, self.out_d, self.out_p), True
+                self.closed_repeats = False
             elif ch in "*+?{":
                 i = self.repeat(i)
             else:

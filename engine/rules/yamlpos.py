@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from asba.errors import RulePackError
+from asba.errors import RulePackError, clip
+from asba.yaml_limits import YamlLimitError, check_node, read_bounded
+
+MAX_NUMBER = 2**53  # numbers in packs are compared with facts as floats: past this they are not exact
 
 
 class PosDict(dict):
@@ -48,7 +51,11 @@ def _build(node: Any, path: str, constructor: Any) -> Any:
         items = PosList(_build(item, path, constructor) for item in node.value)
         items.pos, items.item_pos = _mark(path, node), [_mark(path, item) for item in node.value]
         return items
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, int | float) and not isinstance(value, bool) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise RulePackError(f"the number {clip(node.value)} is not finite or beyond ±2^53", where=_mark(path, node),
+                            code="ASBA-PACK-008", hint="use a finite number a fact can hold")
+    return value
 
 
 def _loader() -> Any:
@@ -62,12 +69,24 @@ def load_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(f"cannot read file: {exc}", where=str(path), code="ASBA-PACK-001",
                             hint="check the path and that the file is UTF-8 text") from None
+    except YamlLimitError as exc:
+        raise RulePackError(f"cannot read file: {exc.message}", where=str(path), code="ASBA-PACK-005",
+                            hint="a pack file is a small regular YAML file") from None
     try:
         node = yaml.compose(text, Loader=_loader())
+        if node is not None:
+            check_node(node)
+    except YamlLimitError as exc:
+        raise RulePackError(f"refused before expanding it: {exc.message}", where=exc.where(str(path)),
+                            code="ASBA-PACK-006", hint="write the values out; packs need no deep nesting, "
+                            "many aliases or tags") from None
+    except RecursionError:
+        raise RulePackError("not valid YAML: nested too deeply", where=str(path), code="ASBA-PACK-006",
+                            hint="packs need no deep nesting") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

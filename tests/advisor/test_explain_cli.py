@@ -154,7 +154,8 @@ def test_a_corrupt_history_database_is_a_note_and_is_left_untouched(explain, asb
     assert any(n.startswith("history database unavailable:") for n in result["notes"])
     assert any(n.startswith("decision not logged:") for n in result["notes"])
     assert db.read_bytes() == b"not an sqlite database\n"
-    assert result["data_sources"]["history"].startswith("EXAMPLE history")
+    # never the example history in its place: that would show someone else's runs as the user's (issue 17)
+    assert result["data_sources"]["history"] == "none (the history database is unavailable)"
 
 
 def _corpus() -> list:
