@@ -33,6 +33,11 @@ def print_json(data: Any) -> None:
     sys.stdout.write(to_json(data) + "\n")
 
 
+def print_text(text: str) -> None:
+    """Plain text as it is (no markup, no wrapping): what rich would print for it, without importing rich."""
+    sys.stdout.write(text)
+
+
 def print_json_list(items: Iterable[Any]) -> None:
     """print_json(list(items)), written one item at a time: the same text, without the whole list (or its
     JSON) in memory at once."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +58,8 @@ class SlurmRunner:
                 f"{exe} not found", where=key, hint="install SLURM's client commands or use --cluster-snapshot DIR"
             )
         limit = timeout_s or self.timeout_s
+        import subprocess  # here, not at the top: an answer from a snapshot starts no process
+
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=limit, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
