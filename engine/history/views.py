@@ -197,7 +197,3 @@ def job_bars(r: JobRecord) -> list[str]:
 def _frac(percent: float | None) -> float | None:
     return None if percent is None else percent / 100
 
-
-def waste_rows(records: Iterable[JobRecord]) -> list[dict]:
-    """Per script: allocated vs used core-hours and memory GB-hours, biggest CPU waste first."""
-    return WasteTally().add_all(map(waste_view, records)).rows()
