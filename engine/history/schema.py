@@ -61,7 +61,9 @@ def migrate(conn: sqlite3.Connection, db: Path) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS script_dirty (name TEXT PRIMARY KEY)")
     conn.execute("CREATE TRIGGER IF NOT EXISTS jobs_renamed AFTER UPDATE OF script_name ON jobs "
                  "WHEN old.script_name IS NOT new.script_name "
-                 "BEGIN INSERT OR IGNORE INTO script_dirty (name) VALUES (old.script_name); END")
+                 "BEGIN INSERT INTO script_dirty (name) SELECT old.script_name "
+                 "WHERE NOT EXISTS (SELECT 1 FROM script_dirty WHERE name IS old.script_name); END")
+    # (not INSERT OR IGNORE: an upsert's own conflict handling overrides a trigger's, so IGNORE would not hold)
     if version:  # an older history's jobs have no cached pattern yet: every name is to be computed
         conn.execute("INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM jobs")
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

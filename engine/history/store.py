@@ -158,18 +158,17 @@ def _write_batch(conn: sqlite3.Connection, rows: list[tuple], counts: WriteCount
                    lambda: conn.executemany(_MARK_NAME, names))
 
 
-def _counted_write(conn: sqlite3.Connection, write: Callable[[], object], rows: int, counts: WriteCounts,
+def _counted_write(conn: sqlite3.Connection, write: Callable[[], sqlite3.Cursor], rows: int, counts: WriteCounts,
                    db: Path, mark: Callable[[], object]) -> None:
     """One transaction of upserts, counted. Rows are never deleted, so new rows are exactly those above the
     previous largest rowid; changed rows are the new ones plus the updated ones. When anything changed, the
     generation counts up and `mark` notes the script names written (their patterns are out of date)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-        before_changes = conn.total_changes
         top = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0]
-        write()
+        cursor = write()
         new = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0] - top
-        changed = conn.total_changes - before_changes
+        changed = max(cursor.rowcount, 0)  # the upsert's own rows (total_changes would count the trigger's too)
         if changed:
             conn.execute(_BUMP_GENERATION)
             mark()

@@ -232,3 +232,19 @@ def test_opening_a_history_twice_does_not_recompute(tmp_path):
     conn = connect(db)
     assert conn.execute("SELECT count(*) FROM script_dirty").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM script_summary").fetchone()[0] > 0
+
+
+def test_a_job_renamed_by_a_later_import_is_counted_once_and_moves_pattern(store, tmp_path):
+    """Jobs first seen running under another script name, then finished: each is one update (the trigger
+    that notes the old name is not counted), and the patterns follow the new name."""
+    text = (SAMPLES / "sacct_parsable2_ALL.psv").read_text()
+    early = text.replace("queued_work.sbatch", "early_name.sbatch").replace("|COMPLETED|", "|RUNNING|")
+    (tmp_path / "early.psv").write_text(early)
+    store.import_file(tmp_path / "early.psv")
+    running = sum(1 for r in store.jobs() if r.state == "RUNNING")
+    assert "early_name.sbatch" in {r.script_name for r in store.jobs()}
+    report = store.import_file(SAMPLES / "sacct_parsable2_ALL.psv")
+    assert running >= 2 and (report.new, report.updated) == (0, running)
+    assert _from_summaries(store) == _as_computed(store)
+    names = {p.script for p in all_patterns(store)}
+    assert "queued_work.sbatch" in names and "early_name.sbatch" not in names
