@@ -97,13 +97,14 @@ def _job_lines(rng: random.Random, number: int, job_id: str, raw_id: str, submit
     return lines
 
 
-def write_dump(path: Path, rows: int, seed: int = 5) -> int:
-    """Write about `rows` rows (whole jobs only); returns the number of jobs."""
+def write_dump(path: Path, rows: int, seed: int = 5, max_jobs: int | None = None) -> int:
+    """Write about `rows` rows (whole jobs only), or, with `max_jobs`, about that many jobs (an array is not
+    split); returns the number of jobs."""
     rng = random.Random(seed)
     written, jobs, raw = 0, 0, 1000
     with path.open("w") as out:
         out.write(DELIMITER.join(COLUMNS) + "\n")
-        while written < rows:
+        while written < rows if max_jobs is None else jobs < max_jobs:
             raw += 1
             submit = T0 + timedelta(seconds=raw * 20)
             if rng.random() < 0.2:  # an array of 2-10 tasks
@@ -121,5 +122,8 @@ def write_dump(path: Path, rows: int, seed: int = 5) -> int:
 
 if __name__ == "__main__":
     target = Path(sys.argv[1])
-    count = write_dump(target, int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
+    if len(sys.argv) > 2 and sys.argv[2].endswith("jobs"):  # e.g. 1000000jobs: about that many jobs
+        count = write_dump(target, 0, max_jobs=int(sys.argv[2].removesuffix("jobs")))
+    else:
+        count = write_dump(target, int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)
     print(f"{target}: {count} jobs")

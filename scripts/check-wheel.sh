@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build a real wheel and prove it is complete: install it into a fresh venv per supported Python and run
 # `asba --version`, `asba rules test` and the embedded-default demo from a directory outside the repository.
+# ASBA_WHEEL_TIMING=N also times N cold runs of that demo (median wall and CPU).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -34,5 +35,20 @@ for py in "${pythons[@]}"; do
     # the embedded default: no SLURM commands on PATH -> the shipped cluster snapshot, clearly labelled
     PATH="$env/bin" "$env/bin/asba" explain "$repo/examples/overalloc.sbatch" | grep -q "shipped example snapshot"
     echo "python $ver: without SLURM on PATH, asba explain answers from the shipped snapshot and says so"
+    if [ "${ASBA_WHEEL_TIMING:-0}" -gt 0 ]; then  # cold start of that answer: median of N whole processes
+      PATH="$env/bin" "$env/bin/python" - "$ASBA_WHEEL_TIMING" "$env/bin/asba" "$repo/examples/overalloc.sbatch" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+rounds, asba, script = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+walls, cpus = [], []
+for _ in range(rounds):
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    subprocess.run([asba, "explain", script], stdout=subprocess.DEVNULL, check=True, env=dict(os.environ))
+    walls.append(time.perf_counter() - start)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+print(f"cold asba explain (embedded default, bytecode): median {statistics.median(walls):.3f} s wall "
+      f"(min {min(walls):.3f}, max {max(walls):.3f}), {statistics.median(cpus):.3f} s CPU, {rounds} runs")
+PY
+    fi
   )
 done

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from asba.cli.output import console, print_json
+from asba.cli.output import print_json, print_text
 
 if TYPE_CHECKING:
     from asba.decide.context import Options
@@ -105,6 +105,5 @@ def run(args: argparse.Namespace) -> int:
         from asba.report.trace import render_text
 
         trace_text = render_text(advice.current.evaluation, options.explain)
-    console().print(render(advice.result, brief=args.brief, trace_text=trace_text), markup=False,
-                    highlight=False, soft_wrap=True, end="")
+    print_text(render(advice.result, brief=args.brief, trace_text=trace_text))
     return 0

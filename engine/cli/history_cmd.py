@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from asba.cli import wait_record_cmd
-from asba.cli.output import add_json_flag, console, print_json
+from asba.cli.output import add_json_flag, console, print_json, print_json_list
 from asba.errors import InputError, clip
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024
@@ -132,26 +132,27 @@ def _pattern(store, args):
 
 
 def _run_patterns(args) -> int:
+    """Patterns are printed as they come (a big history's JSON is never held whole)."""
     from asba.history.patterns import all_patterns, pattern_for_script
 
     with _store(args, check=True) as store:
         if args.script:
             found = pattern_for_script(store, script_name=args.script, days=args.days, user=args.user)
-            patterns = [found] if found else []
+            patterns = iter([found] if found else [])
         else:
-            patterns = list(all_patterns(store, days=args.days, user=args.user))
-    from asba.history.workload_class import classify
+            patterns = all_patterns(store, days=args.days, user=args.user)
+        from asba.history.workload_class import classify
 
-    classes = [classify(p) for p in patterns]
-    if args.json:
-        print_json([{**p.as_dict(), "workload": c.as_dict()} for p, c in zip(patterns, classes)])
-        return 0
-    _print_patterns(patterns)
-    if patterns:
-        from asba.report.workload_view import workload_table
+        if args.json:
+            print_json_list({**p.as_dict(), "workload": classify(p).as_dict()} for p in patterns)
+            return 0
+        shown = list(patterns)  # one record per script: the table needs them twice
+        _print_patterns(shown)
+        if shown:
+            from asba.report.workload_view import workload_table
 
-        out = console()
-        out.print(workload_table(patterns, classes, out.width))
+            out = console()
+            out.print(workload_table(shown, [classify(p) for p in shown], out.width))
     return 0
 
 
@@ -159,10 +160,11 @@ def _print_patterns(patterns) -> None:
     from asba.history.views import patterns_table
 
     out = console()
-    if not patterns:
+    table = patterns_table(patterns, out.width)
+    if not table.row_count:
         out.print("No script has 2 or more finished runs in the history yet.")
         return
-    out.print(patterns_table(patterns, out.width))
+    out.print(table)
 
 
 def run_sync(args) -> int:
@@ -298,21 +300,31 @@ def run_insights(args) -> int:
                     for line in views.job_bars(record):
                         console().print(line, markup=False, highlight=False, soft_wrap=True)
             return 0
-        records = store.jobs(days=args.days, user=args.user)
-    rows = views.waste_rows(records)
+        tally = _wastes(store, args)
+    rows = tally.rows()
     if args.json:
-        print_json({"totals": views.totals(records), "by_script": rows})
+        print_json({"totals": tally.totals(), "by_script": rows})
         return 0
-    _print_wastes(records, rows)
+    _print_wastes(tally.totals(), rows)
     return 0
 
 
-def _print_wastes(records, rows) -> None:
+def _wastes(store, args):
+    """The tally of the whole history from the per-script sums kept on import; filtered, over the jobs."""
+    from asba.history import script_summary
+    from asba.history.wastes import FIELDS, WasteTally
+
+    if args.days is None and not args.user and script_summary.ready(store.conn):
+        return script_summary.cached_wastes(store.conn)
+    return WasteTally().add_all(store.iter_rows(FIELDS, days=args.days, user=args.user))
+
+
+def _print_wastes(totals: dict, rows) -> None:
     from asba.history import views
     from rich.table import Table
 
     out = console()
-    out.print(views.totals_line(records), markup=False, soft_wrap=True)
+    out.print(views.totals_text(totals), markup=False, soft_wrap=True)
     if not rows:
         return
     table = Table(title="Biggest wastes first")

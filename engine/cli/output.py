@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -30,6 +31,23 @@ def to_json(data: Any) -> str:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(to_json(data) + "\n")
+
+
+def print_text(text: str) -> None:
+    """Plain text as it is (no markup, no wrapping): what rich would print for it, without importing rich."""
+    sys.stdout.write(text)
+
+
+def print_json_list(items: Iterable[Any]) -> None:
+    """print_json(list(items)), written one item at a time: the same text, without the whole list (or its
+    JSON) in memory at once."""
+    out = sys.stdout
+    first = True
+    for item in items:
+        body = to_json(item).replace("\n", "\n  ")  # one level deeper; JSON strings never hold a raw newline
+        out.write(("[\n  " if first else ",\n  ") + body)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def add_json_flag(parser) -> None:

@@ -86,22 +86,25 @@ def evidence(hist: ScriptHistory, nodes: int) -> Evidence:
 
 
 def aws_spend(store: Any, bursts: dict[str, Any], catalog: Any, now: datetime) -> tuple[float, str]:
-    """This month's spend of jobs recorded on burst partitions, priced per vCPU-hour of each partition's types."""
+    """This month's spend of jobs recorded on burst partitions, priced per vCPU-hour of each partition's types.
+
+    Summed by SQLite per partition over the index of AWS jobs by start (CPUs x seconds, as whole numbers), so a
+    big history costs what this month's AWS jobs cost, not what the history holds."""
     if store is None:
         return 0.0, "no history database: no recorded AWS spend"
     start = budgets.month_start(now)
     rows = store.conn.execute(
-        "SELECT partition, alloc_cpus, elapsed_s, start_ts FROM jobs WHERE execution_platform = 'aws' "
-        "AND start_ts >= ? AND start_ts <= ?", (int(start.timestamp()), int(now.timestamp()))).fetchall()
+        "SELECT partition, count(*), sum(coalesce(nullif(alloc_cpus, 0), 1) * coalesce(elapsed_s, 0)) FROM jobs "
+        "WHERE execution_platform = 'aws' AND start_ts >= ? AND start_ts <= ? GROUP BY partition",
+        (int(start.timestamp()), int(now.timestamp()))).fetchall()
     if not rows:
         return 0.0, f"no jobs on AWS partitions since {start:%Y-%m-%d} in the history"
     rates = {name: _vcpu_rate(catalog, part) for name, part in bursts.items()}
     fallback = sorted(r for r in rates.values() if r)
     default = fallback[len(fallback) // 2] if fallback else 0.0
-    runs = [budgets.AwsRun(float(ts), float(elapsed or 0), int(cpus or 1), rates.get(part) or default)
-            for part, cpus, elapsed, ts in rows]
-    spent = budgets.spent_this_month(runs, now)
-    return spent, (f"{len(runs)} jobs on AWS partitions since {start:%Y-%m-%d} (history), priced at each "
+    spent = sum(cpu_s / 3600.0 * (rates.get(part) or default) for part, _, cpu_s in rows)
+    jobs = sum(count for _, count, _ in rows)
+    return spent, (f"{jobs} jobs on AWS partitions since {start:%Y-%m-%d} (history), priced at each "
                    "partition's median on-demand $/vCPU-hour")
 
 

@@ -178,7 +178,18 @@ def pattern_for_script(store, script_hash: str | None = None, script_name: str |
 
 
 def all_patterns(store, days: float | None = None, user: str | None = None) -> Iterator[Pattern]:
-    """Patterns of every script with 2 runs or more, streamed one script at a time (bounded memory)."""
+    """Patterns of every script with 2 runs or more, streamed one script at a time (bounded memory): of the
+    whole history from the patterns kept up to date on import (asba.history.script_summary), else computed."""
+    from asba.history import script_summary
+
+    if days is None and not user and script_summary.ready(store.conn):
+        yield from script_summary.cached_patterns(store.conn)
+        return
+    yield from scan_patterns(store, days, user)
+
+
+def scan_patterns(store, days: float | None = None, user: str | None = None) -> Iterator[Pattern]:
+    """all_patterns computed from the jobs themselves, in one pass over the (script_name, submit) index."""
     tracked = store.conn.execute("SELECT 1 FROM submissions LIMIT 1").fetchone() is not None
     if tracked:
         key_sql = ("COALESCE(s.script_name, j.script_name), "
@@ -211,17 +222,13 @@ def _grouped(key: str | None, name: str, runs: list[tuple], tracked: bool) -> Pa
 
 
 def user_runtime_limit_ratio(store, user: str | None = None, days: float | None = None) -> tuple[float | None, int]:
-    """Median of elapsed / time limit over the user's finished jobs, and how many jobs that is."""
-    sql = ("SELECT CAST(elapsed_s AS REAL) / time_limit_s FROM jobs WHERE time_limit_s > 0 AND elapsed_s > 0 "
-           "AND end_ts IS NOT NULL")
-    params: list = []
-    if user:
-        sql += " AND user = ?"
-        params.append(user)
+    """Median of elapsed / time limit over the user's finished jobs, and how many jobs that is (the whole
+    history's comes from a summary kept up to date on import: asba.history.summary)."""
+    from asba.history.summary import runtime_ratio
+
+    since = None
     if days is not None:
         from asba.history.store import now_epoch
 
-        sql += " AND submit_ts >= ?"
-        params.append(now_epoch() - int(days * 86400))
-    ratios = [row[0] for row in store.conn.execute(sql, params)]
-    return (_median(ratios), len(ratios))
+        since = now_epoch() - int(days * 86400)
+    return runtime_ratio(store.conn, user=user or None, since_epoch=since)

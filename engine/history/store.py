@@ -17,9 +17,9 @@ from pathlib import Path
 
 from asba.errors import StoreError
 from asba.history.record import COLUMNS, JobRecord
+from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql, migrate  # noqa: F401 (SCHEMA_VERSION: the store's)
 from asba.paths import asba_home
 
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15000
 # Jobs per transaction, and the page cache (KiB) that holds the index pages a batch touches: jobs arrive in
 # submit order, so the (script_name, submit_ts) index takes them at random places. Bigger batches with a cache
@@ -28,7 +28,6 @@ BATCH = 10000
 CACHE_KIB = 16384
 SCAN_MMAP_BYTES = 1 << 30
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_TYPES = {"int": "INTEGER", "float": "REAL", "str": "TEXT"}
 # Columns that change while a job runs; an upsert that changes none of them is skipped (idempotent sync).
 _MOVING = ("state", "end_ts", "start_ts", "elapsed_s", "total_cpu_s", "max_memory_used_mb", "steps",
            "exit_code", "job_id_raw", "cpu_efficiency", "memory_efficiency")
@@ -71,7 +70,7 @@ def _set_up(conn: sqlite3.Connection, db: Path) -> None:
             _refuse_foreign_schema(conn, db)  # before anything is written (the journal mode is a write)
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
-            _migrate(conn, db)
+            migrate(conn, db)
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
@@ -120,41 +119,31 @@ def _refuse_foreign_file(db: Path) -> None:
         raise _store_error(db, ValueError("the file is not an SQLite database"))
 
 
-def _column_sql() -> str:
-    hints = JobRecord.__annotations__
-    return ", ".join(f"{name} {_TYPES[hints[name].split(' ')[0].split('|')[0].strip()]}" for name in COLUMNS)
-
-
-def _migrate(conn: sqlite3.Connection, db: Path) -> None:
-    """Create the schema, or bring an older one up to date (rows are kept; only indexes change).
-
-    Schema 2 dropped the index on job_name (schema 1): no query could use it, and every import paid for it.
-    """
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"written by a newer asba (schema {version}, this asba knows {SCHEMA_VERSION})",
-                         where=str(db), hint="upgrade asba", code="ASBA-HIST-012")
-    if version == SCHEMA_VERSION:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({_column_sql()}, PRIMARY KEY (cluster, job_id))")
-    for name, columns in (("script", "script_name, submit_ts"), ("submit", "submit_ts")):
-        conn.execute(f"CREATE INDEX IF NOT EXISTS jobs_{name} ON jobs ({columns})")
-    conn.execute("DROP INDEX IF EXISTS jobs_job_name")
-    conn.execute("CREATE TABLE IF NOT EXISTS submissions (job_id TEXT PRIMARY KEY, script_path TEXT, "
-                 "script_name TEXT, script_hash TEXT, submitted_at INTEGER)")
-    conn.execute("CREATE INDEX IF NOT EXISTS submissions_hash ON submissions (script_hash)")
-    conn.execute("CREATE TABLE IF NOT EXISTS sync_state (scope TEXT PRIMARY KEY, last_sync INTEGER)")
-    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    conn.execute("COMMIT")
-
-
 _UPSERT = (
     f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
     f"ON CONFLICT (cluster, job_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("cluster", "job_id", "script_hash"))
     + " WHERE " + " OR ".join(f"jobs.{c} IS NOT excluded.{c}" for c in _MOVING)
 )
+
+
+# Every transaction that changes jobs counts up the history's generation: a summary computed at an older
+# generation (asba.history.summary) is out of date.
+_BUMP_GENERATION = ("INSERT INTO history_meta (key, value) VALUES ('jobs_generation', 1) "
+                    "ON CONFLICT (key) DO UPDATE SET value = value + 1")
+
+
+# Script names whose pattern must be computed again (asba.history.script_summary), noted by each write; a job
+# renamed by an update also marks its old name (trigger jobs_renamed).
+_NAME = COLUMNS.index("script_name")
+_MARK_NAME = "INSERT OR IGNORE INTO script_dirty (name) VALUES (?)"
+_MARK_PART_NAMES = "INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM part.jobs"
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    """How many transactions have changed the jobs table (0 for a new history)."""
+    row = conn.execute("SELECT value FROM history_meta WHERE key = 'jobs_generation'").fetchone()
+    return int(row[0]) if row else 0
 
 
 @dataclass
@@ -184,20 +173,25 @@ def write_records(conn: sqlite3.Connection, rows: Iterable[tuple], db: Path,
 
 
 def _write_batch(conn: sqlite3.Connection, rows: list[tuple], counts: WriteCounts, db: Path) -> None:
-    _counted_write(conn, lambda: conn.executemany(_UPSERT, rows), len(rows), counts, db)
+    names = [(name,) for name in {row[_NAME] for row in rows}]
+    _counted_write(conn, lambda: conn.executemany(_UPSERT, rows), len(rows), counts, db,
+                   lambda: conn.executemany(_MARK_NAME, names))
 
 
-def _counted_write(conn: sqlite3.Connection, write: Callable[[], object], rows: int, counts: WriteCounts,
-                   db: Path) -> None:
+def _counted_write(conn: sqlite3.Connection, write: Callable[[], sqlite3.Cursor], rows: int, counts: WriteCounts,
+                   db: Path, mark: Callable[[], object]) -> None:
     """One transaction of upserts, counted. Rows are never deleted, so new rows are exactly those above the
-    previous largest rowid; changed rows are the new ones plus the updated ones."""
+    previous largest rowid; changed rows are the new ones plus the updated ones. When anything changed, the
+    generation counts up and `mark` notes the script names written (their patterns are out of date)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-        before_changes = conn.total_changes
         top = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0]
-        write()
+        cursor = write()
         new = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0] - top
-        changed = conn.total_changes - before_changes
+        changed = max(cursor.rowcount, 0)  # the upsert's own rows (total_changes would count the trigger's too)
+        if changed:
+            conn.execute(_BUMP_GENERATION)
+            mark()
         conn.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         if conn.in_transaction:
@@ -221,7 +215,7 @@ def write_part(path: Path, rows: Iterable[tuple]) -> None:
     try:
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
-        conn.execute(f"CREATE TABLE jobs ({_column_sql()})")
+        conn.execute(f"CREATE TABLE jobs ({column_sql()})")
         conn.execute("BEGIN")
         conn.executemany(_PART_INSERT, rows)
         conn.execute("COMMIT")
@@ -238,7 +232,8 @@ def merge_part(conn: sqlite3.Connection, part: Path, db: Path) -> WriteCounts:
         raise _store_error(db, exc) from None
     try:
         rows = conn.execute("SELECT count(*) FROM part.jobs").fetchone()[0]
-        _counted_write(conn, lambda: conn.execute(_PART_UPSERT), rows, counts, db)
+        _counted_write(conn, lambda: conn.execute(_PART_UPSERT), rows, counts, db,
+                       lambda: conn.execute(_MARK_PART_NAMES))
     finally:
         conn.execute("DETACH DATABASE part")
     return counts
@@ -258,13 +253,14 @@ class JobQuery:
     user: str | None = None
     job_id: str | None = None
     params: list = field(default_factory=list)
+    columns: tuple[str, ...] = COLUMNS
 
     def sql(self) -> str:
         cols = ", ".join(
             "COALESCE(s.script_hash, j.script_hash)" if c == "script_hash"
             else "COALESCE(s.script_name, j.script_name)" if c == "script_name"
             else "COALESCE(s.script_path, j.script_path)" if c == "script_path"
-            else f"j.{c}" for c in COLUMNS)
+            else f"j.{c}" for c in self.columns)
         where, self.params = self._where()
         return (f"SELECT {cols} FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id"
                 f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY j.submit_ts, j.job_id")
@@ -277,8 +273,9 @@ class JobQuery:
             params.append(self.script_hash)
         if self.script_name:
             stem = self.script_name.rsplit("/", 1)[-1]
-            where.append("(COALESCE(s.script_name, j.script_name) = ? OR j.job_name IN (?, ?))")
-            params += [stem, stem, stem.rsplit(".", 1)[0]]
+            bare = stem.rsplit(".", 1)[0]
+            where.append(f"j.rowid IN ({BY_NAME_SQL})")
+            params += [stem, stem, stem, bare, stem, bare]
         if self.days is not None:
             where.append("j.submit_ts >= ?")
             params.append(now_epoch() - int(self.days * 86400))
@@ -336,20 +333,43 @@ class HistoryStore:
         """Load a saved sacct dump; `workers` > 1 merges a big one in that many processes."""
         from asba.history.sync import import_file
 
-        return import_file(self.conn, self.path, Path(path), delimiter=delimiter, fields=fields,
-                           cluster=cluster, progress=progress, aws_partitions=self.aws_partitions, workers=workers)
+        report = import_file(self.conn, self.path, Path(path), delimiter=delimiter, fields=fields,
+                             cluster=cluster, progress=progress, aws_partitions=self.aws_partitions, workers=workers)
+        self.refresh_summaries()
+        return report
 
     def sync(self, runner, days: float | None = None, user: str | None = None, all_users: bool = False):
         from asba.history.sync import sync
 
-        return sync(self.conn, self.path, runner, days=days, user=user, all_users=all_users,
-                    aws_partitions=self.aws_partitions)
+        report = sync(self.conn, self.path, runner, days=days, user=user, all_users=all_users,
+                      aws_partitions=self.aws_partitions)
+        self.refresh_summaries()
+        return report
+
+    def refresh_summaries(self) -> None:
+        """Bring the summaries `asba explain` reads up to date with the jobs just written."""
+        from asba.history import script_summary, summary
+
+        try:
+            summary.refresh(self.conn)
+            script_summary.refresh(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from None
 
     def iter_jobs(self, script_hash: str | None = None, script_name: str | None = None,
                   days: float | None = None, user: str | None = None, job_id: str | None = None) -> Iterator[JobRecord]:
         """Jobs in submit order, streamed (for big histories)."""
         query = JobQuery(script_hash, script_name, days, user, job_id)
         return iter_query(self.conn, query, self.path)
+
+    def iter_rows(self, columns: tuple[str, ...], days: float | None = None,
+                  user: str | None = None) -> Iterator[tuple]:
+        """Only these columns of the jobs, as tuples in submit order, streamed (for a summary of a big history)."""
+        query = JobQuery(days=days, user=user, columns=columns)
+        try:
+            yield from self.conn.execute(query.sql(), query.params)
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from None
 
     def jobs(self, script_hash: str | None = None, script_name: str | None = None, days: float | None = None,
              user: str | None = None, job_id: str | None = None) -> list[JobRecord]:

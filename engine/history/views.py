@@ -6,11 +6,15 @@ text lines and rich tables; the CLI prints them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
 from asba.history.patterns import Pattern
 from asba.history.record import JobRecord
+from asba.history.wastes import FIELDS as WASTE_FIELDS
+from asba.history.wastes import WasteTally
 from asba.inputs.sacct_formats import iso
 
+waste_view = attrgetter(*WASTE_FIELDS)
 BAR_WIDTH = 30
 OVER_ALLOCATED = 2.0  # requested / used above this is called over-allocation
 CONSISTENT_CV = 0.25
@@ -68,12 +72,13 @@ def runs_table(records: Sequence[JobRecord], width: int = 160):
     return table
 
 
-def patterns_table(patterns: Sequence[Pattern], width: int = 160):
+def patterns_table(patterns: Iterable[Pattern], width: int = 160):
+    """The patterns table, filled one pattern at a time (each pattern's run list is let go once its row is in)."""
     from rich import box
     from rich.table import Table
 
     wide = width >= 120
-    table = Table(title=f"Patterns of {len(patterns)} scripts (2+ finished runs)", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     headers = ("script", "runs", "CPU eff p50/peak", "cores used/req", "mem p50/peak", "mem eff",
                "runtime p50/p95/limit", "success", "OOM/TO", "trend") if wide else \
         ("script", "runs", "CPU", "cores", "mem peak", "runtime p95", "ok", "trend")
@@ -92,6 +97,7 @@ def patterns_table(patterns: Sequence[Pattern], width: int = 160):
             table.add_row(p.script, str(p.finished_runs), pct(p.cpu_efficiency_pct),
                           f"{_num(p.effective_cores)}/{_num(p.requested_cpus)}", human_mb(p.peak_memory_mb),
                           hours(p.runtime_p95_s), f"{p.success_rate:.0%}", p.runtime_trend)
+    table.title = f"Patterns of {table.row_count} scripts (2+ finished runs)"
     return table
 
 
@@ -104,18 +110,15 @@ def _exit(r: JobRecord) -> str:
 
 
 def totals(records: Sequence[JobRecord]) -> dict:
-    core_s = sum((r.elapsed_s or 0) * (r.alloc_cpus or 0) for r in records)
-    used_s = sum(r.seff_cpu_s or 0 for r in records if r.elapsed_s)
-    states: dict[str, int] = {}
-    for r in records:
-        states[r.state] = states.get(r.state, 0) + 1
-    return {"jobs": len(records), "states": states, "core_hours": round(core_s / 3600, 3),
-            "cpu_hours_used": round(used_s / 3600, 3),
-            "cpu_efficiency": round(100 * used_s / core_s, 2) if core_s else None}
+    return WasteTally().add_all(map(waste_view, records)).totals()
 
 
 def totals_line(records: Sequence[JobRecord]) -> str:
-    t = totals(records)
+    return totals_text(totals(records))
+
+
+def totals_text(t: dict) -> str:
+    """One line from a totals dict (WasteTally.totals)."""
     states = ", ".join(f"{n} {s}" for s, n in sorted(t["states"].items()))
     return (f"Totals: {t['jobs']} jobs ({states}); {t['core_hours']} core-hours allocated, "
             f"{t['cpu_hours_used']} used (CPU efficiency {pct(t['cpu_efficiency'])})")
@@ -194,26 +197,3 @@ def job_bars(r: JobRecord) -> list[str]:
 def _frac(percent: float | None) -> float | None:
     return None if percent is None else percent / 100
 
-
-def waste_rows(records: Iterable[JobRecord]) -> list[dict]:
-    """Per script: allocated vs used core-hours and memory GB-hours, biggest CPU waste first."""
-    acc: dict[str, dict] = {}
-    for r in records:
-        if not r.elapsed_s or not r.alloc_cpus:
-            continue
-        a = acc.setdefault(r.script_name, {"script": r.script_name, "jobs": 0, "core_h": 0.0, "used_core_h": 0.0,
-                                           "mem_gbh": 0.0, "used_mem_gbh": 0.0})
-        a["jobs"] += 1
-        a["core_h"] += r.elapsed_s * r.alloc_cpus / 3600
-        a["used_core_h"] += (r.seff_cpu_s or 0) / 3600
-        a["mem_gbh"] += r.elapsed_s * (r.requested_memory_mb or 0) / 1024 / 3600
-        a["used_mem_gbh"] += r.elapsed_s * (r.max_memory_used_mb or 0) / 1024 / 3600
-    rows = list(acc.values())
-    for a in rows:
-        a["wasted_core_h"] = round(a["core_h"] - a["used_core_h"], 3)
-        a["wasted_mem_gbh"] = round(a["mem_gbh"] - a["used_mem_gbh"], 3)
-        a["cpu_efficiency"] = round(100 * a["used_core_h"] / a["core_h"], 2) if a["core_h"] else None
-        a["memory_efficiency"] = round(100 * a["used_mem_gbh"] / a["mem_gbh"], 2) if a["mem_gbh"] else None
-        for key in ("core_h", "used_core_h", "mem_gbh", "used_mem_gbh"):
-            a[key] = round(a[key], 3)
-    return sorted(rows, key=lambda a: (-a["wasted_core_h"], -a["wasted_mem_gbh"]))

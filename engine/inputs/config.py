@@ -191,7 +191,9 @@ def _file_layer(path: Path) -> Layer:
                          hint="a config is a small regular YAML file") from None
     data, lines = _parse_yaml(text, str(path))
     layer = Layer(str(path), data, lines)
-    validate(layer)
+    from asba.checked import check_once
+
+    check_once(knowledge_dir() / "schemas" / "config.schema.json", text.encode(), lambda: validate(layer))
     _resolve_paths(data, path.resolve().parent)
     return layer
 

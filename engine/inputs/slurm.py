@@ -17,13 +17,16 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asba.errors import ExternalCommandError
+
+if TYPE_CHECKING:
+    import subprocess
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_DEADLINE_S = 20.0
@@ -94,6 +97,8 @@ class SlurmRunner:
             raise ExternalCommandError(
                 f"{exe} not found", where=key, hint="install SLURM's client commands or use --cluster-snapshot DIR"
             )
+        import subprocess  # here, not at the top: an answer from a snapshot starts no process
+
         limit, shown = self._limit(timeout_s, exe, key)
         try:
             proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
@@ -148,6 +153,8 @@ class SlurmRunner:
 
 def _kill(proc: subprocess.Popen) -> None:
     """Kill the command and everything it started (its own session), then reap it without waiting long."""
+    import subprocess
+
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

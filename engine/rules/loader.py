@@ -34,7 +34,21 @@ def _validator(kind: str) -> Any:
 
 
 def check_schema(kind: str, doc: Any, path: Path) -> None:
-    """Validate ``doc`` against rulepack-<kind>.schema.json; the first error names file:line:col."""
+    """Validate ``doc`` (the YAML of ``path``) against rulepack-<kind>.schema.json, unless exactly this file
+    passed that schema before (asba.checked); the first error names file:line:col."""
+    from asba.checked import check_once
+    from asba.paths import knowledge_dir
+
+    try:
+        content = path.read_bytes()
+    except OSError:
+        _check_schema(kind, doc, path)
+        return
+    schema = knowledge_dir() / "schemas" / f"rulepack-{kind}.schema.json"
+    check_once(schema, content, lambda: _check_schema(kind, doc, path))
+
+
+def _check_schema(kind: str, doc: Any, path: Path) -> None:
     import jsonschema
 
     errors = list(_validator(kind).iter_errors(doc))

@@ -1,0 +1,81 @@
+"""The history database's schema (tables, indexes, the trigger) and its in-place upgrades; asba.history.store
+opens the database and calls `migrate` under its retry for a busy database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from asba.errors import StoreError
+from asba.history.record import COLUMNS, JobRecord
+
+SCHEMA_VERSION = 3
+_TYPES = {"int": "INTEGER", "float": "REAL", "str": "TEXT"}
+
+
+def column_sql() -> str:
+    hints = JobRecord.__annotations__
+    return ", ".join(f"{name} {_TYPES[hints[name].split(' ')[0].split('|')[0].strip()]}" for name in COLUMNS)
+
+
+# Schema 3: what `asba explain` asks of a big history, each found through an index instead of a scan: a
+# script's runs by hash (submissions -> jobs by base_id) and by name (a job name that differs from the script
+# name; equal ones are found through jobs_script), similar jobs' waits on a partition, and this month's AWS
+# jobs (a partial index: only jobs on burst partitions are in it).
+_INDEXES = (
+    ("jobs", "jobs_script", "script_name, submit_ts", ""),
+    ("jobs", "jobs_submit", "submit_ts", ""),
+    ("jobs", "jobs_base", "base_id", ""),
+    ("jobs", "jobs_alias", "job_name", " WHERE job_name IS NOT script_name"),
+    ("jobs", "jobs_waits", "partition, alloc_cpus, submit_ts, queue_wait_s", ""),
+    ("jobs", "jobs_aws", "start_ts, partition, alloc_cpus, elapsed_s", " WHERE execution_platform = 'aws'"),
+    ("submissions", "submissions_hash", "script_hash", ""),
+    ("submissions", "submissions_name", "script_name", ""),
+)
+
+
+def migrate(conn: sqlite3.Connection, db: Path) -> None:
+    """Create the schema, or bring an older one up to date (rows are kept; only indexes and tables are added).
+
+    Schema 2 dropped the index on job_name (schema 1): no query could use it, and every import paid for it.
+    Schema 3 added the indexes `asba explain` needs (_INDEXES) and the tables of summaries kept up to date on
+    import (asba.history.summary): upgrading a big history builds them once.
+    """
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"written by a newer asba (schema {version}, this asba knows {SCHEMA_VERSION})",
+                         where=str(db), hint="upgrade asba", code="ASBA-HIST-012")
+    if version == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({column_sql()}, PRIMARY KEY (cluster, job_id))")
+    conn.execute("DROP INDEX IF EXISTS jobs_job_name")
+    conn.execute("CREATE TABLE IF NOT EXISTS submissions (job_id TEXT PRIMARY KEY, script_path TEXT, "
+                 "script_name TEXT, script_hash TEXT, submitted_at INTEGER)")
+    for table, name, columns, where in _INDEXES:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns}){where}")
+    conn.execute("CREATE TABLE IF NOT EXISTS sync_state (scope TEXT PRIMARY KEY, last_sync INTEGER)")
+    conn.execute("CREATE TABLE IF NOT EXISTS history_meta (key TEXT PRIMARY KEY, value INTEGER)")
+    conn.execute("CREATE TABLE IF NOT EXISTS summaries (name TEXT PRIMARY KEY, generation INTEGER, body TEXT)")
+    conn.execute("CREATE TABLE IF NOT EXISTS script_summary (name TEXT PRIMARY KEY, pattern TEXT, wastes TEXT)")
+    conn.execute("CREATE TABLE IF NOT EXISTS script_dirty (name TEXT PRIMARY KEY)")
+    conn.execute("CREATE TRIGGER IF NOT EXISTS jobs_renamed AFTER UPDATE OF script_name ON jobs "
+                 "WHEN old.script_name IS NOT new.script_name "
+                 "BEGIN INSERT INTO script_dirty (name) SELECT old.script_name "
+                 "WHERE NOT EXISTS (SELECT 1 FROM script_dirty WHERE name IS old.script_name); END")
+    # (not INSERT OR IGNORE: an upsert's own conflict handling overrides a trigger's, so IGNORE would not hold)
+    if version:  # an older history's jobs have no cached pattern yet: every name is to be computed
+        conn.execute("INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM jobs")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    conn.execute("COMMIT")
+
+
+# The jobs a script name matches: COALESCE(s.script_name, j.script_name) = stem OR j.job_name IN (stem, bare),
+# as four indexed lookups (a job name equal to the script name is found through jobs_script, as jobs_alias holds
+# only the names that differ).
+BY_NAME_SQL = (
+    "SELECT j.rowid FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id "
+    "WHERE j.script_name = ? AND s.script_name IS NULL "
+    "UNION ALL SELECT j.rowid FROM submissions s JOIN jobs j ON j.base_id = s.job_id WHERE s.script_name = ? "
+    "UNION ALL SELECT rowid FROM jobs WHERE job_name IN (?, ?) AND job_name IS NOT script_name "
+    "UNION ALL SELECT rowid FROM jobs WHERE script_name IN (?, ?) AND job_name = script_name")
