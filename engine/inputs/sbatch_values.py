@@ -124,7 +124,11 @@ def parse_array(text: str, where: str) -> ArraySpec:
         low = int(match[1])
         high = int(match[2]) if match[2] else low
         step = int(match[3]) if match[3] else 1
-        if high < low or step == 0 or high > MAX_COUNT or step > MAX_COUNT:
+        if high > MAX_COUNT:
+            raise InputError(f"invalid --array value {clip(text)}: index {clip(str(high))} is larger than SLURM "
+                             "can hold", where=where, code="ASBA-SCRIPT-024",
+                             hint="array indices must stay below the cluster's MaxArraySize (SLURM's default: 1001)")
+        if high < low or step == 0 or step > MAX_COUNT:
             raise _array_error(text, where)
         indices.append((low, high, step))
     count = sum((high - low) // step + 1 for low, high, step in indices)
