@@ -114,6 +114,11 @@ def _sides(inputs: Inputs, wait_s: float, runtime_s: float) -> tuple[tradeoff.Si
     return tradeoff.Side(local.cost_usd, local.time_to_result_s), tradeoff.Side(aws.cost_usd, aws.time_to_result_s)
 
 
+def aws_option(inputs: Inputs) -> tuple[SideResult, costs.AwsCost]:
+    """The AWS side alone, priced as compare() prices it (no scenario confidence): for listing the options."""
+    return _aws(inputs, inputs.runtime.p50_s)
+
+
 def compare(inputs: Inputs) -> Comparison:
     runtime_s = inputs.runtime.p50_s
     local = _local(inputs, inputs.wait_p50_s, inputs.wait_p90_s, runtime_s)

@@ -66,9 +66,7 @@ def _aws(ctx: Any, inputs: compare.Inputs, burst: Any, option: Any, way: str) ->
     from asba.decide.analysis import _offer
 
     offer = _offer_for(_offer(ctx, burst, option), option, way)
-    priced = compare.compare(replace(inputs, offer=offer))
-    side, cost = priced.aws, priced.aws_cost
-    assert side is not None and cost is not None
+    side, cost = compare.aws_option(replace(inputs, offer=offer))
     risk = cost.spot_risk.interruption_probability if way == "spot" and cost.spot_risk else None
     return Considered("aws", burst.name, option.instance_type, option.nodes_needed, way, round(side.cost_usd, 4),
                       round(side.time_to_result_s), round(side.time_to_result_p90_s),
