@@ -121,13 +121,9 @@ def _mae(pairs: list[tuple[float | None, float]]) -> float | None:
 
 
 def _fmt(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 600:
-        return f"{seconds:.0f} s"
-    if seconds < 36000:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    from asba.report.backtest_text import duration  # the same units as `asba cluster backtest` prints
+
+    return duration(seconds)
 
 
 def report(results: dict[str, dict], ratio_note: str) -> str:

@@ -1,35 +1,3 @@
 """Run `asba` in-process on the examples against the shipped cluster snapshot at a pinned time."""
 
-from __future__ import annotations
-
-import json
-from pathlib import Path
-
-import pytest
-from array_support import NOW, SNAPSHOT
-from asba.cli.main import main
-
-
-@pytest.fixture
-def run_asba(asba_home, monkeypatch, capsys):
-    """run_asba(argv...) -> (exit code, stdout, stderr)."""
-    monkeypatch.setenv("ASBA_NOW", NOW)
-    monkeypatch.delenv("ASBA_CONFIG", raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
-
-
-@pytest.fixture
-def explain_json(run_asba):
-    def run(script: Path, *args: str) -> dict:
-        code, out, err = run_asba("explain", str(script), "--cluster-snapshot", str(SNAPSHOT), "--json", "--no-log",
-                                  *args)
-        assert code == 0, err
-        return json.loads(out)
-
-    return run
+from example_cli import explain_json, run_asba  # noqa: F401  (fixtures shared with the other example tests)

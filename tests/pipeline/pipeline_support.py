@@ -3,9 +3,4 @@ conftest.py, so ``from conftest import ...`` would pick whichever was imported f
 
 from __future__ import annotations
 
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-SNAPSHOT = REPO / "knowledge" / "cluster-snapshot"
-NOW = "2026-11-28T18:40:00Z"
+from example_cli import EXAMPLES, NOW, REPO, SNAPSHOT  # noqa: F401  (one place for the paths and the time)
