@@ -40,11 +40,26 @@ def considered(ctx: Any, a: Any) -> list[Considered]:
     if a.match is not None and burst is not None and inputs is not None:
         for option in a.match.options:
             rows += [_aws(ctx, inputs, burst, option, way) for way in _ways(option)]
+    rows = [_whole_array(a.array, r) for r in rows]
     chosen = _chosen(a, rows)
     value = inputs.value_of_hour_usd if inputs is not None else 0.0
     rows = [replace(r, chosen=True, reason=_why_chosen(a)) if r is chosen
             else replace(r, reason=_why_lost(a, r, chosen, burst, value)) for r in rows]
     return sorted(rows, key=lambda r: (not r.chosen, r.platform != "local", not r.offered, _score(r, value)))
+
+
+def _whole_array(plan: Any, row: Considered) -> Considered:
+    """For a job array every row is for the whole array, as the local row and the decision are: an AWS option
+    costs its per-task price x tasks and gives its result after as many waves as the burst partition's width
+    allows (asba.decide.array, the same arithmetic as the array plan)."""
+    if plan is None or row.platform != "aws" or plan.aws_width is None:
+        return row
+    from asba.decide import array as arr
+
+    n, waves = plan.task_count, arr.waves(plan.task_count, plan.aws_width.tasks)
+    return replace(row, cost_usd=round(arr.whole(row.cost_usd, n), 4),
+                   time_to_result_s=round(waves * row.time_to_result_s),
+                   time_to_result_p90_s=round(waves * row.time_to_result_p90_s))
 
 
 def _score(row: Considered, value: float) -> float:

@@ -124,3 +124,13 @@ def test_max_submit_per_user_counts_the_users_queued_jobs(run_asba, tmp_path):
     code, _, err = run_asba("explain", str(BLAST), "--cluster-snapshot", str(SNAPSHOT), "--no-log", "--config",
                             str(config))
     assert code == 0, err
+
+
+def test_considered_resources_are_whole_array_figures_like_the_decision(explain_json):
+    # every row of the table is for the whole array: the AWS side the decision weighed appears with its
+    # whole-array cost and time, not one task's (which made a $72 option look like $0.72 beside a $27.70 local)
+    result = explain_json(BLAST, "cpu-aws")
+    rows = {(r["instance_type"], r["purchasing"]): r for r in result["considered"] if r["platform"] == "aws"}
+    chosen_aws = rows[(result["aws"]["instance_type"], result["aws"]["purchasing"])]
+    assert chosen_aws["cost_usd"] == pytest.approx(result["aws"]["cost_usd"], rel=1e-3)
+    assert chosen_aws["time_to_result_s"] == pytest.approx(result["aws"]["time_to_result_s"], rel=1e-3)
