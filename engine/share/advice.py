@@ -10,7 +10,7 @@ from asba.errors import AsbaError
 def site_note(cfg: Any, script: str, job: dict[str, Any]) -> str | None:
     """One note about the site's users who run the same tool on the same node count, or None."""
     from asba.facts.body_facts import body_facts
-    from asba.share.export import _programs
+    from asba.share.export import shareable_programs
     from asba.share.insights import for_script
     from asba.share.site import site_for
 
@@ -23,7 +23,7 @@ def site_note(cfg: Any, script: str, job: dict[str, Any]) -> str | None:
     except AsbaError:
         return None
     nodes = max(int(job.get("nodes_min") or 1), 1)
-    found = for_script(bundles, _programs(body), nodes)
+    found = for_script(bundles, shareable_programs(body), nodes)
     if found is None:
         return None
     parts = []

@@ -108,7 +108,7 @@ def _pattern(pat: Any, runs: list[Any], script: Path | None, packs: Any, salt: b
         "runs": pat.runs,
         "domain": conclusions.get("domain.name", "unknown"),
         "workload_class": conclusions.get("workload.class", "unknown"),
-        "programs": _programs(body),
+        "programs": shareable_programs(body),
         "launchers": [n for n in body.get("launchers", []) if NAME_OK.match(n)][:10],
         "nodes": max(1, int(_median([r.nodes for r in runs if r.nodes]) or 1)),
         "gpus": max([r.requested_gpus or 0 for r in runs] or [0]),
@@ -149,7 +149,8 @@ def _conclusions(packs: Any, pat: Any, facts: list[Any]) -> dict[str, Any]:
     return {name: c.value for name, c in evaluation.conclusions.items()}
 
 
-def _programs(body: dict[str, Any]) -> list[str]:
+def shareable_programs(body: dict[str, Any]) -> list[str]:
+    """The program names a bundle may carry: no user script names, no paths, at most 20."""
     names = [p for p in body.get("programs", []) if not USER_SCRIPT.search(p)]
     names += body.get("interpreters", [])
     names += [m.split("/")[0] for m in body.get("modules", [])]
