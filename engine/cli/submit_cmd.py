@@ -28,13 +28,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "decision with the job id SLURM returned. --pipeline submits each script as an afterok step.",
         epilog="Example: asba submit examples/overalloc.sbatch cpu-aws --optimize --yes")
     _flags(parser)
-    parser.add_argument("--yes", "-y", action="store_true", help="submit without asking")
-    parser.add_argument("--pipeline", nargs="+", type=Path, metavar="NEXT.sbatch",
-                        help="further steps after JOB.sbatch, each afterok the one before (planned as a whole)")
+    _own_flags(parser)
     parser.add_argument("script", type=Path, help="the batch script")
     parser.add_argument("rest", nargs=argparse.REMAINDER, metavar="[BURST_PARTITION] [sbatch options]",
                         help="the burst partition to compare with, then sbatch options (e.g. --mem=64G)")
     parser.set_defaults(func=run)
+
+
+def _own_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
+    kw: dict[str, Any] = {} if default is None else {"default": default}
+    parser.add_argument("--yes", "-y", action="store_true", help="submit without asking", **kw)
+    parser.add_argument("--pipeline", nargs="+", type=Path, metavar="NEXT.sbatch", help="further steps after "
+                        "JOB.sbatch, each afterok the one before (planned as a whole, as asba pipeline does)", **kw)
+
+
+def _pull_own_flags(args: argparse.Namespace) -> None:
+    """`--yes` and `--pipeline` may also follow the script: take them out before the sbatch options are read."""
+    again = argparse.ArgumentParser(add_help=False, prog="asba submit")
+    _own_flags(again, default=argparse.SUPPRESS)
+    known, args.rest = again.parse_known_args(args.rest)
+    for key, value in vars(known).items():
+        setattr(args, key, value)
 
 
 def _confirm(args: argparse.Namespace) -> bool:
@@ -96,7 +110,7 @@ def _submit(plan: Any, logged: list[tuple[str, Any]]) -> list[dict]:
     from asba.audit.log import connect
     from asba.inputs.slurm import SlurmRunner
 
-    runner, ids, done = SlurmRunner(), {}, []
+    runner, ids, done = SlurmRunner(), dict[int, str](), []
     for sub, (decision_id, ctx) in zip(plan.submissions, logged):
         argv = sub.argv(ids.get(sub.after) if sub.after is not None else None)
         out = runner.run(f"sbatch_submit_{sub.step}", argv, timeout_s=60.0)
@@ -142,6 +156,7 @@ def _explained(result: dict, pipeline: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    _pull_own_flags(args)
     plan, logged, result = _plan(args)
     if not args.json:
         print_text(_explained(result, bool(args.pipeline)) + "\n" + _render(plan, logged) + "\n")
