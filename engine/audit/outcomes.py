@@ -5,7 +5,8 @@ an array's tasks by the array id), matched by ``job id`` whatever its submission
 claim it. A decision with no submitted job falls back to the script: a job follows it when it runs the same script
 and was submitted within ``WINDOW_S`` (24 h) after the decision: same script hash (``--track-history``
 submissions, or a hash sacct recorded), else the same script file name (the submission's script name, or a
-job name equal to the file name or its stem). A job that several decisions of the script could claim belongs to the latest one made before it was submitted.
+job name equal to the file name or its stem). A job that several decisions of the script could claim belongs
+to the latest one made before it was submitted.
 
 For each such job the join keeps where it ran (``local`` or ``aws``: a burst partition), whether that is where
 the advice said, the real wait (Submit->Start), runtime (Elapsed) and state, its real cost (the local cost model
