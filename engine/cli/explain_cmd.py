@@ -87,6 +87,14 @@ def options_from(args: argparse.Namespace) -> Options:
         packs=list(args.packs or []), record=not args.no_log)
 
 
+def remember_for_check(result: dict, script: Path) -> None:
+    """Leave this answer where `asba check` (the sbatch-time hint) reads it; a cache that cannot be written
+    costs nothing but the hint."""
+    from asba.site.check_cache import remember
+
+    remember(result, str(script))
+
+
 def run(args: argparse.Namespace) -> int:
     from asba.decide.advisor import advise
     from asba.report.explain_text import render
@@ -97,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_detected(options, args.json)
     advice = advise(options)
+    remember_for_check(advice.result, options.script)
     if args.json:
         print_json(advice.result)
         return 0

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from asba.cli.explain_cmd import _flags, options_from
+from asba.cli.explain_cmd import _flags, options_from, remember_for_check
 from asba.cli.output import print_json, print_text
 from asba.errors import InputError
 
@@ -75,6 +75,7 @@ def _plan(args: argparse.Namespace) -> Planned:
     from asba.decide.advisor import advise
 
     advice = advise(options)
+    remember_for_check(advice.result, options.script)
     plan = submit_plan.plan_job(advice.result, options.script, options.cli_args, options.burst_partition,
                                 options.optimize)
     if not advice.result.get("decision_id"):
