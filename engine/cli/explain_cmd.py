@@ -90,7 +90,7 @@ def options_from(args: argparse.Namespace) -> Options:
 def remember_for_check(result: dict, script: Path) -> None:
     """Leave this answer where `asba check` (the sbatch-time hint) reads it; a cache that cannot be written
     costs nothing but the hint."""
-    from asba.site.check_cache import remember
+    from asba.site.check import remember
 
     remember(result, str(script))
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import sys
 
-from asba.errors import EXIT_USAGE, AsbaError
-
 TYPE_CHECKING = False  # not typing's: `asba check` (the sbatch-time fast path) must not pay for importing typing
 if TYPE_CHECKING:
     import argparse
@@ -42,6 +40,8 @@ Set NO_COLOR to disable colour; ASBA_HOME (default ~/.asba) holds the history da
 def _parser_class() -> type[argparse.ArgumentParser]:
     """argparse is imported here, not at the top: `asba check` never builds a parser."""
     import argparse
+
+    from asba.errors import EXIT_USAGE
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> NoReturn:  # one line, exit 2
@@ -87,10 +87,12 @@ def _rewrite_short_form(argv: list[str], commands: set[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["check"]:  # the sbatch-time fast path: no parser, no command module imported (check_cmd)
-        from asba.cli.check_cmd import fast_main
+    if argv[:1] == ["check"]:  # the sbatch-time fast path: no parser, no command module imported (asba.site.check)
+        from asba.site.check import fast_main
 
         return fast_main(argv[1:])
+    from asba.errors import EXIT_USAGE, AsbaError
+
     try:
         parser = build_parser()
         commands = set(parser._subparsers._group_actions[0].choices or ()) if parser._subparsers else set()
