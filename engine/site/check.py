@@ -153,6 +153,8 @@ def _queue(entry: dict) -> str:
     p50, p90 = entry.get("wait_p50_s"), entry.get("wait_p90_s")
     if not entry.get("wait_known") or p50 is None:
         return "an unknown wait"
+    if (p90 if p90 is not None else p50) < 300:
+        return "a few minutes at most"
     if p90 is None or _duration(p50) == _duration(p90):
         return f"about {_duration(p50)}"
     low, high = _duration(p50), _duration(p90)
@@ -169,11 +171,12 @@ def _script_hint(entry: dict, age: float) -> str:
     head = f"asba: the queue on {entry.get('partition')} looks like {_queue(entry)} ({_source(entry, age)})"
     burst, aws_ttr, local_ttr = entry.get("burst"), entry.get("aws_ttr_s"), entry.get("local_ttr_s")
     if burst and aws_ttr is not None and local_ttr is not None and entry.get("aws_cost_usd") is not None:
-        cost = f"${entry['aws_cost_usd']:,.2f}"
+        usd = entry["aws_cost_usd"]
+        cost = f"about ${usd:,.2f}" if usd >= 0.01 else "under $0.01"
         if entry.get("platform") == "aws" and local_ttr > aws_ttr:
-            return f"{head}; {burst} would finish ~{_duration(local_ttr - aws_ttr)} sooner for about {cost}"
+            return f"{head}; {burst} would finish ~{_duration(local_ttr - aws_ttr)} sooner for {cost}"
         if entry.get("platform") == "local":
-            return f"{head}; asba advises running here ({burst} would cost about {cost})"
+            return f"{head}; asba advises running here ({burst} would cost {cost})"
     return head
 
 
