@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "asba.cli.profile_cmd",
     "asba.cli.submit_cmd",
     "asba.cli.check_cmd",
+    "asba.cli.site_cmd",
 )
 
 EPILOG = """\
