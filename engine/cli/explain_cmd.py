@@ -87,12 +87,14 @@ def options_from(args: argparse.Namespace) -> Options:
         packs=list(args.packs or []), record=not args.no_log)
 
 
-def remember_for_check(result: dict, script: Path) -> None:
+def remember_for_check(advice: Any, script: Path) -> None:
     """Leave this answer where `asba check` (the sbatch-time hint) reads it; a cache that cannot be written
     costs nothing but the hint."""
     from asba.site.check import remember
 
-    remember(result, str(script))
+    cfg = advice.context.cfg
+    remember(advice.result, str(script), site_dir=cfg.get("site.dir", None),
+             site_max_age_h=float(cfg.get("site.max_age_h", 2)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_detected(options, args.json)
     advice = advise(options)
-    remember_for_check(advice.result, options.script)
+    remember_for_check(advice, options.script)
     if args.json:
         print_json(advice.result)
         return 0

@@ -75,7 +75,7 @@ def _plan(args: argparse.Namespace) -> Planned:
     from asba.decide.advisor import advise
 
     advice = advise(options)
-    remember_for_check(advice.result, options.script)
+    remember_for_check(advice, options.script)
     plan = submit_plan.plan_job(advice.result, options.script, options.cli_args, options.burst_partition,
                                 options.optimize)
     if not advice.result.get("decision_id"):

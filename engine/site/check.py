@@ -81,14 +81,17 @@ def entry_of(result: dict) -> tuple[dict, dict]:
     return advice, queue
 
 
-def remember(result: dict, script: str, path: str | None = None) -> bool:
-    """Add one answer to the cache (atomically); False, and nothing changed, when it cannot be written."""
+def remember(result: dict, script: str, path: str | None = None, site_dir: str | None = None,
+             site_max_age_h: float = 2.0) -> bool:
+    """Add one answer to the cache (atomically); False, and nothing changed, when it cannot be written. The site
+    folder and its age limit (config site.dir, site.max_age_h) are kept too: check reads no config."""
     path = path or cache_path()
     key = script_key(script)
     if key is None or not result.get("generated_at"):
         return False
     advice, queue = entry_of(result)
     data = load(path) or {"format": FORMAT, "scripts": {}, "partitions": {}}
+    data["site"] = {"dir": site_dir, "max_age_s": site_max_age_h * 3600.0}
     data.setdefault("scripts", {})[key] = advice
     data.setdefault("partitions", {})[advice["partition"]] = queue
     scripts = data["scripts"]
@@ -194,14 +197,38 @@ def hint(argv: list[str], now: float | None = None) -> list[str]:
         if age > STALE_S:
             return [f"asba: the last advice for this script is {_duration(age)} old; `asba explain {script}` "
                     "for a fresh one"]
-        return [_script_hint(entry, age), f"asba: `asba explain {script}` for why"]
+        return [_script_hint(entry, age), _site_line(cache, entry.get("partition"), now) +
+                f"`asba explain {script}` for why"]
     part = _partition(argv[argv.index(script) + 1:]) or _script_partition(script)
+    site = _site_line(cache, part, now)
+    if site != "asba: ":
+        return [site.rstrip("; "), f"asba: `asba explain {script}` compares local and AWS for this job"]
     queue = (cache.get("partitions") or {}).get(part or "")
     if isinstance(queue, dict) and now - float(queue.get("at") or 0) <= STALE_S:
         age = now - float(queue.get("at") or 0)
         return [f"asba: the queue on {part} looked like {_queue(queue)} for the last job asba explained there "
                 f"({_source(queue, age)})", f"asba: `asba explain {script}` compares local and AWS for this job"]
     return []
+
+
+def _site_line(cache: dict, part: str | None, now: float) -> str:
+    """"asba: site model N min old: cpu started N jobs in 24 h, wait p50 X; " (or stale), or "asba: "."""
+    site = cache.get("site") or {}
+    if not part or not isinstance(site, dict) or not site.get("dir"):
+        return "asba: "
+    try:
+        with open(os.path.join(str(site["dir"]), "site-queue.marshal"), "rb") as handle:
+            queue = marshal.loads(handle.read(MAX_CACHE_BYTES))
+        age = now - float(queue["collected_at"])
+        stats = queue["partitions"].get(part)
+    except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
+        return "asba: "
+    if age > float(site.get("max_age_s") or 7200.0):
+        return f"asba: the site model is {_duration(age)} old (stale); "
+    if not isinstance(stats, dict) or not stats.get("jobs_24h"):
+        return f"asba: site model {_duration(age)} old: no job started on {part} in 24 h; "
+    return (f"asba: site model {_duration(age)} old: {part} started {stats['jobs_24h']} jobs in 24 h, wait p50 "
+            f"{_duration(stats['wait_p50_24h_s'])}, p90 {_duration(stats['wait_p90_24h_s'])}; ")
 
 
 def _script_partition(script: str) -> str | None:

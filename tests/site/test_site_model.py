@@ -122,3 +122,23 @@ def test_site_commands_need_a_folder_and_say_when_there_is_no_model(sacct, tmp_p
     assert published["format"] == model.FORMAT and published["jobs"] == _rows(tmp_path / "s")
     assert main(["site", "status", "--dir", str(tmp_path / "s")]) == 0
     assert capsys.readouterr().out.startswith(f"site model {tmp_path / 's'}: collected ")
+
+
+def test_check_names_the_site_model_and_its_age_or_that_it_is_stale(sacct, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "site"
+    model.collect(folder, SlurmRunner(), 3650, now=time.time())
+    config = tmp_path / "config.yaml"
+    config.write_text(f"site:\n  dir: {folder}\n  max_age_h: 2\n")
+    monkeypatch.delenv("ASBA_NOW", raising=False)
+    tiny = str(REPO / "examples" / "tiny.sbatch")
+    _explain(capsys, config)
+    assert main(["check", tiny]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("asba: site model ")
+    assert lines[1].endswith(f"old: no job started on cpu in 24 h; `asba explain {tiny}` for why")
+    queue = marshal.loads((folder / model.QUEUE).read_bytes())
+    queue["collected_at"] -= 3 * 3600
+    (folder / model.QUEUE).write_bytes(marshal.dumps(queue))
+    assert main(["check", tiny]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (f"asba: the site model is 3 h old (stale); `asba explain "
+                                                       f"{tiny}` for why")
