@@ -89,9 +89,13 @@ def options_from(args: argparse.Namespace) -> Options:
 
 def remember_for_check(advice: Any, script: Path) -> None:
     """Leave this answer where `asba check` (the sbatch-time hint) reads it; a cache that cannot be written
-    costs nothing but the hint."""
+    costs nothing but the hint. Also says when cluster facts of another recent asba command were reused."""
+    from asba.inputs.slurm_frugal import reuse_note
     from asba.site.check import remember
 
+    note = reuse_note(advice.context.runner)
+    if note:
+        advice.result.setdefault("notes", []).append(note)
     cfg = advice.context.cfg
     remember(advice.result, str(script), site_dir=cfg.get("site.dir", None),
              site_max_age_h=float(cfg.get("site.max_age_h", 2)))
