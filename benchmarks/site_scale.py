@@ -116,14 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"site collect, first run ({window_jobs:,} jobs): {first_t:.1f} s, peak RSS {first_rss:.0f} MB "
               "(peak of every child so far)")
         print(f"site collect, next run (+{hour_jobs:,} jobs, one hour): {next_t:.1f} s")
-        print(f"published model: {size / 1e6:.1f} MB ({', '.join(f'{p.name} {p.stat().st_size / 1e6:.2f} MB' for p in sorted(site.iterdir()))})")
+        files = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(site.iterdir()))
+        print(f"published model: {size / 1e6:.1f} MB ({files})")
         print(first.stdout.splitlines()[0][:200])
         script = root / "job.sbatch"
         script.write_text("#!/bin/bash\n#SBATCH -p cpu\n#SBATCH -t 60\nsleep 1\n")
         (root / "c.yaml").write_text(f"site:\n  dir: {site}\n")
-        subprocess.run([asba, "explain", str(script), "cpu-aws", "--no-log", "--brief", "--config", str(root / "c.yaml"),
-                        "--cluster-snapshot", str(REPO / "knowledge" / "cluster-snapshot")], env=env, check=True,
-                       capture_output=True)
+        subprocess.run([asba, "explain", str(script), "cpu-aws", "--no-log", "--brief", "--config",
+                        str(root / "c.yaml"), "--cluster-snapshot", str(REPO / "knowledge" / "cluster-snapshot")],
+                       env=env, check=True, capture_output=True)
         checks, bases = [], []
         for _ in range(15):
             bases.append(_timed([sys.executable, "-c", "pass"], env)[0])

@@ -51,19 +51,19 @@ def main() -> int:
         job.write_text(JOB)
         env = {**os.environ, "PATH": f"{root / 'bin'}:{os.environ['PATH']}", "ASBA_HOME": str(root / "home")}
         env.pop("ASBA_NOW", None)
-        runs = [("explain JOB cpu-aws", ["explain", str(job), "cpu-aws", "--brief"]),
-                ("explain JOB cpu-aws (again, within a minute)", ["explain", str(job), "cpu-aws", "--brief"]),
-                ("check JOB", ["check", str(job)]),
-                ("explain --track-history", ["explain", str(job), "cpu-aws", "--brief", "--track-history"]),
-                ("submit JOB cpu-aws --hold --yes", ["submit", str(job), "cpu-aws", "--hold", "--yes", "--json"]),
-                ("history sync", ["history", "sync"]),
-                ("history sync (again)", ["history", "sync"]),
-                ("audit outcomes", ["audit", "outcomes"]),
-                ("site collect", ["site", "collect", "--dir", str(root / "site"), "--days", "2"]),
-                ("site collect (again)", ["site", "collect", "--dir", str(root / "site"), "--days", "2"])]
+        runs = [["explain", str(job), "cpu-aws", "--brief"],
+                ["explain", str(job), "cpu-aws", "--brief"],  # again, within slurm.reuse_s
+                ["check", str(job)],
+                ["explain", str(job), "cpu-aws", "--brief", "--track-history"],
+                ["submit", str(job), "cpu-aws", "--hold", "--yes", "--json"],
+                ["history", "sync", "--force"],
+                ["history", "sync"],  # again, within history.sync_min_interval_s
+                ["audit", "outcomes"],
+                ["site", "collect", "--dir", str(root / "site"), "--days", "2"],
+                ["site", "collect", "--dir", str(root / "site"), "--days", "2"]]
         held = []
         print("| asba command | SLURM commands | of them sacct | which |\n|---|---:|---:|---|")
-        for label, argv in runs:
+        for argv in runs:
             log.write_text("")
             out = subprocess.run([asba, *argv], env=env, capture_output=True, text=True, timeout=600)
             if argv[0] == "submit" and out.returncode == 0:
