@@ -96,7 +96,7 @@ def _plan_pipeline(args: argparse.Namespace, options: Any) -> Planned:
     advice = plan_pipeline(scripts, replace(options, record=False))
     steps = [(Path(s), step["platform"], step.get("instance_type"))
              for s, step in zip(scripts, advice.result["steps"])]
-    plan = submit_plan.plan_pipeline(steps, options.burst_partition)
+    plan = submit_plan.plan_pipeline(steps, options.burst_partition, tuple(options.cli_args))
     logged = []
     for step_advice in advice.steps:
         decision_id = record_decision(step_advice.context, step_advice)

@@ -87,9 +87,11 @@ def plan_job(result: dict, script: Path, cli_args: list[str], burst: str | None,
                       f"run on {where}" + (", right-sized from history" if block else ""))
 
 
-def plan_pipeline(steps: list[tuple[Path, str, str | None]], burst: str | None) -> SubmitPlan:
-    """One submission per (script, platform, instance) step, each afterok the one before."""
-    subs = tuple(Submission(i, where, ("-p", burst) if where == "aws" and burst else (), str(script),
-                            i - 1 if i else None) for i, (script, where, _inst) in enumerate(steps))
+def plan_pipeline(steps: list[tuple[Path, str, str | None]], burst: str | None,
+                  cli_args: tuple[str, ...] = ()) -> SubmitPlan:
+    """One submission per (script, platform, instance) step, each afterok the one before; the user's sbatch
+    options apply to every step (as `asba pipeline` prints them)."""
+    subs = tuple(Submission(i, where, (*cli_args, *(("-p", burst) if where == "aws" and burst else ())),
+                            str(script), i - 1 if i else None) for i, (script, where, _inst) in enumerate(steps))
     path = " -> ".join(where for _s, where, _i in steps)
     return SubmitPlan("pipeline", None, False, subs, f"a chain of {len(steps)} afterok step(s): {path}")

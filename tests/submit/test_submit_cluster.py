@@ -101,9 +101,11 @@ def test_submit_an_array_logs_the_array_id(script, capsys):
 def test_submit_a_pipeline_chains_afterok(script, tmp_path, capsys):
     second = tmp_path / f"next_{uuid.uuid4().hex[:8]}.sbatch"
     second.write_text(SCRIPT)
-    data = _submit(capsys, str(script), "cpu-aws", "--pipeline", str(second))
+    data = _submit(capsys, str(script), "cpu-aws", "--mem=300M", "--pipeline", str(second))
     first_id, second_id = (j["job_id"] for j in data["jobs"])
-    assert _show(second_id)["Dependency"].startswith(f"afterok:{first_id}")
+    shown = _show(second_id)
+    assert shown["Dependency"].startswith(f"afterok:{first_id}")
+    assert shown["MinMemoryNode"] == "300M"  # the user's options apply to every step
     assert data["jobs"][1]["argv"][2] == f"--dependency=afterok:{first_id}"
     assert data["jobs"][0]["decision_id"] != data["jobs"][1]["decision_id"]  # one decision per step
     _wait_done([first_id, second_id])

@@ -65,3 +65,11 @@ def test_pipeline_steps_are_chained_afterok_on_the_returned_ids():
     assert second.argv("101") == ["sbatch", "--parsable", "--dependency=afterok:101", "b.sbatch"]
     assert third.argv("102")[:3] == ["sbatch", "--parsable", "--dependency=afterok:102"]
     assert second.line() == "sbatch --parsable --dependency=afterok:$step1 b.sbatch"
+
+
+def test_the_users_options_apply_to_every_pipeline_step():
+    steps = [(Path("a.sbatch"), "aws", "c6i.large"), (Path("b.sbatch"), "local", None)]
+    plan = submit_plan.plan_pipeline(steps, "cpu-aws", ("--hold", "--mem=1G"))
+    assert plan.submissions[0].argv() == ["sbatch", "--parsable", "--hold", "--mem=1G", "-p", "cpu-aws", "a.sbatch"]
+    assert plan.submissions[1].argv("7") == ["sbatch", "--parsable", "--dependency=afterok:7", "--hold", "--mem=1G",
+                                             "b.sbatch"]
