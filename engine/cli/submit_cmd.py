@@ -76,7 +76,8 @@ def _plan(args: argparse.Namespace) -> Planned:
 
     advice = advise(options)
     remember_for_check(advice, options.script)
-    plan = submit_plan.plan_job(advice.result, options.script, options.cli_args, options.burst_partition,
+    burst = options.burst_partition or advice.result.get("burst_partition")  # the one asba chose when none named
+    plan = submit_plan.plan_job(advice.result, options.script, options.cli_args, burst,
                                 options.optimize)
     if not advice.result.get("decision_id"):
         raise InputError("the decision could not be logged, so the job id would not be tied to it",
@@ -96,7 +97,8 @@ def _plan_pipeline(args: argparse.Namespace, options: Any) -> Planned:
     advice = plan_pipeline(scripts, replace(options, record=False))
     steps = [(Path(s), step["platform"], step.get("instance_type"))
              for s, step in zip(scripts, advice.result["steps"])]
-    plan = submit_plan.plan_pipeline(steps, options.burst_partition, tuple(options.cli_args))
+    burst = options.burst_partition or advice.steps[0].result.get("burst_partition")
+    plan = submit_plan.plan_pipeline(steps, burst, tuple(options.cli_args))
     logged = []
     for step_advice in advice.steps:
         decision_id = record_decision(step_advice.context, step_advice)

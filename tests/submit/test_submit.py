@@ -100,3 +100,11 @@ def test_parsable_output_that_is_not_an_id_is_one_error():
 
     with pytest.raises(ExternalCommandError, match="not a job id"):
         submitted.parse_parsable("sbatch: error: Batch job submission failed\n")
+
+
+def test_without_a_named_burst_partition_the_one_asba_chose_is_used(fake_sbatch, capsys):
+    assert main(["submit", str(TINY), "--cluster-snapshot", str(SNAPSHOT), "--yes", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["plan"]["platform"] == "aws"  # the busy snapshot's queue sends this job to the burst partition
+    (call,) = _calls(fake_sbatch)
+    assert call[call.index("-p") + 1] == "cpu-aws" and ["sbatch", *call] == data["jobs"][0]["argv"]
