@@ -139,12 +139,17 @@ def collect(folder: Path, runner: Any, days: float, now: float | None = None) ->
     meta = {"format": FORMAT, "collected_at": now, "sacct": " ".join(argv[:4]) + f" -S {start} -E now",
             "window_days": days, "new_or_updated_jobs": stored, "pruned": pruned, "jobs": total,
             "users_in_this_run": len(users), "skipped_rows": trace.skipped, "partitions": stats}
-    queue = {"format": FORMAT, "collected_at": now, "partitions": stats}
+    _publish(folder, meta)
+    return meta
+
+
+def _publish(folder: Path, meta: dict) -> None:
+    """The summaries, each atomically: check's marshal first, then the JSON readers take as the model's date."""
+    queue = {"format": FORMAT, "collected_at": meta["collected_at"], "partitions": meta["partitions"]}
     if not (write_atomic(str(folder / QUEUE), marshal.dumps(queue))
             and write_atomic(str(folder / MODEL), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())):
         raise StoreError("cannot publish the site model", where=str(folder), code="ASBA-SITE-002",
                          hint="check the folder's permissions (the admin's cron writes it, users read it)")
-    return meta
 
 
 def fresh_model(cfg: Any, now: float) -> tuple[SiteModel | None, str]:
