@@ -2,7 +2,7 @@
 reuses the cluster facts another asba command read in the last ``reuse_s`` seconds.
 
 Reused: only read-only commands whose answer does not depend on the job (squeue, sinfo, scontrol, sprio, sshare,
-sacctmgr), and only an answer to the very same argv that exited 0. They are kept in ``ASBA_HOME/cache/slurm/`` in
+sacctmgr), and only an answer to the very same argv, under the same SLURM_CONF (another cluster), that exited 0. They are kept in ``ASBA_HOME/cache/slurm/`` in
 the capture format of ``--capture DIR`` (one ``KEY.out`` and ``KEY.meta.json`` each, written atomically) with the
 time they were read, which stays their time: the facts built from a reused answer carry its real age. sbatch
 (``--test-only`` answers for this very script), sacct and anything that changes the cluster always run.
@@ -61,7 +61,8 @@ class FrugalRunner(SlurmRunner):
             return None
         try:
             meta = json.loads(paths[1].read_text())
-            if meta.get("argv") != list(argv) or time.time() - float(meta["captured_at"]) > self.reuse_s:
+            if (meta.get("argv") != list(argv) or meta.get("slurm_conf") != os.environ.get("SLURM_CONF", "")
+                    or time.time() - float(meta["captured_at"]) > self.reuse_s):
                 return None
             stdout = paths[0].read_text(errors="replace")
         except (OSError, ValueError, KeyError, TypeError):
@@ -75,7 +76,8 @@ class FrugalRunner(SlurmRunner):
         try:
             paths[0].parent.mkdir(parents=True, exist_ok=True)
             for path, text in ((paths[0], out.stdout),
-                               (paths[1], json.dumps({"argv": out.argv, "captured_at": out.captured_at}))):
+                               (paths[1], json.dumps({"argv": out.argv, "captured_at": out.captured_at,
+                                                      "slurm_conf": os.environ.get("SLURM_CONF", "")}))):
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
                 tmp.write_text(text)
                 os.replace(tmp, path)

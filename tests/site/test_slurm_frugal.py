@@ -59,6 +59,13 @@ def test_other_arguments_failures_job_commands_and_old_answers_are_read_again(tm
     assert _starts(log)[-1] == "squeue" and len(_starts(log)) == 7
 
 
+def test_another_cluster_is_read_again(tmp_path, log, monkeypatch):
+    _runner(tmp_path).run("squeue_json", ["squeue", "--json"])
+    monkeypatch.setenv("SLURM_CONF", str(tmp_path / "other" / "slurm.conf"))
+    _runner(tmp_path).run("squeue_json", ["squeue", "--json"])
+    assert _starts(log) == ["squeue", "squeue"]
+
+
 def test_the_cap_names_the_command_it_did_not_run(tmp_path, log):
     runner = _runner(tmp_path, reuse_s=0.0, max_calls=2)
     runner.run("a", ["sinfo"])
