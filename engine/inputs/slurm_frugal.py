@@ -4,8 +4,9 @@ reuses the cluster facts another asba command read in the last ``reuse_s`` secon
 Reused: only read-only commands whose answer does not depend on the job (squeue, sinfo, scontrol, sprio, sshare,
 sacctmgr), and only an answer to the very same argv, under the same SLURM_CONF (another cluster), that exited 0.
 They are kept in ``ASBA_HOME/cache/slurm/`` in the capture format of ``--capture DIR`` (one ``KEY.out`` and
-``KEY.meta.json`` each, written atomically) with the time they were read, which stays their time: the facts built from a reused answer carry its real age. sbatch
-(``--test-only`` answers for this very script), sacct and anything that changes the cluster always run.
+``KEY.meta.json`` each, written atomically) with the time they were read, which stays their time: the facts
+built from a reused answer carry its real age. sbatch (``--test-only`` answers for this very script), sacct and
+anything that changes the cluster always run.
 The cap (``slurm.max_calls``) stops a command that would run more: it is named, and the advice goes on without
 it, as for a command that did not answer.
 """
