@@ -121,6 +121,21 @@ def test_missing_failing_or_opted_out_asba_is_silent(job, conf, tmp_path):
     assert not marker.exists()  # opted out: asba was not even started
 
 
+def test_asba_check_launcher_is_preferred_and_asba_check_is_the_fallback(job, conf, tmp_path):
+    script, env = job
+    only = tmp_path / "launcher-bin"
+    only.mkdir()
+    (only / "asba-check").symlink_to(_fake(tmp_path, "asba-check-fake", "echo 'asba: from the launcher'\n"))
+    proc, _ = _sbatch(script, {**env, "PATH": f"{only}:{env['PATH']}"}, conf)
+    assert proc.stderr == "asba: from the launcher\n"
+    bare = tmp_path / "bare-bin"  # no asba-check anywhere: `asba check` from the same folder as the real asba
+    bare.mkdir()
+    (bare / "asba").symlink_to(ASBA)
+    path = ":".join(p for p in env["PATH"].split(":") if p != str(ASBA.parent))
+    proc, _ = _sbatch(script, {**env, "PATH": f"{bare}:{path}"}, conf)
+    assert proc.stderr.startswith("asba: the queue on cpu looks like")
+
+
 def test_sbatch_refusals_keep_their_exit_code_and_message(job, conf):
     script, env = job
     plain, _ = _sbatch(script, env, None, "-p", "no-such-partition")
