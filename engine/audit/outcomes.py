@@ -1,9 +1,12 @@
 """What happened after a logged decision: the decision log joined with the job history.
 
-A job *follows* a decision when it runs the same script and was submitted within ``WINDOW_S`` (24 h) after the
-decision: same script hash (``--track-history`` submissions, or a hash sacct recorded), else the same script
-file name (the submission's script name, or a job name equal to the file name or its stem). A job that several
-decisions of the script could claim belongs to the latest one made before it was submitted.
+A job *follows* a decision first by its id: a job `asba submit` started for the decision (asba.audit.submitted;
+an array's tasks by the array id), matched by ``job id`` whatever its submission time, and no other decision can
+claim it. A decision with no submitted job falls back to the script: a job follows it when it runs the same script
+and was submitted within ``WINDOW_S`` (24 h) after the decision: same script hash (``--track-history``
+submissions, or a hash sacct recorded), else the same script file name (the submission's script name, or a
+job name equal to the file name or its stem). A job that several decisions of the script could claim belongs
+to the latest one made before it was submitted.
 
 For each such job the join keeps where it ran (``local`` or ``aws``: a burst partition), whether that is where
 the advice said, the real wait (Submit->Start), runtime (Elapsed) and state, its real cost (the local cost model
@@ -47,7 +50,7 @@ class Outcome:
     script: str
     cluster: str
     job_id: str
-    matched_by: str  # hash | name
+    matched_by: str  # job id | hash | name
     submit_ts: int | None
     advised: str
     advised_instance: str | None
@@ -108,15 +111,34 @@ def _candidates(conn: sqlite3.Connection, decision: Any, start: int) -> list[tup
     return [(dict(zip(_JOB_COLS, row[:-1])), "hash" if row[-1] == decision.script_hash else "name") for row in rows]
 
 
+def _by_id(conn: sqlite3.Connection, ids: list[tuple[str, str]]) -> list[tuple[dict, str]]:
+    """The history's jobs with these submitted ids (an array's tasks share the array's id as base_id)."""
+    cols = ", ".join(f"j.{c}" for c in _JOB_COLS)
+    found = []
+    for job_id, cluster in ids:
+        rows = conn.execute(f"SELECT {cols} FROM jobs j WHERE j.base_id = ? AND (? = '' OR j.cluster = ?) "
+                            "ORDER BY j.submit_ts, j.job_id", (job_id, cluster, cluster)).fetchall()
+        found += [(dict(zip(_JOB_COLS, row)), "job id") for row in rows]
+    return found
+
+
 def claimed_jobs(conn: sqlite3.Connection, decisions: Iterable[Any]) -> list[tuple[Any, dict, str]]:
-    """(decision, job, matched_by) for every job; a job goes to the latest decision before its submission."""
-    best: dict[tuple[str, str], tuple[int, Any, dict, str]] = {}
+    """(decision, job, matched_by) for every job. A job submitted for a decision (its id logged by `asba submit`)
+    is that decision's; a decision with no submitted job claims by script, and a job so claimed goes to the
+    latest decision before its submission."""
+    from asba.audit.submitted import submitted_ids
+
+    decisions = list(decisions)
+    ids = submitted_ids(conn, decisions)
+    best: dict[tuple[str, str], tuple[tuple[int, int], Any, dict, str]] = {}
     for decision in decisions:
         start = store_epoch(decision.created_at)
-        for job, how in _candidates(conn, decision, start):
-            key = (job["cluster"], job["job_id"])
-            if key not in best or best[key][0] < start:
-                best[key] = (start, decision, job, how)
+        by_id = bool(ids[decision.id])
+        found = _by_id(conn, ids[decision.id]) if by_id else _candidates(conn, decision, start)
+        for job, how in found:
+            key, rank = (job["cluster"], job["job_id"]), (int(by_id), start)
+            if key not in best or best[key][0] < rank:
+                best[key] = (rank, decision, job, how)
     return [(d, j, how) for _s, d, j, how in sorted(best.values(), key=lambda v: (v[2]["submit_ts"] or 0,
                                                                                     v[2]["job_id"]))]
 

@@ -87,6 +87,20 @@ def options_from(args: argparse.Namespace) -> Options:
         packs=list(args.packs or []), record=not args.no_log)
 
 
+def remember_for_check(advice: Any, script: Path) -> None:
+    """Leave this answer where `asba check` (the sbatch-time hint) reads it; a cache that cannot be written
+    costs nothing but the hint. Also says when cluster facts of another recent asba command were reused."""
+    from asba.inputs.slurm_frugal import reuse_note
+    from asba.site.check import remember
+
+    note = reuse_note(advice.context.runner)
+    if note:
+        advice.result.setdefault("notes", []).append(note)
+    cfg = advice.context.cfg
+    remember(advice.result, str(script), site_dir=cfg.get("site.dir", None),
+             site_max_age_h=float(cfg.get("site.max_age_h", 2)))
+
+
 def run(args: argparse.Namespace) -> int:
     from asba.decide.advisor import advise
     from asba.report.explain_text import render
@@ -97,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_detected(options, args.json)
     advice = advise(options)
+    remember_for_check(advice, options.script)
     if args.json:
         print_json(advice.result)
         return 0

@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     sync.add_argument("--cluster-snapshot", type=Path, metavar="DIR", help="read a saved capture instead of sacct")
     sync.add_argument("--no-wait-record", action="store_true",
                       help="do not update the cluster wait record (all users' recent waits, sacct -a -X)")
+    sync.add_argument("--force", action="store_true",
+                      help="read sacct even within history.sync_min_interval_s of the last sync")
     _db(sync, argparse.SUPPRESS)
     sync.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the report as JSON")
     sync.set_defaults(func=run_sync)
@@ -174,6 +176,8 @@ def run_sync(args) -> int:
     if args.all_users and args.user:
         raise InputError("--user and --all-users cannot be combined", code="ASBA-HIST-021",
                          hint="give one of them")
+    if _synced_recently(args):
+        return 0
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
     with _store(args, check=True) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
@@ -183,6 +187,29 @@ def run_sync(args) -> int:
     if waits is not None and not getattr(args, "json", False):
         wait_record_cmd.print_sync(waits)
     return code
+
+
+def _synced_recently(args) -> bool:
+    """Within history.sync_min_interval_s of the last sync of the same scope, sacct is not run again (slurmdbd
+    is spared a poll loop); --force, --days and a snapshot always read. Says so, on stdout or as JSON."""
+    if args.force or args.days is not None or args.cluster_snapshot is not None:
+        return False
+    from asba.history.store import now_epoch
+    from asba.inputs.config import load_config
+
+    interval = float(load_config(None).get("history.sync_min_interval_s", 300))
+    scope = "all" if args.all_users else (f"user:{args.user}" if args.user else "self")
+    with _store(args) as store:
+        row = store.conn.execute("SELECT last_sync FROM sync_state WHERE scope = ?", (scope,)).fetchone()
+    ago = None if row is None else now_epoch() - int(row[0])
+    if ago is None or interval <= 0 or ago >= interval or ago < 0:
+        return False
+    if getattr(args, "json", False):
+        print_json({"skipped": True, "last_sync_s_ago": ago, "min_interval_s": interval})
+    else:
+        console().print(f"history synced {ago} s ago (history.sync_min_interval_s = {interval:g}): sacct not run; "
+                        "`asba history sync --force` reads it now", markup=False, highlight=False, soft_wrap=True)
+    return True
 
 
 def run_import(args) -> int:

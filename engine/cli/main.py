@@ -7,14 +7,13 @@ never a traceback. Exit codes: 0 ok, 1 failure or finding, 2 usage or input erro
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
-from typing import NoReturn
 
-from asba import __version__
-from asba.errors import EXIT_USAGE, AsbaError
+TYPE_CHECKING = False  # not typing's: `asba check` (the sbatch-time fast path) must not pay for importing typing
+if TYPE_CHECKING:
+    import argparse
+    from typing import NoReturn
 
 COMMAND_MODULES = (
     "asba.cli.explain_cmd",
@@ -28,6 +27,9 @@ COMMAND_MODULES = (
     "asba.cli.share_cmd",
     "asba.cli.pipeline_cmd",
     "asba.cli.profile_cmd",
+    "asba.cli.submit_cmd",
+    "asba.cli.check_cmd",
+    "asba.cli.site_cmd",
 )
 
 EPILOG = """\
@@ -36,14 +38,28 @@ Short form: `asba JOB.sbatch [BURST_PARTITION] [sbatch options]` is `asba explai
 Set NO_COLOR to disable colour; ASBA_HOME (default ~/.asba) holds the history database and caches."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, exit 2
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"asba: error: {message}\n")
-        raise SystemExit(EXIT_USAGE)
+def _parser_class() -> type[argparse.ArgumentParser]:
+    """argparse is imported here, not at the top: `asba check` never builds a parser."""
+    import argparse
+
+    from asba.errors import EXIT_USAGE
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:  # one line, exit 2
+            self.print_usage(sys.stderr)
+            sys.stderr.write(f"asba: error: {message}\n")
+            raise SystemExit(EXIT_USAGE)
+
+    return _Parser
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
+    from asba import __version__
+
+    _Parser = _parser_class()
     parser = _Parser(
         prog="asba",
         description="AWS SLURM Burst Advisor: run this job here or on AWS, with what resources, and why.",
@@ -72,6 +88,12 @@ def _rewrite_short_form(argv: list[str], commands: set[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check"]:  # the sbatch-time fast path: no parser, no command module imported (asba.site.check)
+        from asba.site.check import fast_main
+
+        return fast_main(argv[1:])
+    from asba.errors import EXIT_USAGE, AsbaError
+
     try:
         parser = build_parser()
         commands = set(parser._subparsers._group_actions[0].choices or ()) if parser._subparsers else set()

@@ -14,8 +14,9 @@ from asba.report import units
 def add_parser(actions: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub = actions.add_parser(
         "outcomes", help="join logged decisions with the jobs that followed: acceptance, errors, regret",
-        description="Jobs of a decided script submitted within 24 h after the decision (same script hash, else "
-                    "the same script file name) are its outcomes. Run `asba history sync` first so the history "
+        description="A decision's outcomes are the jobs `asba submit` started for it (joined by job id); for a "
+                    "decision with no submitted job, the jobs of its script submitted within 24 h after it (same "
+                    "script hash, else the same script file name). Run `asba history sync` first so the history "
                     "has them. Regret: the extra cost + value of time of a choice against the better platform "
                     "in hindsight, beside always-local, always-AWS and the Go ASBA scoring rule.")
     sub.add_argument("--days", type=float, default=None, metavar="N",
@@ -76,6 +77,15 @@ def run_outcomes(args: argparse.Namespace) -> int:
     return 0
 
 
+JOINS = (("job id", "by job id (asba submit)"), ("hash", "by script hash"), ("name", "by script name"))
+
+
+def _joined_by(outcomes: list[dict]) -> str:
+    """How the jobs were tied to their decisions: by the id asba submit logged first, by script as a fallback."""
+    counts = {key: sum(1 for o in outcomes if o["matched_by"] == key) for key, _label in JOINS}
+    return ", ".join(f"{counts[key]} {label}" for key, label in JOINS if counts[key]) or "no job"
+
+
 def _stat(stats: dict, fmt: Any) -> str:
     if not stats["n"]:
         return "no finished jobs"
@@ -96,6 +106,8 @@ def render(data: dict) -> list[str]:
     lines = [f"data: {data['source']}"]
     lines += [f"decision outcomes ({scope}): {data['decisions_logged']} decisions logged, {acc['jobs']} jobs "
              f"followed {acc['decisions']} of them (window: 24 h after the decision)"]
+    if data["outcomes"]:
+        lines.append("joined " + _joined_by(data["outcomes"]))
     if not acc["jobs"]:
         lines.append("no job in the history followed a logged decision yet (run the job, then "
                      "`asba history sync`)")
@@ -116,7 +128,8 @@ def render(data: dict) -> list[str]:
         wait = units.duration(o["wait_s"]) if o["wait_s"] is not None else "-"
         cost = units.usd(o["real_cost_usd"]) if o["real_cost_usd"] is not None else "-"
         lines.append(f"  {o['job_id']:<10} {o['decision_id']}  advised {o['advised']:<5} ran {o['ran']:<5} "
-                     f"({o['partition']}) {mark:<12} {o['state']:<13} wait {wait}, run {runtime}, cost {cost}")
+                     f"({o['partition']}) {mark:<12} {o['state']:<13} wait {wait}, run {runtime}, cost {cost}, "
+                     f"by {o['matched_by']}")
     return lines
 
 

@@ -70,12 +70,14 @@ def now_utc() -> datetime:
 def load_context(options: Options) -> Context:
     from asba.inputs.cluster_snapshot import choose_runner
     from asba.inputs.config import load_config
+    from asba.inputs.slurm_frugal import frugal
     from asba.knowledge.burst import burst_partitions
     from asba.knowledge.catalog import load_catalog
     from asba.rules import load_packs
 
     cfg = load_config(options.config)
     runner, cluster_note = choose_runner(None, options.cluster_snapshot)
+    runner = frugal(runner, cfg)  # counted, capped, the last minute's cluster facts reused (asba.inputs.slurm_frugal)
     runner.start_deadline(float(cfg.get("slurm.deadline_s", runner.deadline_s)))  # from here: one explain, one clock
     ctx = Context(options, cfg, load_catalog(config=cfg), burst_partitions(cfg), load_packs(options.packs), runner,
                   cluster_note, None, "", now_utc())

@@ -1,0 +1,1 @@
+"""At submission time and at site scale: the caches `asba check` reads (and nothing else), the site model."""
