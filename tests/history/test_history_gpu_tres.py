@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from asba.inputs import sacct_formats as fmt
 from asba.inputs import sacct_gpu
-from history_paths import FIXTURES, SAMPLES
+from history_paths import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
 
