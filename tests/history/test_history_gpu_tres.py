@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from asba.inputs import sacct_formats as fmt
 from asba.inputs import sacct_gpu
-from history_paths import FIXTURES
+from history_paths import FIXTURES, SAMPLES
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -133,3 +133,53 @@ def test_gpumem_and_gpuutil_are_never_counted_as_gpus(items, gpus, typed):
     assert fmt.tres_gpus_of(text) == gpus
     without = ",".join(f"{k}={v}" for k, v in items)
     assert fmt.tres_gpus_of(without) == 0
+
+
+EXAMPLE = FIXTURES.parent.parent.parent / "examples" / "history" / "training.sacct.psv"
+
+
+@pytest.fixture
+def gpu_history(asba_home, capsys):
+    """The training example's GPU-use history beside the live cluster's fake GPUs (use not recorded)."""
+    from asba.cli.main import main
+
+    for path in (EXAMPLE, SAMPLES / "sacct_parsable2_ALL.psv"):
+        assert main(["history", "import", str(path)]) == 0
+    capsys.readouterr()
+    return main
+
+
+def test_insights_totals_count_gpu_efficiency_over_recorded_hours_only(gpu_history, capsys):
+    import json
+
+    assert gpu_history(["insights", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    totals = result["totals"]
+    # 5 runs x 4 GPUs x (3.3, 3.1, 3.4, 3.2, 3.3 h) at 58, 61, 57, 63, 60 %: hours-weighted 59.8 %
+    hours = [3.3, 3.1, 3.4, 3.2, 3.3]
+    utils = [58, 61, 57, 63, 60]
+    expected = 100 * sum(h * u / 100 for h, u in zip(hours, utils)) / sum(hours)
+    assert totals["gpu_efficiency"] == pytest.approx(expected, abs=0.01)
+    assert totals["gpu_hours"] > totals["gpu_hours_recorded"] == pytest.approx(4 * sum(hours), abs=0.01)
+    fake = {row["script"]: row for row in result["by_script"]}["gpu_fake.sbatch"]
+    assert fake["gpu_h"] > 0 and fake["gpu_h_recorded"] == 0 and fake["gpu_efficiency"] is None
+    assert gpu_history(["insights"]) == 0
+    text = capsys.readouterr().out
+    assert "GPU efficiency 59.8% over the" in text  # the fake GPUs' hours are not counted as idle
+
+
+def test_job_view_shows_gpu_use_or_says_it_is_not_recorded(gpu_history, capsys):
+    assert gpu_history(["insights", "--job-id", "41001"]) == 0
+    assert "58.0% busy on average, 4 A100 GPU(s) (busiest task 97.0%), GPU memory peak 11.60 GB" in \
+        capsys.readouterr().out
+    assert gpu_history(["insights", "--job-id", "18"]) == 0
+    out = capsys.readouterr().out
+    assert "use not recorded for 2 A100 GPU(s)" in out and "not 0 %" in out and "0.0% busy" not in out
+
+
+def test_profile_and_script_insights_show_gpu_beside_cpu_and_memory(gpu_history, capsys):
+    assert gpu_history(["profile", "--user", "alice"]) == 0
+    assert "GPUs 4.0 asked / 60.0 % busy (5 of 5 GPU jobs recorded)" in capsys.readouterr().out
+    assert gpu_history(["history", "--script", "training.sbatch"]) == 0
+    assert "GPU efficiency: 60.0% typical, GPU memory peak 12.30 GB (5 of 5 GPU runs recorded)" in \
+        capsys.readouterr().out
