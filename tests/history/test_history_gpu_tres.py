@@ -183,3 +183,13 @@ def test_profile_and_script_insights_show_gpu_beside_cpu_and_memory(gpu_history,
     assert gpu_history(["history", "--script", "training.sbatch"]) == 0
     assert "GPU efficiency: 60.0% typical, GPU memory peak 12.30 GB (5 of 5 GPU runs recorded)" in \
         capsys.readouterr().out
+
+
+def test_live_sync_of_a_fake_gpu_job_reads_model_and_count_and_no_use(store):
+    """asba's own sync fields on the live cluster (no GPU accounting plugin): 2 a100, use absent."""
+    live = FIXTURES / "live" / "sacct_gpu_job_sync.out"
+    report = store.import_file(live, delimiter="\x1f")
+    assert report.malformed == [] and report.jobs == 1
+    [job] = store.jobs(job_id="122")
+    assert (job.requested_gpus, job.gpu_model, job.steps) == (2, "a100", 3)
+    assert job.gpu_utilization_pct is None and job.gpu_memory_peak_mb is None
