@@ -89,6 +89,9 @@ def _gpu_recording(pat: Pattern, source: str) -> list[Fact]:
         return []
     facts = [Fact("history.gpu_usage_recorded", pat.gpu_recorded_runs > 0,
                   f"{source}: GPU use recorded for {pat.gpu_recorded_runs} of {pat.gpu_runs} GPU runs")]
+    if pat.gpus_busy is not None and pat.gpus_typical:
+        facts.append(Fact("history.gpus_idle", round(pat.gpus_typical - pat.gpus_busy, 2),
+                          f"{source}: {pat.gpus_typical:g} GPUs, about {pat.gpus_busy:g} busy"))
     if pat.gpu_model:
         facts.append(Fact("history.gpu_model", pat.gpu_model, f"{source}: AllocTRES gres/gpu:{pat.gpu_model}"))
     return facts
