@@ -193,3 +193,23 @@ def test_live_sync_of_a_fake_gpu_job_reads_model_and_count_and_no_use(store):
     [job] = store.jobs(job_id="122")
     assert (job.requested_gpus, job.gpu_model, job.steps) == (2, "a100", 3)
     assert job.gpu_utilization_pct is None and job.gpu_memory_peak_mb is None
+
+
+@given(st.integers(0, 16), st.booleans(), _TRES, _TRES)
+def test_a_dump_with_any_gpu_usage_text_imports_or_reports_the_line(gpus, typed, ave, peak):
+    """Whatever the usage columns hold: the job is merged or the step's line is reported, never a crash; the
+    GPU count is AllocTRES's, whatever gres/gpumem or gres/gpuutil say."""
+    from asba.history.merge import Merger
+    from asba.history.record import JobRecord
+    from asba.inputs.sacct import SacctStream
+
+    alloc = f"cpu=4,mem=8G,{'gres/gpu:a100' if typed else 'gres/gpu'}={gpus},node=1"
+    lines = ["JobID|State|ElapsedRaw|AllocTRES|NTasks|TRESUsageInAve|TRESUsageInMax",
+             f"7|COMPLETED|60|{alloc}|||", f"7.batch|COMPLETED|60||2|{ave}|{peak}"]
+    merger = Merger("c")
+    rows = list(merger.rows(SacctStream(lines, "dump")))
+    [job] = [JobRecord(*row) for row in rows]
+    assert job.requested_gpus == gpus
+    assert job.steps in (0, 1) and (job.steps == 1 or merger.stats.bad_values[0].line_no == 3)
+    if not gpus:
+        assert job.gpu_utilization_pct is None and job.gpu_memory_peak_mb is None
