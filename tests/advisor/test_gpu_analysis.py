@@ -83,3 +83,46 @@ def test_training_example_shows_the_roadmap_analysis(explain):
     assert gpu["use"]["utilization_pct"] == 60.0 and gpu["use"]["memory_peak_gib"] == 12.3
     assert gpu["current"]["instance_type"] == "p4d.24xlarge" and gpu["current"]["gpu_model"] == "NVIDIA A100 40GB"
     assert {"NVIDIA L4 24GB", "NVIDIA A10G 24GB"} <= _models(gpu)
+
+
+def _offer(instance_type: str, factor: float = 1.0):
+    from asba.decide.compare import Offer
+
+    return Offer(instance_type, instance_type.split(".")[0], 1, 4.6, None, None, "snapshot", factor)
+
+
+def _ctx(factors: dict):
+    return SimpleNamespace(cfg={"advisor.performance_factors": factors})
+
+
+def test_aws_runtime_at_the_offered_gpu_models_speed():
+    """An untyped GPU request whose runs were given A100s, offered L4s: runtime x 1.00/0.39 (121 of 312 TFLOPS)."""
+    from asba.decide import gpu_speed
+
+    notes: list[str] = []
+    req = SimpleNamespace(job={"total_gpus": 1, "gpu_type": None})
+    offer = gpu_speed.apply(_ctx({"default": 1.0}), _offer("g6.xlarge"), req, {"history.gpu_model": "a100"}, notes)
+    speeds = builtin().models
+    assert offer.performance_factor == pytest.approx(speeds["a100"].relative_speed / speeds["l4"].relative_speed,
+                                                     abs=0.001)
+    assert notes and notes[0].startswith("AWS runtime x2.564") and "NVIDIA L4 24GB" in notes[0]
+
+
+def test_a_configured_family_factor_wins_and_is_said():
+    from asba.decide import gpu_speed
+
+    notes: list[str] = []
+    req = SimpleNamespace(job={"total_gpus": 1, "gpu_type": "a100"})
+    offer = gpu_speed.apply(_ctx({"default": 1.0, "g6": 1.8}), _offer("g6.xlarge", 1.8), req, {}, notes)
+    assert offer.performance_factor == 1.8 and "advisor.performance_factors" in notes[0] and "x2.56" in notes[0]
+
+
+def test_no_factor_without_both_models():
+    from asba.decide import gpu_speed
+
+    notes: list[str] = []
+    req = SimpleNamespace(job={"total_gpus": 2, "gpu_type": None})
+    offer = _offer("g6.12xlarge")
+    assert gpu_speed.apply(_ctx({}), offer, req, {}, notes) is offer and notes == []
+    cpu_job = SimpleNamespace(job={"total_gpus": 0, "gpu_type": None})
+    assert gpu_speed.apply(_ctx({}), _offer("c7i.xlarge"), cpu_job, {}, notes).performance_factor == 1.0
