@@ -126,3 +126,18 @@ def test_gpu_use_not_recorded_stays_absent():
     assert p.gpu_utilization_pct is None and p.gpu_memory_peak_mb is None and p.gpus_busy is None
     cpu_only = compute("x.sbatch", "", [_run("1"), _run("2")])
     assert cpu_only.gpu_runs == 0 and cpu_only.gpus_typical is None
+
+
+def test_gpu_facts_say_whether_use_was_recorded():
+    from asba.facts.history_facts import history_facts
+
+    unrecorded = {f.name: f.value for f in history_facts(compute("t.sbatch", "", [_run("1", gpu=_gpu(2)),
+                                                                                    _run("2", gpu=_gpu(2))]))}
+    assert unrecorded["history.gpu_usage_recorded"] is False and unrecorded["history.gpu_model"] == "a100"
+    assert "history.gpu_utilization_pct" not in unrecorded and "history.gpu_memory_peak_mb" not in unrecorded
+    runs = [_run("1", gpu=_gpu(4, 24.0, 96.0, 11000.0, 72.0)), _run("2", gpu=_gpu(4, 26.0, 100.0, 12288.0, 74.0))]
+    recorded = {f.name: f.value for f in history_facts(compute("t.sbatch", "", runs))}
+    assert recorded["history.gpu_usage_recorded"] is True and recorded["history.gpu_utilization_pct"] == 25.0
+    assert (recorded["history.gpus_busy"], recorded["history.gpus_idle"]) == (1.0, 3.0)
+    cpu_only = {f.name for f in history_facts(compute("x.sbatch", "", [_run("1"), _run("2")]))}
+    assert not any(name.startswith("history.gpu") for name in cpu_only)
