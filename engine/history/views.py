@@ -169,17 +169,25 @@ def _detected(p: Pattern, runs: Sequence[JobRecord]) -> list[tuple[str, str]]:
 
 
 def _gpu_line(p: Pattern) -> list[tuple[str, str]]:
-    if not p.gpu_runs:
+    text = gpu_summary(p)
+    if text is None:
         return []
+    return [("✓" if p.gpu_recorded_runs else "?", text)]
+
+
+def gpu_summary(p: Pattern) -> str | None:
+    """The GPU efficiency of a script's runs, or that their GPU use was not recorded; None without GPU runs."""
+    if not p.gpu_runs:
+        return None
     if not p.gpu_recorded_runs:
-        return [("?", f"GPU use: not recorded for the {p.gpu_runs} GPU runs (this cluster's sacct has no "
-                      "gres/gpuutil); unknown, not 0 %")]
+        return (f"GPU use: not recorded for the {p.gpu_runs} GPU runs (this cluster's sacct has no gres/gpuutil); "
+                "unknown, not 0 %")
     parts = [f"{pct(p.gpu_utilization_pct)} typical" if p.gpu_utilization_pct is not None else "utilisation -"]
     if p.gpu_memory_peak_mb is not None:
         parts.append(f"GPU memory peak {human_mb(p.gpu_memory_peak_mb)}")
     if p.gpus_busy is not None and p.gpus_typical and p.gpus_busy < p.gpus_typical:
         parts.append(f"about {p.gpus_busy:.0f} of {p.gpus_typical:.0f} GPUs busy")
-    return [("✓", f"GPU efficiency: {', '.join(parts)} ({p.gpu_recorded_runs} of {p.gpu_runs} GPU runs recorded)")]
+    return f"GPU efficiency: {', '.join(parts)} ({p.gpu_recorded_runs} of {p.gpu_runs} GPU runs recorded)"
 
 
 def _platform_line(runs: Sequence[JobRecord]) -> list[tuple[str, str]]:
