@@ -133,8 +133,6 @@ class Merger:
             # A step row: its CPU time and memory, added to its job's.
             total_text, rss_text, tasks_text, usage_text, ave_text, max_text = step_get(parts)
             try:
-                if "gres/gpu" in ave_text or "gres/gpu" in max_text:
-                    _add_gpu_use(job, ave_text, max_text, tasks_text)
                 total = duration_s(total_text) or 0.0
                 peak = tres_mem_mb(usage_text) if usage_text else None
                 if peak is None:  # no TRESUsageInTot mem: MaxRSS of the largest task x the step's tasks
@@ -156,6 +154,11 @@ class Merger:
                 job.cpu_exact += total
             if peak is not None and (job.peak_mb is None or peak > job.peak_mb):
                 job.peak_mb, job.memory_source = peak, source
+            if "gres/gpu" in ave_text or "gres/gpu" in max_text:  # GPU use: a bad value loses only itself
+                try:
+                    _add_gpu_use(job, ave_text, max_text, tasks_text)
+                except ValueError as exc:
+                    bad_values.append(Malformed(line_no, f"GPU use: {exc}"))
         self.stats.step_rows += step_rows
         self.stats.orphan_steps += orphans
         while open_jobs:
