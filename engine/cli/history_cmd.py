@@ -346,6 +346,15 @@ def _wastes(store, args):
     return WasteTally().add_all(store.iter_rows(FIELDS, days=args.days, user=args.user))
 
 
+def _gpu_eff(a: dict) -> str:
+    """A script's GPU efficiency; 'not recorded' where it had GPUs but no recorded use, '-' without GPUs."""
+    from asba.history import views
+
+    if not a.get("gpu_h"):
+        return "-"
+    return views.pct(a["gpu_efficiency"]) if a["gpu_h_recorded"] else "not recorded"
+
+
 def _print_wastes(totals: dict, rows) -> None:
     from asba.history import views
     from rich.table import Table
@@ -355,11 +364,13 @@ def _print_wastes(totals: dict, rows) -> None:
     if not rows:
         return
     table = Table(title="Biggest wastes first")
+    gpus = any(a.get("gpu_h") for a in rows)
     for header in ("script", "jobs", "core-h allocated", "core-h used", "core-h wasted", "CPU eff",
-                   "mem GB-h allocated", "mem GB-h used", "mem eff"):
+                   "mem GB-h allocated", "mem GB-h used", "mem eff") + (("GPU-h", "GPU eff") if gpus else ()):
         table.add_column(header)
     for a in rows:
+        gpu_cells = (f"{a['gpu_h']:.3f}", _gpu_eff(a)) if gpus else ()
         table.add_row(a["script"], str(a["jobs"]), f"{a['core_h']:.3f}", f"{a['used_core_h']:.3f}",
                       f"{a['wasted_core_h']:.3f}", views.pct(a["cpu_efficiency"]), f"{a['mem_gbh']:.3f}",
-                      f"{a['used_mem_gbh']:.3f}", views.pct(a["memory_efficiency"]))
+                      f"{a['used_mem_gbh']:.3f}", views.pct(a["memory_efficiency"]), *gpu_cells)
     out.print(table)

@@ -72,7 +72,16 @@ def _use(r: dict | Any) -> str:
     d = r if isinstance(r, dict) else r.__dict__
     return (f"CPUs {_n(d['cpus_requested'])} asked / {_n(d['cpus_used'])} used; memory "
             f"{_n(d['memory_requested_gb'], ' GB')} / {_n(d['memory_used_gb'], ' GB')} peak; time "
-            f"{_n(d['time_limit_h'], ' h')} limit / {_n(d['runtime_h'], ' h')} run")
+            f"{_n(d['time_limit_h'], ' h')} limit / {_n(d['runtime_h'], ' h')} run" + _gpu(d))
+
+
+def _gpu(d: dict) -> str:
+    """'; GPUs 4.0 asked / 60.0 % busy (5 of 5 GPU jobs recorded)', or '' without GPU jobs."""
+    if not d.get("gpu_jobs"):
+        return ""
+    busy = (f"{_n(d['gpu_utilization_pct'], ' %')} busy ({d['gpu_recorded_jobs']} of {d['gpu_jobs']} GPU jobs recorded)"
+            if d["gpu_recorded_jobs"] else "use not recorded (no gres/gpuutil in sacct)")
+    return f"; GPUs {_n(d['gpus_requested'])} asked / {busy}"
 
 
 def render(p: Any) -> list[str]:

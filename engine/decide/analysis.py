@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asba.decide import budget as budgets
-from asba.decide import compare, domain_advice, timing
+from asba.decide import compare, domain_advice, gpu_speed, timing
 from asba.facts.model import Fact
 
 FAMILY_PATTERNS = {"gpu": r"^(p|g)\d", "memory": r"^(r|x|u|z)\d", "compute": r"^c\d", "general": r"^m\d", "hpc": r"."}
@@ -229,6 +229,7 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     base = domain_advice.apply(first, base)
     family = first.conclusions.get("instance.family_class")
     offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes)
+    offer = gpu_speed.apply(ctx, offer, req, hist, notes)
     rate, local = local_rate(ctx, req, partition)
     value = float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0)
     startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))

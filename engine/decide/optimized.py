@@ -58,6 +58,10 @@ def _patterns(pat: Any, job: dict) -> list[str]:
     if pat.cpu_efficiency_pct is not None:
         found.append(f"CPU efficiency: {pat.cpu_efficiency_pct:.0f}% typical (~{pat.effective_cores or 0:.1f} of "
                      f"{job.get('total_cpus')} CPUs busy)")
+    from asba.history.views import gpu_summary
+
+    if (gpu := gpu_summary(pat)) is not None:
+        found.append(gpu)
     found.append(f"success rate {pat.success_rate:.0%}: {pat.oom_count} out-of-memory, {pat.timeout_count} timeout, "
                  f"{pat.other_failure_count} other failure(s)")
     if pat.platform_runs:

@@ -152,6 +152,10 @@ def build_result(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, 
         from asba.decide.instances import instance_block
 
         result["instances"], result["instance_notes"] = instance_block(ctx, current)
+        from asba.decide.gpu_analysis import gpu_block
+
+        if (gpu := gpu_block(ctx.catalog, current)) is not None:
+            result["gpu_analysis"] = gpu
     if opts.with_history:
         from asba.decide.optimized import history_block
 

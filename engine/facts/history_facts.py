@@ -38,6 +38,12 @@ _FROM_PATTERN = {
     "history.other_failure_count": "other_failure_count",
     "history.runtime_trend": "runtime_trend",
     "history.memory_trend": "memory_trend",
+    "history.gpus_typical": "gpus_typical",
+    "history.gpu_utilization_pct": "gpu_utilization_pct",
+    "history.gpu_utilization_peak_pct": "gpu_utilization_peak_pct",
+    "history.gpu_memory_peak_mb": "gpu_memory_peak_mb",
+    "history.gpu_utilization_spread_pct": "gpu_utilization_spread_pct",
+    "history.gpus_busy": "gpus_busy",
 }
 SHOWN_IDS = 5
 
@@ -67,9 +73,25 @@ def history_facts(pat: Pattern | None, *, partition: str | None = None,
         value = getattr(pat, attr)
         if value is not None:
             facts.append(Fact(name, value, source))
+    facts.extend(_gpu_recording(pat, source))
     facts.append(Fact("history.aws_run_count", pat.platform_runs.get("aws", 0), source))
     facts.append(Fact("history.local_run_count", pat.platform_runs.get("local", 0), source))
     if partition and partition in pat.queue_wait_p50_s:
         facts.append(Fact("history.queue_wait_p50_s", pat.queue_wait_p50_s[partition],
                           f"{source}, partition {partition}"))
+    return facts
+
+
+def _gpu_recording(pat: Pattern, source: str) -> list[Fact]:
+    """Whether sacct recorded GPU use for the script's GPU runs (only for scripts that had GPUs): false means
+    the site keeps no gres/gpuutil, so GPU use is unknown, not 0 %."""
+    if not pat.gpu_runs:
+        return []
+    facts = [Fact("history.gpu_usage_recorded", pat.gpu_recorded_runs > 0,
+                  f"{source}: GPU use recorded for {pat.gpu_recorded_runs} of {pat.gpu_runs} GPU runs")]
+    if pat.gpus_busy is not None and pat.gpus_typical:
+        facts.append(Fact("history.gpus_idle", round(pat.gpus_typical - pat.gpus_busy, 2),
+                          f"{source}: {pat.gpus_typical:g} GPUs, about {pat.gpus_busy:g} busy"))
+    if pat.gpu_model:
+        facts.append(Fact("history.gpu_model", pat.gpu_model, f"{source}: AllocTRES gres/gpu:{pat.gpu_model}"))
     return facts

@@ -27,10 +27,11 @@ class FactSpec:
     unit: str
     meaning: str
     origin: str  # the file (or pack manifest) that declares it
+    supplied: str = ""  # "user": the user gives it (asba produces no value); "" asba's code produces it
 
     def as_dict(self) -> dict:
         return {"name": self.name, "type": self.type, "unit": self.unit, "meaning": self.meaning,
-                "origin": self.origin}
+                "origin": self.origin, **({"supplied": self.supplied} if self.supplied else {})}
 
 
 def value_has_type(value: Any, type_name: str) -> bool:
@@ -102,7 +103,11 @@ def _spec_from(name: str, body: Any, origin: str) -> FactSpec:
     if not str(body.get("meaning") or "").strip():
         raise ConfigError(f"fact '{name}' has no meaning", where=origin, code="ASBA-VOCAB-003",
                           hint="say in one sentence what the value is and how it is computed")
-    return FactSpec(str(name), body["type"], str(body.get("unit") or ""), str(body["meaning"]), origin)
+    supplied = str(body.get("supplied") or "")
+    if supplied not in ("", "user"):
+        raise ConfigError(f"fact '{name}' has supplied: {supplied!r}; only 'user' is known", where=origin,
+                          code="ASBA-VOCAB-007", hint="write supplied: user for a fact the user gives, or leave it out")
+    return FactSpec(str(name), body["type"], str(body.get("unit") or ""), str(body["meaning"]), origin, supplied)
 
 
 def load_vocabulary(directory: Path | None = None) -> Vocabulary:

@@ -22,6 +22,7 @@ from operator import itemgetter
 
 from asba.history import efficiency as eff
 from asba.inputs import sacct_formats as fmt
+from asba.inputs import sacct_gpu
 from asba.inputs.sacct import Columns, Malformed, SacctStream
 from asba.inputs.sacct_submitline import script_from_submit_line
 
@@ -33,7 +34,7 @@ _JOB_FIELDS = (
     "submit", "start", "end", "elapsedraw", "elapsed", "timelimit", "reqcpus", "alloccpus", "ncpus", "nnodes",
     "reqmem", "reqtres", "alloctres", "totalcpu", "submitline", "workdir",
 )
-_STEP_FIELDS = ("totalcpu", "maxrss", "ntasks", "tresusageintot")
+_STEP_FIELDS = ("totalcpu", "maxrss", "ntasks", "tresusageintot", "tresusageinave", "tresusageinmax")
 
 @dataclass
 class MergeStats:
@@ -55,6 +56,27 @@ class OpenJob:
     cpu_exact: float = 0.0
     peak_mb: float | None = None  # the largest step's memory
     memory_source: str = ""
+    gpu: GpuTally | None = None  # GPU use of its steps, where sacct recorded any
+
+
+@dataclass(slots=True)
+class GpuTally:
+    """A job's GPU use over its steps: the busiest step's average and spread, the largest task's peak."""
+
+    util_pct: float | None = None  # the busiest step's TRESUsageInAve gres/gpuutil
+    util_max_pct: float | None = None
+    memory_peak_mb: float | None = None
+    spread_pct: float | None = None  # that step's busiest task minus its average (steps of 2+ tasks)
+
+    def add(self, use: sacct_gpu.GpuUse, tasks: int) -> None:
+        ave, top = use.util_ave_pct, use.util_max_pct
+        if ave is not None and (self.util_pct is None or ave > self.util_pct):
+            self.util_pct = ave
+            self.spread_pct = round(top - ave, 2) if top is not None and tasks > 1 and top >= ave else None
+        if top is not None and (self.util_max_pct is None or top > self.util_max_pct):
+            self.util_max_pct = top
+        if use.mem_max_mb is not None and (self.memory_peak_mb is None or use.mem_max_mb > self.memory_peak_mb):
+            self.memory_peak_mb = use.mem_max_mb
 
 
 class Merger:
@@ -109,7 +131,7 @@ class Merger:
                 orphans += 1
                 continue
             # A step row: its CPU time and memory, added to its job's.
-            total_text, rss_text, tasks_text, usage_text = step_get(parts)
+            total_text, rss_text, tasks_text, usage_text, ave_text, max_text = step_get(parts)
             try:
                 total = duration_s(total_text) or 0.0
                 peak = tres_mem_mb(usage_text) if usage_text else None
@@ -132,6 +154,11 @@ class Merger:
                 job.cpu_exact += total
             if peak is not None and (job.peak_mb is None or peak > job.peak_mb):
                 job.peak_mb, job.memory_source = peak, source
+            if "gres/gpu" in ave_text or "gres/gpu" in max_text:  # GPU use: a bad value loses only itself
+                try:
+                    _add_gpu_use(job, ave_text, max_text, tasks_text)
+                except ValueError as exc:
+                    bad_values.append(Malformed(line_no, f"GPU use: {exc}"))
         self.stats.step_rows += step_rows
         self.stats.orphan_steps += orphans
         while open_jobs:
@@ -182,8 +209,26 @@ def build_row(job: OpenJob, default_cluster: str, alloc_known: bool = False,
         cpu_pct, mem_pct, time_pct, effective, gb_per_cpu,
         "aws" if partition in aws_partitions else platform_of(partition),
         script_path.rsplit("/", 1)[-1] if script_path else job_name, script_path, "", work_dir, submit_line,
-        job.steps,
+        job.steps, *_gpu_columns(job, alloc_tres, req_tres, gpus),
     )
+
+
+def _add_gpu_use(job: OpenJob, ave_text: str, max_text: str, tasks_text: str) -> None:
+    use = sacct_gpu.step_gpu_use(ave_text, max_text)
+    if use.recorded:
+        job.gpu = job.gpu or GpuTally()
+        job.gpu.add(use, fmt.integer(tasks_text) if tasks_text else 1)
+
+
+def _gpu_columns(job: OpenJob, alloc_tres: str, req_tres: str, gpus: int) -> tuple:
+    """(model, utilisation %, its peak %, GPU memory peak MiB, spread %): None where sacct recorded no use
+    (or the job had no GPU: a site may record gres/gpuutil=0 for every job)."""
+    model = sacct_gpu.gpu_model(alloc_tres or req_tres)
+    g = job.gpu
+    if g is None or not gpus and (alloc_tres or req_tres):
+        return model, None, None, None, None
+    peak = round(g.memory_peak_mb, 2) if g.memory_peak_mb is not None else None
+    return model, g.util_pct, g.util_max_pct, peak, g.spread_pct
 
 
 def _check_numbers(*values: float | int | None) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from operator import attrgetter, itemgetter
 
+from asba.history.gpu_pattern import GPU_FIELDS, gpu_pattern
 from asba.history.record import FAILURE_STATES, FINISHED_STATES
 
 MIN_RUNS = 2
@@ -23,10 +24,11 @@ TREND_THRESHOLD = 0.15  # later half vs earlier half: more than 15 % apart is a 
 # What a pattern needs from one run, in this order (a JobRecord attribute or a SQL column of the same name).
 RUN_FIELDS = ("job_id", "state", "exit_code", "elapsed_s", "time_limit_s", "alloc_cpus", "requested_memory_mb",
               "max_memory_used_mb", "cpu_efficiency", "memory_efficiency", "effective_cpus",
-              "execution_platform", "queue_wait_s", "partition")
+              "execution_platform", "queue_wait_s", "partition") + GPU_FIELDS
 run_view = attrgetter(*RUN_FIELDS)
 (JOB, STATE, EXIT, ELAPSED, LIMIT, CPUS, REQ_MEM, PEAK_MEM, CPU_EFF, MEM_EFF, EFF_CPUS, PLATFORM, WAIT,
- PARTITION) = range(len(RUN_FIELDS))
+ PARTITION) = range(len(RUN_FIELDS) - len(GPU_FIELDS))
+GPU_AT = len(RUN_FIELDS) - len(GPU_FIELDS)
 
 
 @dataclass
@@ -64,6 +66,16 @@ class Pattern:
     memory_trend: str
     platform_runs: dict[str, int]
     queue_wait_p50_s: dict[str, float] = field(default_factory=dict)  # per partition
+    # GPU runs (asba.history.gpu_pattern): None / 0 where no run had a GPU or none had its use recorded
+    gpus_typical: float | None = None
+    gpu_model: str = ""
+    gpu_runs: int = 0
+    gpu_recorded_runs: int = 0
+    gpu_utilization_pct: float | None = None
+    gpu_utilization_peak_pct: float | None = None
+    gpu_memory_peak_mb: float | None = None
+    gpu_utilization_spread_pct: float | None = None
+    gpus_busy: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -150,8 +162,18 @@ def compute(script: str, script_hash: str, runs: Sequence[tuple]) -> Pattern | N
         oom_count=failures["oom"], timeout_count=failures["timeout"],
         other_failure_count=sum(failures.values()) - failures["oom"] - failures["timeout"],
         runtime_trend=_trend(runtimes), memory_trend=_trend(peaks), platform_runs=dict(Counter(cols[PLATFORM])),
-        queue_wait_p50_s=_waits(cols[PARTITION], cols[WAIT]),
+        queue_wait_p50_s=_waits(cols[PARTITION], cols[WAIT]), **_gpu_fields(cols[GPU_AT:GPU_AT + len(GPU_FIELDS)]),
     )
+
+
+def _gpu_fields(columns: Sequence[Sequence]) -> dict:
+    g = gpu_pattern(columns)
+    if g is None:
+        return {}
+    return {"gpus_typical": g.gpus, "gpu_model": g.model, "gpu_runs": g.gpu_runs, "gpu_recorded_runs": g.recorded_runs,
+            "gpu_utilization_pct": g.utilization_pct, "gpu_utilization_peak_pct": g.utilization_peak_pct,
+            "gpu_memory_peak_mb": g.memory_peak_mb, "gpu_utilization_spread_pct": g.spread_pct,
+            "gpus_busy": g.busy_gpus}
 
 
 def _waits(partitions: Sequence[str], waits: Sequence[int | None]) -> dict[str, float]:

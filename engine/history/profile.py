@@ -38,12 +38,21 @@ class RequestUse:
     memory_used_gb: float | None
     time_limit_h: float | None
     runtime_h: float | None
+    # GPU runs only: median GPUs, median utilisation of the runs whose use sacct recorded (None: none recorded)
+    gpu_jobs: int = 0
+    gpus_requested: float | None = None
+    gpu_utilization_pct: float | None = None
+    gpu_recorded_jobs: int = 0
 
     @classmethod
     def of(cls, runs: Sequence[Any]) -> RequestUse:
+        gpu_runs = [r for r in runs if r.requested_gpus]
+        recorded = [r for r in gpu_runs if r.gpu_utilization_pct is not None]
         return cls(len(runs), _median(r.alloc_cpus for r in runs), _median(r.effective_cpus for r in runs),
                    _median(_gb(r.requested_memory_mb) for r in runs), _median(_gb(r.max_memory_used_mb) for r in runs),
-                   _median(_h(r.time_limit_s) for r in runs), _median(_h(r.elapsed_s) for r in runs))
+                   _median(_h(r.time_limit_s) for r in runs), _median(_h(r.elapsed_s) for r in runs),
+                   len(gpu_runs), _median(r.requested_gpus for r in gpu_runs),
+                   _median(r.gpu_utilization_pct for r in recorded), len(recorded))
 
 
 def _gb(mb: float | None) -> float | None:

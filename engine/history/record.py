@@ -61,6 +61,12 @@ class JobRecord:
     work_dir: str
     submit_line: str
     steps: int
+    # GPU use from the steps' TRESUsageInAve/Max (asba.inputs.sacct_gpu); None where the site records none.
+    gpu_model: str  # AllocTRES gres/gpu:<model>, "" when untyped
+    gpu_utilization_pct: float | None  # the busiest step's average gres/gpuutil over its tasks
+    gpu_utilization_max_pct: float | None  # the busiest task's
+    gpu_memory_peak_mb: float | None  # the largest task's gres/gpumem
+    gpu_utilization_spread_pct: float | None  # busiest task minus the step's average (steps of 2+ tasks)
 
     @property
     def failure_kind(self) -> str | None:
@@ -94,3 +100,8 @@ def _ratio(memory_mb: float | None, cpus: int | None) -> float | None:
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(JobRecord))
+# Columns added after schema 3, with the schema that added them: an older history gets them (empty) at open.
+ADDED_COLUMNS: dict[str, int] = {
+    "gpu_model": 4, "gpu_utilization_pct": 4, "gpu_utilization_max_pct": 4, "gpu_memory_peak_mb": 4,
+    "gpu_utilization_spread_pct": 4,
+}

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 from asba.errors import StoreError
-from asba.history.record import COLUMNS, JobRecord
+from asba.history.record import ADDED_COLUMNS, COLUMNS, JobRecord
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _TYPES = {"int": "INTEGER", "float": "REAL", "str": "TEXT"}
 
 
@@ -38,6 +38,7 @@ def migrate(conn: sqlite3.Connection, db: Path) -> None:
     """Create the schema, or bring an older one up to date (rows are kept; only indexes and tables are added).
 
     Schema 2 dropped the index on job_name (schema 1): no query could use it, and every import paid for it.
+    Schema 4 added the GPU columns (_add_columns).
     Schema 3 added the indexes `asba explain` needs (_INDEXES) and the tables of summaries kept up to date on
     import (asba.history.summary): upgrading a big history builds them once.
     """
@@ -49,6 +50,7 @@ def migrate(conn: sqlite3.Connection, db: Path) -> None:
         return
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({column_sql()}, PRIMARY KEY (cluster, job_id))")
+    _add_columns(conn)
     conn.execute("DROP INDEX IF EXISTS jobs_job_name")
     conn.execute("CREATE TABLE IF NOT EXISTS submissions (job_id TEXT PRIMARY KEY, script_path TEXT, "
                  "script_name TEXT, script_hash TEXT, submitted_at INTEGER)")
@@ -68,6 +70,18 @@ def migrate(conn: sqlite3.Connection, db: Path) -> None:
         conn.execute("INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM jobs")
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     conn.execute("COMMIT")
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Schema 4 added the GPU columns (record.ADDED_COLUMNS): an older history gets them, empty (NULL, or ""
+    for text, as a job without the data is written), and its rows stay as they are."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+    hints = JobRecord.__annotations__
+    for name in ADDED_COLUMNS:
+        if name not in have:
+            kind = _TYPES[hints[name].split(' ')[0].split('|')[0].strip()]
+            default = " DEFAULT ''" if kind == "TEXT" else ""
+            conn.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}{default}")
 
 
 # The jobs a script name matches: COALESCE(s.script_name, j.script_name) = stem OR j.job_name IN (stem, bare),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asba.errors import StoreError
-from asba.history.record import COLUMNS, JobRecord
+from asba.history.record import ADDED_COLUMNS, COLUMNS, JobRecord
 from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql, migrate  # noqa: F401 (SCHEMA_VERSION: the store's)
 from asba.paths import asba_home
 
@@ -30,7 +30,8 @@ SCAN_MMAP_BYTES = 1 << 30
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # Columns that change while a job runs; an upsert that changes none of them is skipped (idempotent sync).
 _MOVING = ("state", "end_ts", "start_ts", "elapsed_s", "total_cpu_s", "max_memory_used_mb", "steps",
-           "exit_code", "job_id_raw", "cpu_efficiency", "memory_efficiency")
+           "exit_code", "job_id_raw", "cpu_efficiency", "memory_efficiency", "gpu_utilization_pct",
+           "gpu_memory_peak_mb")
 
 
 def default_path() -> Path:
@@ -89,7 +90,7 @@ def _refuse_foreign_schema(conn: sqlite3.Connection, db: Path) -> None:
     missing: list[str] = []
     if "jobs" in tables:
         have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
-        missing = [f"jobs.{name}" for name in COLUMNS if name not in have]
+        missing = [f"jobs.{name}" for name in COLUMNS if name not in have and name not in ADDED_COLUMNS]
     if 0 < version <= SCHEMA_VERSION:
         missing += [name for name in ("jobs", "submissions", "sync_state") if name not in tables]
     if missing:

@@ -121,7 +121,18 @@ def totals_text(t: dict) -> str:
     """One line from a totals dict (WasteTally.totals)."""
     states = ", ".join(f"{n} {s}" for s, n in sorted(t["states"].items()))
     return (f"Totals: {t['jobs']} jobs ({states}); {t['core_hours']} core-hours allocated, "
-            f"{t['cpu_hours_used']} used (CPU efficiency {pct(t['cpu_efficiency'])})")
+            f"{t['cpu_hours_used']} used (CPU efficiency {pct(t['cpu_efficiency'])})" + gpu_totals_text(t))
+
+
+def gpu_totals_text(t: dict) -> str:
+    """'; 66.0 GPU-hours allocated, GPU efficiency 60.2 % ...' for a history with GPU jobs, else ''."""
+    if not t.get("gpu_hours"):
+        return ""
+    if not t["gpu_hours_recorded"]:
+        return f"; {t['gpu_hours']} GPU-hours allocated, GPU use not recorded (no gres/gpuutil in sacct)"
+    part = ("" if t["gpu_hours_recorded"] == t["gpu_hours"]
+            else f" over the {t['gpu_hours_recorded']} GPU-hours with use recorded")
+    return f"; {t['gpu_hours']} GPU-hours allocated, GPU efficiency {pct(t['gpu_efficiency'])}{part}"
 
 
 def insights_block(pattern: Pattern, runs: Sequence[JobRecord]) -> list[str]:
@@ -148,12 +159,35 @@ def _detected(p: Pattern, runs: Sequence[JobRecord]) -> list[tuple[str, str]]:
     if p.cpu_efficiency_pct is not None:
         found.append(("✓", f"CPU efficiency: {pct(p.cpu_efficiency_pct)} typical, {pct(p.cpu_efficiency_peak_pct)} "
                            f"best (~{p.effective_cores} of {p.requested_cpus} cores used)"))
+    found += _gpu_line(p)
     failures = p.oom_count + p.timeout_count + p.other_failure_count
     if failures:
         found.append(("!", f"Failures: {p.oom_count} out of memory, {p.timeout_count} timed out, "
                            f"{p.other_failure_count} other (success rate {p.success_rate:.0%})"))
     found += _platform_line(runs)
     return found
+
+
+def _gpu_line(p: Pattern) -> list[tuple[str, str]]:
+    text = gpu_summary(p)
+    if text is None:
+        return []
+    return [("✓" if p.gpu_recorded_runs else "?", text)]
+
+
+def gpu_summary(p: Pattern) -> str | None:
+    """The GPU efficiency of a script's runs, or that their GPU use was not recorded; None without GPU runs."""
+    if not p.gpu_runs:
+        return None
+    if not p.gpu_recorded_runs:
+        return (f"GPU use: not recorded for the {p.gpu_runs} GPU runs (this cluster's sacct has no gres/gpuutil); "
+                "unknown, not 0 %")
+    parts = [f"{pct(p.gpu_utilization_pct)} typical" if p.gpu_utilization_pct is not None else "utilisation -"]
+    if p.gpu_memory_peak_mb is not None:
+        parts.append(f"GPU memory peak {human_mb(p.gpu_memory_peak_mb)}")
+    if p.gpus_busy is not None and p.gpus_typical and p.gpus_busy < p.gpus_typical:
+        parts.append(f"about {p.gpus_busy:.0f} of {p.gpus_typical:.0f} GPUs busy")
+    return f"GPU efficiency: {', '.join(parts)} ({p.gpu_recorded_runs} of {p.gpu_runs} GPU runs recorded)"
 
 
 def _platform_line(runs: Sequence[JobRecord]) -> list[tuple[str, str]]:
@@ -190,8 +224,22 @@ def job_bars(r: JobRecord) -> list[str]:
         ("Time", _frac(r.time_efficiency), f"{pct(r.time_efficiency)} of {hms(r.time_limit_s)} "
                                            f"({hms(r.elapsed_s)} used)"),
     ]
+    if r.requested_gpus:
+        rows.append(("GPU", _frac(r.gpu_utilization_pct), _gpu_text(r)))
     lines += [f"  {name:<7}{bar(frac)} {text}" for name, frac, text in rows]
     return lines
+
+
+def _gpu_text(r: JobRecord) -> str:
+    gpus = f"{r.requested_gpus} {r.gpu_model.upper() + ' ' if r.gpu_model else ''}GPU(s)"
+    if r.gpu_utilization_pct is None and r.gpu_memory_peak_mb is None:
+        return f"use not recorded for {gpus} (no gres/gpuutil in sacct: unknown, not 0 %)"
+    text = f"{pct(r.gpu_utilization_pct)} busy on average, {gpus}"
+    if r.gpu_utilization_max_pct is not None:
+        text += f" (busiest task {pct(r.gpu_utilization_max_pct)})"
+    if r.gpu_memory_peak_mb is not None:
+        text += f", GPU memory peak {human_mb(r.gpu_memory_peak_mb)}"
+    return text
 
 
 def _frac(percent: float | None) -> float | None:

@@ -12,8 +12,10 @@ from operator import itemgetter
 
 # What the tally needs from a job, in this order (a JobRecord attribute or a column of the same name).
 FIELDS = ("script_name", "state", "elapsed_s", "alloc_cpus", "seff_cpu_s", "requested_memory_mb",
-          "max_memory_used_mb")
-_SUMS = ("core_h", "used_core_h", "mem_gbh", "used_mem_gbh")
+          "max_memory_used_mb", "requested_gpus", "gpu_utilization_pct")
+_SUMS = ("core_h", "used_core_h", "mem_gbh", "used_mem_gbh", "gpu_h", "gpu_h_recorded", "used_gpu_h")
+# GPU efficiency is over the GPU-hours whose use sacct recorded (gpu_h_recorded): GPU-hours of jobs on sites or
+# partitions without GPU accounting are counted as allocated, never as idle.
 
 
 class WasteTally:
@@ -22,6 +24,7 @@ class WasteTally:
         self.states: dict[str, int] = {}
         self.core_s = 0
         self.used_s = 0
+        self.gpu = [0.0, 0.0, 0.0]  # GPU-seconds allocated, of them with use recorded, used (x utilisation)
         self.by_script: dict[str, dict] = {}
 
     def add_all(self, rows: Iterable[tuple]) -> WasteTally:
@@ -30,7 +33,8 @@ class WasteTally:
         return self
 
     def add(self, script: str, state: str, elapsed: int | None, cpus: int | None, seff_cpu_s: int | None,
-            requested_mb: float | None, peak_mb: float | None) -> None:
+            requested_mb: float | None, peak_mb: float | None, gpus: int | None = 0,
+            gpu_util: float | None = None) -> None:
         self.jobs += 1
         self.states[state] = self.states.get(state, 0) + 1
         self.core_s += (elapsed or 0) * (cpus or 0)
@@ -40,19 +44,32 @@ class WasteTally:
             return
         a = self.by_script.get(script)
         if a is None:
-            a = self.by_script[script] = {"script": script, "jobs": 0, "core_h": 0.0, "used_core_h": 0.0,
-                                          "mem_gbh": 0.0, "used_mem_gbh": 0.0}
+            a = self.by_script[script] = {"script": script, "jobs": 0, **dict.fromkeys(_SUMS, 0.0)}
         a["jobs"] += 1
+        if gpus:
+            self._add_gpu(a, elapsed * gpus, gpu_util)
         a["core_h"] += elapsed * cpus / 3600
         a["used_core_h"] += (seff_cpu_s or 0) / 3600
         a["mem_gbh"] += elapsed * (requested_mb or 0) / 1024 / 3600
         a["used_mem_gbh"] += elapsed * (peak_mb or 0) / 1024 / 3600
 
+    def _add_gpu(self, a: dict, gpu_s: int, util: float | None) -> None:
+        used = gpu_s * util / 100 if util is not None else 0.0
+        recorded = gpu_s if util is not None else 0
+        for i, value in enumerate((gpu_s, recorded, used)):
+            self.gpu[i] += value
+        a["gpu_h"] += gpu_s / 3600
+        a["gpu_h_recorded"] += recorded / 3600
+        a["used_gpu_h"] += used / 3600
+
     def totals(self) -> dict:
         core_s, used_s = self.core_s, self.used_s
+        gpu_s, recorded_s, used_gpu_s = self.gpu
         return {"jobs": self.jobs, "states": dict(self.states), "core_hours": round(core_s / 3600, 3),
                 "cpu_hours_used": round(used_s / 3600, 3),
-                "cpu_efficiency": round(100 * used_s / core_s, 2) if core_s else None}
+                "cpu_efficiency": round(100 * used_s / core_s, 2) if core_s else None,
+                "gpu_hours": round(gpu_s / 3600, 3), "gpu_hours_recorded": round(recorded_s / 3600, 3),
+                "gpu_efficiency": round(100 * used_gpu_s / recorded_s, 2) if recorded_s else None}
 
     def rows(self) -> list[dict]:
         """Per script: allocated vs used core-hours and memory GB-hours, biggest CPU waste first."""
@@ -62,6 +79,8 @@ class WasteTally:
             a["wasted_mem_gbh"] = round(a["mem_gbh"] - a["used_mem_gbh"], 3)
             a["cpu_efficiency"] = round(100 * a["used_core_h"] / a["core_h"], 2) if a["core_h"] else None
             a["memory_efficiency"] = round(100 * a["used_mem_gbh"] / a["mem_gbh"], 2) if a["mem_gbh"] else None
+            a["gpu_efficiency"] = (round(100 * a["used_gpu_h"] / a["gpu_h_recorded"], 2) if a["gpu_h_recorded"]
+                                   else None)
             for key in _SUMS:
                 a[key] = round(a[key], 3)
         return sorted(rows, key=lambda a: (-a["wasted_core_h"], -a["wasted_mem_gbh"]))
@@ -87,7 +106,7 @@ def script_sums(runs: list[tuple]) -> dict:
         firsts.setdefault(r[1], [r[-2], r[-1]])
     first = next(([r[-2], r[-1]] for r in ordered if r[2] and r[3]), None)
     acc = next(iter(tally.by_script.values()), None)
-    return {"jobs": tally.jobs, "core_s": tally.core_s, "used_s": tally.used_s,
+    return {"jobs": tally.jobs, "core_s": tally.core_s, "used_s": tally.used_s, "gpu": tally.gpu,
             "states": {state: [count, *firsts[state]] for state, count in tally.states.items()},
             "first": first, "sums": None if acc is None else {k: v for k, v in acc.items() if k != "script"}}
 
@@ -102,6 +121,8 @@ def combine(scripts: Iterable[tuple[str, dict]]) -> WasteTally:
         tally.jobs += share["jobs"]
         tally.core_s += share["core_s"]
         tally.used_s += share["used_s"]
+        for i, value in enumerate(share.get("gpu", ())):
+            tally.gpu[i] += value
         for state, (count, ts, job_id) in share["states"].items():
             counts[state] = counts.get(state, 0) + count
             state_first[state] = min(state_first.get(state, _order(ts, job_id)), _order(ts, job_id))

@@ -19,6 +19,7 @@ SYNC_FIELDS = (
     "Cluster", "JobID", "JobIDRaw", "JobName", "User", "Account", "Partition", "QOS", "State", "ExitCode",
     "Submit", "Start", "End", "ElapsedRaw", "Timelimit", "ReqCPUS", "AllocCPUS", "NNodes", "NTasks",
     "ReqMem", "ReqTRES", "AllocTRES", "TotalCPU", "MaxRSS", "TRESUsageInTot", "SubmitLine", "WorkDir",
+    "TRESUsageInAve", "TRESUsageInMax",
 )
 # States of jobs that have ended; asking for them with -E is what lists jobs that never started.
 ENDED_STATES = "CA,CD,DL,F,NF,OOM,PR,TO,BF"

@@ -147,6 +147,10 @@ def _instances(result: dict) -> list[str]:
         )
     if not result.get("instances"):
         lines.append("  no instance type can hold this job")
+    if result.get("gpu_analysis"):
+        from asba.report.gpu_text import gpu_lines
+
+        lines += gpu_lines(result["gpu_analysis"])
     return lines
 
 

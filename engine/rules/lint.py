@@ -1,4 +1,5 @@
-"""Rules that lint rules: duplicate ids, empty messages, untested rules, conditions that can never hold."""
+"""Rules that lint rules: duplicate ids, empty messages, untested rules, conditions that can never hold, and
+facts no code produces (a rule that is dead on real input)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from asba.rules.checks import Conjunct, dnf
 from asba.rules.model import Absent, Expr, Leaf, Pack, PackSet
+from asba.rules.producers import Producers
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,32 @@ def messages_and_cases(pack: Pack) -> list[LintIssue]:
     return issues
 
 
-def lint(packset: PackSet, only_packs: list[str] | None = None) -> list[LintIssue]:
-    """Lint a checked pack set (duplicate ids are refused earlier: lint_raw reports them as issues)."""
+def dead_facts(packset: PackSet, pack_names: set[str], producers: Producers) -> list[LintIssue]:
+    """Rules testing a vocabulary fact that asba never produces and the user is not declared to supply."""
+    issues, seen = [], set()
+    asserted = {a.conclusion for r in packset.rules for a in r.actions}
+    for rule in (r for r in packset.rules if r.pack in pack_names):
+        for leaf in (leaf for alt in dnf(rule.when) for leaf in alt.positives):
+            spec = packset.vocabulary.get(leaf.fact)
+            if spec is None or spec.supplied == "user" or leaf.fact in asserted or producers.produces(leaf.fact) \
+                    or (rule.id, leaf.fact) in seen:
+                continue  # not a vocabulary fact (a pack conclusion: LINT-004's business), or it can be present
+            seen.add((rule.id, leaf.fact))
+            issues.append(LintIssue("error", "ASBA-LINT-008", leaf.where,
+                                    f"rule '{rule.id}' tests '{leaf.fact}', which asba never produces and the "
+                                    f"vocabulary does not declare user-supplied: the rule cannot fire on real input"))
+    return issues
+
+
+def lint(packset: PackSet, only_packs: list[str] | None = None, producers: Producers | None = None) -> list[LintIssue]:
+    """Lint a checked pack set (duplicate ids are refused earlier: lint_raw reports them as issues).
+    `producers` (default: asba's own, asba.rules.producers) says which facts real input can give."""
+    from asba.rules.producers import engine_producers
+
     packs = [p for p in packset.packs if only_packs is None or p.name in only_packs]
     issues: list[LintIssue] = []
     for pack in packs:
         issues.extend(messages_and_cases(pack))
     issues.extend(never_hold(packset, {p.name for p in packs}))
+    issues.extend(dead_facts(packset, {p.name for p in packs}, producers or engine_producers()))
     return issues

@@ -86,15 +86,36 @@ EXAMPLES = {
 }
 
 
+# GPU use of the training runs, as a site with the NVML GPU plugin and AccountingStorageTRES=gres/gpuutil,
+# gres/gpumem records it in the batch step's TRESUsageInAve / TRESUsageInMax (one task driving the 4 GPUs):
+# (average utilisation %, busiest sample %, GPU memory peak MiB); the extern step records 0 and 0, as in the
+# published outputs under tests/fixtures/history/gpu/.
+TRAINING_GPU_USE = [(58, 97, 11878), (61, 98, 12390), (57, 96, 12083), (63, 99, 12595), (60, 97, 12185)]
+
+
+def _with_gpu_use(rows: list[str], use: tuple[int, int, int]) -> list[str]:
+    ave, top, mem = use
+    usage = "cpu={cpu},energy=0,fs/disk=0,gres/gpumem={mem}M,gres/gpuutil={util},mem={rss}"
+    batch = rows[1].split("|")
+    cpu, rss = batch[7], batch[9]
+    return [rows[0] + "||",
+            rows[1] + f"|{usage.format(cpu=cpu, mem=mem, util=ave, rss=rss)}|"
+            f"{usage.format(cpu=cpu, mem=mem, util=top, rss=rss)}",
+            rows[2] + "|cpu=00:00:00,energy=0,fs/disk=0,gres/gpumem=0,gres/gpuutil=0,mem=1.60M"
+            "|cpu=00:00:00,energy=0,fs/disk=0,gres/gpumem=0,gres/gpuutil=0,mem=1.60M"]
+
+
 def main() -> None:
     job_id = 41000
     for script, runs in EXAMPLES.items():
-        lines = [HEADER]
-        for part, cpus, nodes, mem, gres, limit, day, wait, elapsed, eff, peak, state, code in runs:
+        gpu_use = TRAINING_GPU_USE if script == "training" else None
+        lines = [HEADER + ("|TRESUsageInAve|TRESUsageInMax" if gpu_use else "")]
+        for n, (part, cpus, nodes, mem, gres, limit, day, wait, elapsed, eff, peak, state, code) in enumerate(runs):
             job_id += 1
             submit = T0 + timedelta(days=day, minutes=7 * (job_id % 5))
-            lines += run_rows(job_id, f"{script}.sbatch", part, cpus, nodes, mem, gres, limit, submit, int(wait),
-                              int(elapsed), eff, peak, state, code)
+            rows = run_rows(job_id, f"{script}.sbatch", part, cpus, nodes, mem, gres, limit, submit, int(wait),
+                            int(elapsed), eff, peak, state, code)
+            lines += _with_gpu_use(rows, gpu_use[n]) if gpu_use else rows
         (HERE / f"{script}.sacct.psv").write_text("\n".join(lines) + "\n")
     (HERE / "blast_array.sacct.psv").write_text("\n".join([HEADER] + array_rows()) + "\n")
     for script, rows in pipeline_rows().items():

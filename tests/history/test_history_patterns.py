@@ -15,8 +15,11 @@ from asba.history.patterns import (
 )
 
 
-def _run(job, state="COMPLETED", exit_code=0, elapsed=100, cpu_eff=50.0, peak=1000.0, submit=0, platform="local"):
-    values = {"job_id": job, "state": state, "exit_code": exit_code, "elapsed_s": elapsed, "time_limit_s": 3600,
+def _run(job, state="COMPLETED", exit_code=0, elapsed=100, cpu_eff=50.0, peak=1000.0, submit=0, platform="local",
+         gpu=None):
+    values = {"requested_gpus": 0, "gpu_model": "", "gpu_utilization_pct": None, "gpu_utilization_max_pct": None,
+              "gpu_memory_peak_mb": None, "gpu_utilization_spread_pct": None, **(gpu or {}),
+              "job_id": job, "state": state, "exit_code": exit_code, "elapsed_s": elapsed, "time_limit_s": 3600,
               "alloc_cpus": 4, "requested_memory_mb": 8192.0, "max_memory_used_mb": peak,
               "cpu_efficiency": cpu_eff, "memory_efficiency": round(100 * peak / 8192, 2),
               "effective_cpus": 4 * cpu_eff / 100, "submit_ts": submit, "execution_platform": platform,
@@ -100,3 +103,41 @@ def test_all_patterns_groups_tracked_runs_by_hash(cluster_store):
     untracked = [p for p in all_patterns(cluster_store) if not p.script_hash]
     assert {p.script for p in untracked} == {"array.sbatch", "queued_work.sbatch"}
     assert [p.finished_runs for p in untracked if p.script == "queued_work.sbatch"] == [3]  # 14 moved to beef
+
+
+def _gpu(gpus, util=None, top=None, mem=None, spread=None, model="a100"):
+    return {"requested_gpus": gpus, "gpu_model": model, "gpu_utilization_pct": util, "gpu_utilization_max_pct": top,
+            "gpu_memory_peak_mb": mem, "gpu_utilization_spread_pct": spread}
+
+
+def test_gpu_pattern_from_recorded_runs():
+    """4 GPUs, one task per GPU, one task busy: the average says 25 %, the spread says 1 of 4 GPUs is busy."""
+    runs = [_run("1", gpu=_gpu(4, 24.0, 96.0, 11000.0, 72.0)), _run("2", gpu=_gpu(4, 26.0, 100.0, 12288.0, 74.0)),
+            _run("3", gpu=_gpu(4))]  # a run whose use was not recorded adds nothing
+    p = compute("train.sbatch", "", runs)
+    assert (p.gpus_typical, p.gpu_model, p.gpu_runs, p.gpu_recorded_runs) == (4, "a100", 3, 2)
+    assert p.gpu_utilization_pct == 25.0 and p.gpu_utilization_peak_pct == 100.0
+    assert p.gpu_memory_peak_mb == 12288.0 and p.gpus_busy == 1
+
+
+def test_gpu_use_not_recorded_stays_absent():
+    p = compute("train.sbatch", "", [_run("1", gpu=_gpu(2)), _run("2", gpu=_gpu(2))])
+    assert p.gpu_runs == 2 and p.gpu_recorded_runs == 0
+    assert p.gpu_utilization_pct is None and p.gpu_memory_peak_mb is None and p.gpus_busy is None
+    cpu_only = compute("x.sbatch", "", [_run("1"), _run("2")])
+    assert cpu_only.gpu_runs == 0 and cpu_only.gpus_typical is None
+
+
+def test_gpu_facts_say_whether_use_was_recorded():
+    from asba.facts.history_facts import history_facts
+
+    unrecorded = {f.name: f.value for f in history_facts(compute("t.sbatch", "", [_run("1", gpu=_gpu(2)),
+                                                                                    _run("2", gpu=_gpu(2))]))}
+    assert unrecorded["history.gpu_usage_recorded"] is False and unrecorded["history.gpu_model"] == "a100"
+    assert "history.gpu_utilization_pct" not in unrecorded and "history.gpu_memory_peak_mb" not in unrecorded
+    runs = [_run("1", gpu=_gpu(4, 24.0, 96.0, 11000.0, 72.0)), _run("2", gpu=_gpu(4, 26.0, 100.0, 12288.0, 74.0))]
+    recorded = {f.name: f.value for f in history_facts(compute("t.sbatch", "", runs))}
+    assert recorded["history.gpu_usage_recorded"] is True and recorded["history.gpu_utilization_pct"] == 25.0
+    assert (recorded["history.gpus_busy"], recorded["history.gpus_idle"]) == (1.0, 3.0)
+    cpu_only = {f.name for f in history_facts(compute("x.sbatch", "", [_run("1"), _run("2")]))}
+    assert not any(name.startswith("history.gpu") for name in cpu_only)

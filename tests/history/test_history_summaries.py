@@ -16,7 +16,7 @@ from asba.cli.main import main
 from asba.cli.output import print_json_list, to_json
 from asba.history import script_summary
 from asba.history.patterns import all_patterns, scan_patterns, user_runtime_limit_ratio
-from asba.history.store import HistoryStore, JobQuery, connect
+from asba.history.store import SCHEMA_VERSION, HistoryStore, JobQuery, connect
 from asba.history.wastes import FIELDS, WasteTally
 from history_paths import FIXTURES, REPORTSEFF, SAMPLES, SLURM2SQL
 from reference_history import (
@@ -190,7 +190,7 @@ def test_a_schema_2_history_is_upgraded_in_place_with_its_summaries(store, tmp_p
     store.conn.execute("PRAGMA user_version=2")
     store.close()
     with HistoryStore.open(tmp_path / "jobs.db") as upgraded:
-        assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert upgraded.conn.execute("SELECT * FROM jobs ORDER BY job_id").fetchall() == before
         assert _from_summaries(upgraded) == expected
 
