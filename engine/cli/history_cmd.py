@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from asba.cli import wait_record_cmd
+from asba.cli import history_list, wait_record_cmd
 from asba.cli.output import add_json_flag, console, print_json, print_json_list
 from asba.errors import InputError, clip
 
@@ -19,6 +19,7 @@ def register(subparsers) -> None:
         description="Show the job history stored in ASBA_HOME/jobs.db (fill it with `asba history sync`).")
     _filters(parser, None)
     parser.add_argument("--patterns", action="store_true", help="show per-script patterns (scripts with 2+ runs)")
+    history_list.add_flags(parser)
     parser.set_defaults(func=run_list)
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION")
 
@@ -58,6 +59,9 @@ def register(subparsers) -> None:
                           "(the default without --job-id)")
     insights.add_argument("--days", type=float, default=None, help="only jobs submitted in the last N days")
     insights.add_argument("--user", "-u", help="only this user's jobs")
+    insights.add_argument("--limit", type=int, default=20, metavar="N",
+                          help="list at most N scripts (default 20; the totals cover all of them)")
+    insights.add_argument("--all", action="store_true", help="list every script")
     _db(insights, None)
     add_json_flag(insights)
     insights.set_defaults(func=run_insights)
@@ -103,26 +107,15 @@ def run_list(args) -> int:
     _check_days(args.days)
     if args.patterns:
         return _run_patterns(args)
-    from asba.history import views
+    from asba.history.listing import listing
+    from asba.history.store import JobQuery
 
+    limit = history_list.limit_of(args)
+    query = JobQuery(script_name=args.script, days=args.days, user=args.user, sort=args.sort)
     with _store(args) as store:
-        records = store.jobs(script_name=args.script, days=args.days, user=args.user)
+        found = listing(store, query, limit)
         pattern = _pattern(store, args) if args.script else None
-    if args.json:
-        print_json([r.as_dict() for r in records])
-        return 0
-    out = console()
-    if not records:
-        out.print("No jobs in the history" + (f" for {args.script}" if args.script else "") +
-                  ". Fill it with `asba history sync` or `asba history import FILE`.")
-        return 0
-    out.print(views.runs_table(records, out.width))
-    out.print(views.totals_line(records))
-    if pattern is not None:
-        out.print()
-        for line in views.insights_block(pattern, records):
-            out.print(line, markup=False, soft_wrap=True)
-    return 0
+    return history_list.print_listing(found, args, pattern)
 
 
 def _pattern(store, args):
@@ -305,7 +298,7 @@ def run_insights(args) -> int:
     if args.json:
         print_json({"totals": tally.totals(), "by_script": rows})
         return 0
-    _print_wastes(tally.totals(), rows)
+    _print_wastes(tally.totals(), rows, history_list.limit_of(args))
     return 0
 
 
@@ -319,20 +312,43 @@ def _wastes(store, args):
     return WasteTally().add_all(store.iter_rows(FIELDS, days=args.days, user=args.user))
 
 
-def _print_wastes(totals: dict, rows) -> None:
+def _print_wastes(totals: dict, rows, limit: int | None) -> None:
     from asba.history import views
-    from rich.table import Table
+    from asba.report import units
 
     out = console()
     out.print(views.totals_text(totals), markup=False, soft_wrap=True)
     if not rows:
         return
-    table = Table(title="Biggest wastes first")
-    for header in ("script", "jobs", "core-h allocated", "core-h used", "core-h wasted", "CPU eff",
-                   "mem GB-h allocated", "mem GB-h used", "mem eff"):
-        table.add_column(header)
-    for a in rows:
-        table.add_row(a["script"], str(a["jobs"]), f"{a['core_h']:.3f}", f"{a['used_core_h']:.3f}",
-                      f"{a['wasted_core_h']:.3f}", views.pct(a["cpu_efficiency"]), f"{a['mem_gbh']:.3f}",
-                      f"{a['used_mem_gbh']:.3f}", views.pct(a["memory_efficiency"]))
+    listed = sum(a["jobs"] for a in rows)
+    if listed != totals["jobs"]:
+        out.print(f"By script below: the {units.plural(listed, 'job')} with a runtime and CPUs; "
+                  f"{units.count(totals['jobs'] - listed)} without either used no core-hours.",
+                  markup=False, soft_wrap=True)
+    table = _wastes_table(rows[:limit], out.width)
     out.print(table)
+    more = history_list.more_line(len(rows[:limit]), len(rows), "scripts")
+    if more:
+        out.print(more, markup=False, soft_wrap=True)
+
+
+def _wastes_table(rows, width: int):
+    """Per script, biggest waste first; under 120 columns the memory sums give way (numbers are never cut)."""
+    from asba.history import views
+    from asba.report import units
+    from rich import box
+    from rich.table import Table
+
+    wide = width >= 120
+    table = Table(title="Biggest wastes first", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("script", overflow="fold")
+    heads = (("jobs", "core-h", "core-h used", "core-h wasted", "CPU eff", "mem GiB-h", "mem GiB-h used", "mem eff")
+             if wide else ("jobs", "core-h", "used", "wasted", "CPU", "mem"))
+    for header in heads:
+        table.add_column(header, justify="right", no_wrap=True)
+    for a in rows:
+        mem = (units.amount(a["mem_gbh"]), units.amount(a["used_mem_gbh"])) if wide else ()
+        table.add_row(a["script"], units.count(a["jobs"]), units.amount(a["core_h"]), units.amount(a["used_core_h"]),
+                      units.amount(a["wasted_core_h"]), views.pct(a["cpu_efficiency"]), *mem,
+                      views.pct(a["memory_efficiency"]))
+    return table

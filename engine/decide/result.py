@@ -40,9 +40,9 @@ def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
         "cost_usd": _r(aws.cost_usd, 4), "wait_p50_s": 0.0, "wait_p90_s": 0.0, "runtime_s": _r(aws.runtime_s, 0),
         "time_to_result_s": _r(aws.time_to_result_s, 0), "time_to_result_p90_s": _r(aws.time_to_result_p90_s, 0),
         "runtime_basis": rt.basis, "purchasing": aws.purchasing, "instance_type": aws.instance_type,
-        "nodes": aws.nodes, "on_demand_usd": _r(priced.on_demand_usd), "spot_usd": _r(priced.spot_usd),
+        "nodes": aws.nodes, "on_demand_usd": _r(priced.on_demand_usd, 4), "spot_usd": _r(priced.spot_usd, 4),
         "spot_interruption_probability": _r(risk.interruption_probability, 6) if risk else None,
-        "transfer_usd": _r(priced.transfer_usd), "startup_s": float(ctx.cfg.get("advisor.aws_startup_s", 300)),
+        "transfer_usd": _r(priced.transfer_usd, 4), "startup_s": float(ctx.cfg.get("advisor.aws_startup_s", 300)),
         "performance_factor": a.offer.performance_factor, "price_source": a.offer.price_source,
     }
 
