@@ -84,7 +84,7 @@ def comparison(a: an.Analysis, ctx: Any) -> dict:
     comp = a.comparison
     be = comp.break_even
     return {"value_of_hour_usd": float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0),
-            "break_even_value_of_hour_usd": _r(be.value_of_hour_usd) if be else None,
+            "break_even_value_of_hour_usd": _r(be.value_of_hour_usd, 4) if be else None,
             "break_even": be.meaning if be else "no AWS option to compare with",
             "wait_to_flip_s": _r(comp.wait_to_flip_s, 0),
             "memory_to_flip_mb": None,
@@ -99,8 +99,8 @@ def warnings(a: an.Analysis) -> list[dict]:
 def budget(a: an.Analysis) -> dict:
     b = a.budget
     share = b.share_of_remaining_pct
-    return {"monthly_usd": b.monthly_usd, "spent_usd": _r(b.spent_usd), "remaining_usd": _r(b.remaining_usd),
-            "job_cost_usd": _r(b.job_cost_usd), "exceeds": b.exceeds, "message": b.message(),
+    return {"monthly_usd": b.monthly_usd, "spent_usd": _r(b.spent_usd, 4), "remaining_usd": _r(b.remaining_usd, 4),
+            "job_cost_usd": _r(b.job_cost_usd, 4), "exceeds": b.exceeds, "message": b.message(),
             "share_of_remaining_pct": _r(share) if share is not None and share != float("inf") else None}
 
 
