@@ -39,6 +39,8 @@ def recommendation_line(rec: dict) -> str:
 def answer_lines(rec: dict) -> list[str]:
     """The answer on top: the recommendation, its one-line reason, then the figures behind it (80 columns)."""
     reasons = list(rec["reasons"])
+    if rec.get("array_split") and len(reasons) > 1:  # the split's own reason first (the decision's is second)
+        reasons.insert(0, reasons.pop(1))
     lines = [recommendation_line(rec)]
     if reasons:
         lines += wrap(f"Why: {reasons.pop(0)}", indent="", hanging="  ")
