@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "asba.cli.share_cmd",
     "asba.cli.pipeline_cmd",
     "asba.cli.profile_cmd",
+    "asba.cli.report_cmd",
 )
 
 EPILOG = """\

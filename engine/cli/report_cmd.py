@@ -1,0 +1,61 @@
+"""`asba report [--html FILE] [--days N]`: the pictures of your history (a self-contained HTML page, or bars and
+sparklines in the terminal)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from asba.cli.output import add_json_flag, console, print_json, print_text
+from asba.errors import InputError
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report", help="pictures of your history: efficiency over time, core-hours wasted, queue waits",
+        description="Without --html: bars and sparklines in the terminal. With --html FILE: one self-contained "
+                    "HTML page (inline SVG, nothing fetched from the network).")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report to FILE")
+    parser.add_argument("--days", type=float, default=None, help="only jobs submitted in the last N days")
+    parser.add_argument("--user", "-u", help="only this user's jobs")
+    parser.add_argument("--db", type=Path, metavar="FILE", help="history database (default: ASBA_HOME/jobs.db)")
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+
+
+def _status(text: str):
+    """A spinner on the terminal while the history is read (a big one takes seconds); nothing in a pipe."""
+    import contextlib
+
+    return console(stderr=True).status(text) if sys.stderr.isatty() else contextlib.nullcontext()
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from asba.history.report_data import gather
+    from asba.history.store import HistoryStore
+
+    if args.days is not None and args.days <= 0:
+        raise InputError(f"--days {args.days:g} is not a positive number", code="ASBA-HIST-020",
+                         hint="give the number of days to look back, e.g. --days 30")
+    with HistoryStore.open(args.db) as store, _status("reading the history"):
+        data = gather(store, days=args.days, user=args.user)
+    if args.json:
+        print_json(asdict(data))
+        return 0
+    if args.html:
+        from asba.report.html_report import render
+
+        try:
+            args.html.write_text(render(data), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {args.html}: {exc.strerror}", where=str(args.html),
+                             code="ASBA-REPORT-001", hint="give a file in a folder you can write to") from None
+        print_text(f"wrote {args.html} ({data.jobs:,} jobs)\n")
+        return 0
+    from asba.report.report_text import render as render_text
+
+    print_text(render_text(data))
+    return 0

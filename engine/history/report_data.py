@@ -1,0 +1,58 @@
+"""What `asba report` draws, read from the history: per-script efficiency over time, core-hours wasted by script,
+the distribution of queue waits. Plain records: the renderers (report/html_report.py, report/report_text.py)
+never touch the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from asba.history.store import JobQuery, iter_query
+from asba.history.views import waste_view
+from asba.history.wastes import WasteTally
+
+TOP_SCRIPTS = 6  # efficiency charts: the scripts with the most allocated core-hours
+# Queue-wait histogram bins (upper edges, seconds): under a minute, 10 min, 1 h, 4 h, 12 h, a day, more.
+WAIT_EDGES = (60, 600, 3600, 4 * 3600, 12 * 3600, 86400)
+WAIT_LABELS = ("<1m", "1-10m", "10m-1h", "1-4h", "4-12h", "12h-1d", ">1d")
+
+
+@dataclass
+class ScriptSeries:
+    script: str
+    core_hours: float
+    points: list[tuple[int, float | None, float | None]] = field(default_factory=list)  # (submit, CPU %, mem %)
+
+
+@dataclass
+class ReportData:
+    days: float | None
+    jobs: int
+    totals: dict
+    wastes: list[dict]  # WasteTally.rows(): per script, biggest CPU waste first
+    series: list[ScriptSeries]
+    wait_counts: list[int]  # one per WAIT_LABELS
+    waits_known: int
+
+
+def _bin(wait_s: float) -> int:
+    return next((i for i, edge in enumerate(WAIT_EDGES) if wait_s < edge), len(WAIT_EDGES))
+
+
+def gather(store, days: float | None = None, user: str | None = None) -> ReportData:
+    """One pass over the jobs of the window (submit order)."""
+    tally = WasteTally()
+    by_script: dict[str, list[tuple[int, float | None, float | None]]] = {}
+    waits = [0] * len(WAIT_LABELS)
+    for r in iter_query(store.conn, JobQuery(days=days, user=user), store.path):
+        tally.add(*waste_view(r))
+        if r.elapsed_s and r.submit_ts is not None:
+            by_script.setdefault(r.script_name or r.job_name or "-", []).append(
+                (int(r.submit_ts), r.cpu_efficiency, r.memory_efficiency))
+        if r.queue_wait_s is not None:
+            waits[_bin(r.queue_wait_s)] += 1
+    rows = tally.rows()
+    core = {row["script"]: row["core_h"] for row in rows}
+    top = sorted(by_script, key=lambda s: -core.get(s, 0.0))[:TOP_SCRIPTS]
+    series = [ScriptSeries(s, core.get(s, 0.0), by_script[s]) for s in top]
+    return ReportData(days, tally.jobs, tally.totals(), rows, series, waits, sum(waits))
