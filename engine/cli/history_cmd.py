@@ -139,21 +139,28 @@ def _run_patterns(args) -> int:
         if args.json:
             print_json_list({**p.as_dict(), "workload": classify(p).as_dict()} for p in patterns)
             return 0
-        shown = list(patterns)  # one record per script: the table needs them twice
-        _print_patterns(shown)
+        every = list(patterns)  # one record per script: the table needs them twice
+        shown = every[:history_list.limit_of(args)]
+        _print_patterns(shown, len(every))
         if shown:
             from asba.report.workload_view import workload_table
 
             out = console()
             out.print(workload_table(shown, [classify(p) for p in shown], out.width))
+            more = history_list.more_line(len(shown), len(every), "script")
+            if more:
+                out.print(more, markup=False, soft_wrap=True)
     return 0
 
 
-def _print_patterns(patterns) -> None:
+def _print_patterns(patterns, total: int) -> None:
     from asba.history.views import patterns_table
+    from asba.report import units
 
     out = console()
     table = patterns_table(patterns, out.width)
+    if total > table.row_count:
+        table.title = f"Patterns of {units.count(table.row_count)} of {units.count(total)} scripts (2+ finished runs)"
     if not table.row_count:
         out.print("No script has 2 or more finished runs in the history yet.")
         return
@@ -327,7 +334,7 @@ def _print_wastes(totals: dict, rows, limit: int | None) -> None:
                   markup=False, soft_wrap=True)
     table = _wastes_table(rows[:limit], out.width)
     out.print(table)
-    more = history_list.more_line(len(rows[:limit]), len(rows), "scripts")
+    more = history_list.more_line(len(rows[:limit]), len(rows), "script")
     if more:
         out.print(more, markup=False, soft_wrap=True)
 

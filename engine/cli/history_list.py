@@ -32,13 +32,14 @@ def limit_of(args: argparse.Namespace) -> int | None:
     return int(args.limit)
 
 
-def more_line(shown: int, matched: int, noun: str = "jobs") -> str | None:
+def more_line(shown: int, matched: int, noun: str = "job") -> str | None:
     """'… and 999,950 more jobs: --all (or --limit N)' when the listing was cut; None when it was not."""
     from asba.report import units
 
     if matched <= shown:
         return None
-    return f"… and {units.count(matched - shown)} more {noun}: --all (or --limit N) shows them"
+    more = units.plural(matched - shown, noun).replace(" ", " more ", 1)
+    return f"… and {more}: --all (or --limit N) shows them"
 
 
 def print_listing(found: Listing, args: argparse.Namespace, pattern) -> int:
