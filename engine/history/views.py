@@ -44,8 +44,8 @@ def runs_table(records: Sequence[JobRecord], width: int = 160, title: str | None
     table = Table(title=title or units.plural(len(records), "job"), box=box.SIMPLE_HEAD, pad_edge=False)
     headers = ("job", "script", "partition", "state", "exit", "CPU eff", "mem peak/req", "mem eff", "ran/limit",
                "wait") if wide else ("job", "script", "state", "CPU", "mem", "ran", "wait")
-    for header in headers:
-        table.add_column(header)
+    for header in headers:  # names wrap (never two scripts cut to one label); numbers never wrap
+        table.add_column(header, overflow="fold" if header == "script" else "ellipsis", no_wrap=header != "script")
     for r in records:
         if wide:
             table.add_row(r.job_id, r.script_name, r.partition, r.state, _exit(r),
@@ -70,7 +70,7 @@ def patterns_table(patterns: Iterable[Pattern], width: int = 160):
                "runtime p50/p95/limit", "success", "OOM/TO", "trend") if wide else \
         ("script", "runs", "CPU", "cores", "mem peak", "runtime p95", "ok", "trend")
     for header in headers:
-        table.add_column(header)
+        table.add_column(header, overflow="fold" if header == "script" else "ellipsis", no_wrap=header != "script")
     for p in patterns:
         if wide:
             table.add_row(p.script, str(p.finished_runs),
