@@ -31,6 +31,20 @@ def _status(text: str):
     return console(stderr=True).status(text) if sys.stderr.isatty() else contextlib.nullcontext()
 
 
+def _spend(store) -> tuple[list[tuple[str, float]], float | None]:
+    """This month's AWS spend per day and the monthly budget (config budget.monthly_aws_usd)."""
+    from asba.decide.context import now_utc
+    from asba.decide.history_view import aws_spend_by_day
+    from asba.inputs.config import load_config
+    from asba.knowledge.burst import burst_partitions
+    from asba.knowledge.catalog import load_catalog
+
+    cfg = load_config(None)
+    days = aws_spend_by_day(store, burst_partitions(cfg), load_catalog(config=cfg), now_utc())
+    budget = cfg.get("budget.monthly_aws_usd", None)
+    return days, float(budget) if budget is not None else None
+
+
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -42,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
                          hint="give the number of days to look back, e.g. --days 30")
     with HistoryStore.open(args.db) as store, _status("reading the history"):
         data = gather(store, days=args.days, user=args.user)
+        data.spend_days, data.budget_usd = _spend(store)
     if args.json:
         print_json(asdict(data))
         return 0

@@ -33,6 +33,8 @@ class ReportData:
     series: list[ScriptSeries]
     wait_counts: list[int]  # one per WAIT_LABELS
     waits_known: int
+    spend_days: list[tuple[str, float]] = field(default_factory=list)  # this month's AWS spend per day (UTC)
+    budget_usd: float | None = None  # the monthly AWS budget, when one is set
 
 
 def _bin(wait_s: float) -> int:

@@ -80,6 +80,28 @@ def waits_chart(counts: list[int]) -> str:
     return _svg("waits", height, len(counts), body)
 
 
+def spend_chart(days: list[tuple[str, float]], budget: float | None) -> str:
+    """This month's AWS spend, cumulative by day (one bar a day), against the monthly budget (dashed)."""
+    height, plot_h = 170, 130
+    total, cumulative = 0.0, []
+    for _, usd in days:
+        total += usd
+        cumulative.append(total)
+    top = max([*cumulative, budget or 0.0]) or 1.0
+    slot = (W - 60) / max(len(days), 1)
+    body = []
+    if budget:
+        y = 10 + plot_h * (1 - budget / top)
+        body.append(f'<line class="req" x1="50" x2="{W}" y1="{y:.1f}" y2="{y:.1f}"/>'
+                    f'<text x="0" y="{y + 4:.1f}">{units.usd(budget)}</text>')
+    for i, ((day, _), value) in enumerate(zip(days, cumulative, strict=True)):
+        h = plot_h * value / top
+        body.append(f'<rect class="mark waste" x="{55 + i * slot:.1f}" y="{10 + plot_h - h:.1f}" '
+                    f'width="{max(slot - 4, 2):.1f}" height="{h:.1f}"><title>{day}: {units.usd(value)} so far'
+                    f'</title></rect>')
+    return _svg("spend", height, len(days), body)
+
+
 def render(data: ReportData, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     window = f"the last {units.plural(data.days, 'day')}" if data.days else "all of your history"
@@ -100,11 +122,16 @@ def render(data: ReportData, now: datetime | None = None) -> str:
                   efficiency_chart(s, t0, t1)]
     parts += [f"<h2>Queue wait ({units.plural(data.waits_known, 'job')} with a known wait)</h2>",
               waits_chart(data.wait_counts)]
+    spent = sum(usd for _, usd in data.spend_days)
+    budget = f" of the {units.usd(data.budget_usd)} monthly budget" if data.budget_usd else " (no budget set)"
+    parts += [f"<h2>AWS spend this month: {units.usd(spent)}{budget}</h2>",
+              spend_chart(data.spend_days, data.budget_usd)]
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>asba report</title>"
             f"<style>{CSS}</style></head><body>" + "\n".join(parts) + CHECK + "</body></html>\n")
 
 
 def expected_marks(data: ReportData, limit: int = 15) -> int:
-    """What render() draws: 2 per listed script, one per known efficiency figure, one per wait bin."""
+    """What render() draws: 2 per listed script, one per known efficiency figure, one per wait bin, one per day
+    of AWS spend."""
     eff = sum((cpu is not None) + (mem is not None) for s in data.series for _, cpu, mem in s.points)
-    return 2 * len(data.wastes[:limit]) + eff + len(data.wait_counts)
+    return 2 * len(data.wastes[:limit]) + eff + len(data.wait_counts) + len(data.spend_days)

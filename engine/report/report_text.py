@@ -38,4 +38,10 @@ def render(data: ReportData, limit: int = 10) -> str:
     most = max(data.wait_counts, default=0)
     for label, n in zip(WAIT_LABELS, data.wait_counts, strict=True):
         lines.append(f"  {label:<8} {_bar(n, most):<{BAR}} {units.count(n)}")
+    spent = sum(usd for _, usd in data.spend_days)
+    if data.budget_usd:
+        lines += ["", f"AWS spend this month: {units.usd(spent)} of {units.usd(data.budget_usd)}",
+                  f"  {_bar(min(spent, data.budget_usd), data.budget_usd):<{BAR}}|"]
+    else:
+        lines += ["", f"AWS spend this month: {units.usd(spent)} (no monthly budget set)"]
     return "\n".join(lines) + "\n"

@@ -36,7 +36,8 @@ def _console(stderr: str) -> list[str]:
 
 
 @pytest.fixture
-def report(asba_home, tmp_path, capsys) -> Path:
+def report(asba_home, tmp_path, capsys, monkeypatch) -> Path:
+    monkeypatch.setenv("ASBA_NOW", "2026-11-28T18:00:00Z")  # the sample's month: its two cpu-aws jobs count
     assert main(["history", "import", str(SACCT)]) == 0
     capsys.readouterr()
     page = tmp_path / "report.html"
@@ -48,7 +49,7 @@ def report(asba_home, tmp_path, capsys) -> Path:
 def test_the_page_is_self_contained(report):
     text = report.read_text()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text) and "@import" not in text
-    assert text.count("<svg ") == 1 + 6 + 1  # wastes, six scripts' efficiency, queue waits
+    assert text.count("<svg ") == 1 + 6 + 1 + 1  # wastes, six scripts' efficiency, queue waits, AWS spend
 
 
 def test_the_page_declares_the_marks_of_the_known_history(report):
@@ -58,7 +59,8 @@ def test_the_page_declares_the_marks_of_the_known_history(report):
     assert declared["waits"] == 7  # one bar per wait bin; all 20 jobs waited under a minute
     assert declared["efficiency:queued_work.sbatch"] == 2 * 4  # CPU and memory of its 4 runs
     assert declared["efficiency:array.sbatch"] == 2 * 4  # the 4 tasks of array 7
-    assert sum(declared.values()) == 55
+    assert declared["spend"] == 1  # both cpu-aws jobs started on 2026-11-28: one day of spend
+    assert sum(declared.values()) == 56
 
 
 @needs_browser
@@ -67,7 +69,7 @@ def test_the_browser_draws_every_mark_with_no_console_message(report):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert _console(proc.stderr) == []
     check = re.search(r'id="check">([^<]*)<', proc.stdout)
-    assert check and check.group(1) == "marks drawn: 55"  # counted by the browser; no chart mismatched
+    assert check and check.group(1) == "marks drawn: 56"  # counted by the browser; no chart mismatched
 
 
 @needs_browser
