@@ -45,6 +45,14 @@ def _spend(store) -> tuple[list[tuple[str, float]], float | None]:
     return days, float(budget) if budget is not None else None
 
 
+def _outcomes(args: argparse.Namespace) -> dict:
+    """The decisions and what followed them, as `asba audit outcomes` computes them (its example outcomes, named
+    as such, while the decision log is empty)."""
+    from asba.cli.outcomes_cmd import compute
+
+    return compute(argparse.Namespace(days=args.days, config=None, db=args.db))
+
+
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -57,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     with HistoryStore.open(args.db) as store, _status("reading the history"):
         data = gather(store, days=args.days, user=args.user)
         data.spend_days, data.budget_usd = _spend(store)
+    data.outcomes = _outcomes(args)
     if args.json:
         print_json(asdict(data))
         return 0

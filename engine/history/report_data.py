@@ -35,6 +35,7 @@ class ReportData:
     waits_known: int
     spend_days: list[tuple[str, float]] = field(default_factory=list)  # this month's AWS spend per day (UTC)
     budget_usd: float | None = None  # the monthly AWS budget, when one is set
+    outcomes: dict | None = None  # `asba audit outcomes --json`: acceptance and regret of logged decisions
 
 
 def _bin(wait_s: float) -> int:

@@ -102,6 +102,36 @@ def spend_chart(days: list[tuple[str, float]], budget: float | None) -> str:
     return _svg("spend", height, len(days), body)
 
 
+POLICIES = ("asba", "taken", "go-rule", "always-local", "always-aws")
+
+
+def regret_chart(regret: dict) -> str:
+    """Regret in hindsight (dollars lost against the best choice, counting the value of time) of asba's advice and
+    of simple policies, over the same jobs: one bar per policy."""
+    totals = regret.get("total_usd", {})
+    top = max(totals.values(), default=0.0) or 1.0
+    body = []
+    for i, name in enumerate(p for p in POLICIES if p in totals):
+        y, width = 10 + i * BAR_H, (W - 300) * totals[name] / top
+        body += [f'<text x="0" y="{y + 14}">{name}</text>',
+                 f'<rect class="mark waste" x="190" y="{y}" width="{width:.1f}" height="16"><title>{name}: '
+                 f'{units.usd(totals[name])} regret</title></rect>',
+                 f'<text x="{196 + width:.1f}" y="{y + 14}">{units.usd(totals[name])}</text>']
+    return _svg("regret", 20 + len(body) // 3 * BAR_H, len(body) // 3, body)
+
+
+def _outcome_parts(outcomes: dict | None) -> list[str]:
+    if not outcomes:
+        return []
+    acc = outcomes["acceptance"]
+    head = (f"<h2>Decisions and what followed ({html.escape(outcomes['source'])})</h2>"
+            f"<p>{units.count(acc['followed'])} of {units.plural(acc['jobs'], 'job')} ran where asba advised. "
+            "Regret: dollars lost in hindsight against the best choice, counting the value of time.</p>")
+    if not acc["jobs"]:
+        return [head]
+    return [head, regret_chart(outcomes["regret"])]
+
+
 def render(data: ReportData, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     window = f"the last {units.plural(data.days, 'day')}" if data.days else "all of your history"
@@ -126,6 +156,7 @@ def render(data: ReportData, now: datetime | None = None) -> str:
     budget = f" of the {units.usd(data.budget_usd)} monthly budget" if data.budget_usd else " (no budget set)"
     parts += [f"<h2>AWS spend this month: {units.usd(spent)}{budget}</h2>",
               spend_chart(data.spend_days, data.budget_usd)]
+    parts += _outcome_parts(data.outcomes)
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>asba report</title>"
             f"<style>{CSS}</style></head><body>" + "\n".join(parts) + CHECK + "</body></html>\n")
 
@@ -134,4 +165,6 @@ def expected_marks(data: ReportData, limit: int = 15) -> int:
     """What render() draws: 2 per listed script, one per known efficiency figure, one per wait bin, one per day
     of AWS spend."""
     eff = sum((cpu is not None) + (mem is not None) for s in data.series for _, cpu, mem in s.points)
-    return 2 * len(data.wastes[:limit]) + eff + len(data.wait_counts) + len(data.spend_days)
+    regret = len((data.outcomes or {}).get("regret", {}).get("total_usd", {})) \
+        if (data.outcomes or {}).get("acceptance", {}).get("jobs") else 0
+    return 2 * len(data.wastes[:limit]) + eff + len(data.wait_counts) + len(data.spend_days) + regret

@@ -44,4 +44,16 @@ def render(data: ReportData, limit: int = 10) -> str:
                   f"  {_bar(min(spent, data.budget_usd), data.budget_usd):<{BAR}}|"]
     else:
         lines += ["", f"AWS spend this month: {units.usd(spent)} (no monthly budget set)"]
+    lines += _outcomes(data.outcomes)
     return "\n".join(lines) + "\n"
+
+
+def _outcomes(outcomes: dict | None) -> list[str]:
+    if not outcomes or not outcomes["acceptance"]["jobs"]:
+        return []
+    acc, totals = outcomes["acceptance"], outcomes["regret"].get("total_usd", {})
+    lines = ["", f"Decisions ({outcomes['source']}): {units.count(acc['followed'])} of "
+                 f"{units.plural(acc['jobs'], 'job')} ran where advised; regret in hindsight:"]
+    top = max(totals.values(), default=0.0)
+    lines += [f"  {name:<14} {_bar(usd, top):<{BAR}} {units.usd(usd)}" for name, usd in totals.items()]
+    return lines

@@ -49,7 +49,8 @@ def report(asba_home, tmp_path, capsys, monkeypatch) -> Path:
 def test_the_page_is_self_contained(report):
     text = report.read_text()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text) and "@import" not in text
-    assert text.count("<svg ") == 1 + 6 + 1 + 1  # wastes, six scripts' efficiency, queue waits, AWS spend
+    assert text.count("<svg ") == 1 + 6 + 1 + 1 + 1  # wastes, six scripts' efficiency, waits, AWS spend, regret
+    assert "EXAMPLE outcomes" in text  # an empty decision log: the example outcomes, named as such
 
 
 def test_the_page_declares_the_marks_of_the_known_history(report):
@@ -60,7 +61,8 @@ def test_the_page_declares_the_marks_of_the_known_history(report):
     assert declared["efficiency:queued_work.sbatch"] == 2 * 4  # CPU and memory of its 4 runs
     assert declared["efficiency:array.sbatch"] == 2 * 4  # the 4 tasks of array 7
     assert declared["spend"] == 1  # both cpu-aws jobs started on 2026-11-28: one day of spend
-    assert sum(declared.values()) == 56
+    assert declared["regret"] == 5  # asba, the choice taken, the Go rule, always-local, always-AWS
+    assert sum(declared.values()) == 61
 
 
 @needs_browser
@@ -69,7 +71,7 @@ def test_the_browser_draws_every_mark_with_no_console_message(report):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert _console(proc.stderr) == []
     check = re.search(r'id="check">([^<]*)<', proc.stdout)
-    assert check and check.group(1) == "marks drawn: 56"  # counted by the browser; no chart mismatched
+    assert check and check.group(1) == "marks drawn: 61"  # counted by the browser; no chart mismatched
 
 
 @needs_browser
