@@ -52,8 +52,18 @@ def _totals(conn: sqlite3.Connection, query: JobQuery, db) -> dict:
             "cpu_efficiency": round(100 * used_s / core_s, 2) if core_s else None}
 
 
+def _whole_history_totals(conn: sqlite3.Connection, query: JobQuery) -> dict | None:
+    """Unfiltered: the totals from the per-script sums kept up to date on import (what `asba insights` reads),
+    without a pass over the jobs; None when filtered or when the sums do not answer for the whole history."""
+    from asba.history import script_summary
+
+    if any((query.script_hash, query.script_name, query.days is not None, query.user, query.job_id)):
+        return None
+    return script_summary.cached_wastes(conn).totals() if script_summary.ready(conn) else None
+
+
 def listing(store, query: JobQuery, limit: int | None = DEFAULT_LIMIT) -> Listing:
     """Up to `limit` jobs in the query's order (None: all of them), with the count and totals of all."""
-    totals = _totals(store.conn, query, store.path)
+    totals = _whole_history_totals(store.conn, query) or _totals(store.conn, query, store.path)
     records = list(iter_query(store.conn, replace(query, limit=limit), store.path))
     return Listing(records, totals["jobs"], totals)

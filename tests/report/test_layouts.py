@@ -87,3 +87,18 @@ def test_config_check_takes_json(narrow, capsys):
     assert json.loads(_out(capsys, "config", "check", "--json")) == {"ok": True, "files": []}
 
 
+
+
+def test_listing_totals_from_the_kept_sums_equal_a_pass_over_the_jobs(narrow, capsys):
+    from asba.history import listing
+    from asba.history.store import HistoryStore, JobQuery
+    from asba.history.views import totals
+
+    _out(capsys, "history", "import", SACCT)
+    with HistoryStore.open(None) as store:
+        every = store.jobs()
+        kept = listing._whole_history_totals(store.conn, JobQuery())
+        summed = listing._totals(store.conn, JobQuery(), store.path)
+        filtered = listing.listing(store, JobQuery(user="nobody"), 5)
+    assert kept is not None and kept == summed == totals(every)
+    assert filtered.matched == 0 and filtered.records == []
