@@ -11,6 +11,11 @@ from asba.cli.output import add_json_flag, console, print_json, print_json_list
 from asba.errors import InputError, clip
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+WASTE_SORTS = {  # asba insights --sort: per-script rows, biggest or least efficient first (unknown last)
+    "wasted": lambda a: -a["wasted_core_h"], "core-h": lambda a: -a["core_h"], "jobs": lambda a: -a["jobs"],
+    "cpu-eff": lambda a: (a["cpu_efficiency"] is None, a["cpu_efficiency"] or 0.0),
+    "mem-eff": lambda a: (a["memory_efficiency"] is None, a["memory_efficiency"] or 0.0),
+}
 
 
 def register(subparsers) -> None:
@@ -62,6 +67,9 @@ def register(subparsers) -> None:
     insights.add_argument("--limit", type=int, default=20, metavar="N",
                           help="list at most N scripts (default 20; the totals cover all of them)")
     insights.add_argument("--all", action="store_true", help="list every script")
+    insights.add_argument("--sort", choices=tuple(WASTE_SORTS), default="wasted",
+                          help="order of the scripts: wasted (core-hours wasted, default), core-h (allocated), "
+                               "jobs, cpu-eff or mem-eff (least efficient first)")
     _db(insights, None)
     add_json_flag(insights)
     insights.set_defaults(func=run_insights)
@@ -301,7 +309,7 @@ def run_insights(args) -> int:
                         console().print(line, markup=False, highlight=False, soft_wrap=True)
             return 0
         tally = _wastes(store, args)
-    rows = tally.rows()
+    rows = sorted(tally.rows(), key=WASTE_SORTS[args.sort])  # stable: ties keep the biggest waste first
     if args.json:
         print_json({"totals": tally.totals(), "by_script": rows})
         return 0

@@ -102,3 +102,15 @@ def test_listing_totals_from_the_kept_sums_equal_a_pass_over_the_jobs(narrow, ca
         filtered = listing.listing(store, JobQuery(user="nobody"), 5)
     assert kept is not None and kept == summed == totals(every)
     assert filtered.matched == 0 and filtered.records == []
+
+
+def test_insights_sorts_and_is_bounded(narrow, capsys):
+    import json
+
+    _out(capsys, "history", "import", SACCT)
+    rows = json.loads(_out(capsys, "insights", "--json", "--sort", "cpu-eff"))["by_script"]
+    effs = [r["cpu_efficiency"] for r in rows if r["cpu_efficiency"] is not None]
+    assert effs == sorted(effs)
+    out = _out(capsys, "insights", "--limit", "3")
+    assert "… and 9 more scripts: --all" in out
+    assert "By script below: the 18 jobs with a runtime and CPUs; 2 without either" in out  # why 20 != 18
