@@ -4,7 +4,9 @@ sparklines in the terminal)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from asba.cli.output import add_json_flag, console, print_json, print_text
@@ -24,11 +26,22 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _status(text: str):
-    """A spinner on the terminal while the history is read (a big one takes seconds); nothing in a pipe."""
-    import contextlib
+@contextlib.contextmanager
+def _progress(store, days: float | None, user: str | None) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over the jobs read (a million take tens of seconds), on a terminal only."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from asba.history.listing import listing
+    from asba.history.store import JobQuery
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    return console(stderr=True).status(text) if sys.stderr.isatty() else contextlib.nullcontext()
+    total = listing(store, JobQuery(days=days, user=user), 0).matched
+    bar = Progress("reading the history", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=console(stderr=True), transient=True)
+    task = bar.add_task("jobs", total=total)
+    with bar:
+        yield lambda n: bar.advance(task, n)
 
 
 def _spend(store) -> tuple[list[tuple[str, float]], float | None]:
@@ -62,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     if args.days is not None and args.days <= 0:
         raise InputError(f"--days {args.days:g} is not a positive number", code="ASBA-HIST-020",
                          hint="give the number of days to look back, e.g. --days 30")
-    with HistoryStore.open(args.db) as store, _status("reading the history"):
-        data = gather(store, days=args.days, user=args.user)
+    with HistoryStore.open(args.db) as store, _progress(store, args.days, args.user) as progress:
+        data = gather(store, days=args.days, user=args.user, progress=progress)
         data.spend_days, data.budget_usd = _spend(store)
     data.outcomes = _outcomes(args)
     if args.json:

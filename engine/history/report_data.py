@@ -5,12 +5,14 @@ never touch the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asba.history.store import JobQuery, iter_query
 from asba.history.views import waste_view
 from asba.history.wastes import WasteTally
 
+PROGRESS_STEP = 10_000
 TOP_SCRIPTS = 6  # efficiency charts: the scripts with the most allocated core-hours
 # Queue-wait histogram bins (upper edges, seconds): under a minute, 10 min, 1 h, 4 h, 12 h, a day, more.
 WAIT_EDGES = (60, 600, 3600, 4 * 3600, 12 * 3600, 86400)
@@ -42,12 +44,15 @@ def _bin(wait_s: float) -> int:
     return next((i for i, edge in enumerate(WAIT_EDGES) if wait_s < edge), len(WAIT_EDGES))
 
 
-def gather(store, days: float | None = None, user: str | None = None) -> ReportData:
-    """One pass over the jobs of the window (submit order)."""
+def gather(store, days: float | None = None, user: str | None = None,
+           progress: Callable[[int], None] | None = None) -> ReportData:
+    """One pass over the jobs of the window (submit order); `progress(n)` after every PROGRESS_STEP jobs."""
     tally = WasteTally()
     by_script: dict[str, list[tuple[int, float | None, float | None]]] = {}
     waits = [0] * len(WAIT_LABELS)
-    for r in iter_query(store.conn, JobQuery(days=days, user=user), store.path):
+    for n, r in enumerate(iter_query(store.conn, JobQuery(days=days, user=user), store.path), 1):
+        if progress is not None and n % PROGRESS_STEP == 0:
+            progress(PROGRESS_STEP)
         tally.add(*waste_view(r))
         if r.elapsed_s and r.submit_ts is not None:
             by_script.setdefault(r.script_name or r.job_name or "-", []).append(
