@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from asba.history.store import JobQuery, iter_query
-from asba.history.views import waste_view
+from asba.history.wastes import FIELDS as WASTE_FIELDS
 from asba.history.wastes import WasteTally
 
 PROGRESS_STEP = 10_000
+_WASTE = len(WASTE_FIELDS)
+# Only what the charts need, as tuples (a JobRecord per job would cost three times as much on a big history).
+_COLUMNS = (*WASTE_FIELDS, "job_name", "submit_ts", "cpu_efficiency", "memory_efficiency", "queue_wait_s")
 TOP_SCRIPTS = 6  # efficiency charts: the scripts with the most allocated core-hours
 # Queue-wait histogram bins (upper edges, seconds): under a minute, 10 min, 1 h, 4 h, 12 h, a day, more.
 WAIT_EDGES = (60, 600, 3600, 4 * 3600, 12 * 3600, 86400)
@@ -50,17 +52,19 @@ def gather(store, days: float | None = None, user: str | None = None,
     tally = WasteTally()
     by_script: dict[str, list[tuple[int, float | None, float | None]]] = {}
     waits = [0] * len(WAIT_LABELS)
-    for n, r in enumerate(iter_query(store.conn, JobQuery(days=days, user=user), store.path), 1):
+    row: tuple
+    for n, row in enumerate(store.iter_rows(_COLUMNS, days=days, user=user), 1):
         if progress is not None and n % PROGRESS_STEP == 0:
             progress(PROGRESS_STEP)
-        tally.add(*waste_view(r))
-        if r.elapsed_s and r.submit_ts is not None:
-            by_script.setdefault(r.script_name or r.job_name or "-", []).append(
-                (int(r.submit_ts), r.cpu_efficiency, r.memory_efficiency))
-        if r.queue_wait_s is not None:
-            waits[_bin(r.queue_wait_s)] += 1
+        tally.add(*row[:_WASTE])
+        script, elapsed = row[0], row[2]
+        job_name, submit, cpu, mem, wait = row[_WASTE:]
+        if elapsed and submit is not None:
+            by_script.setdefault(script or job_name or "-", []).append((int(submit), cpu, mem))
+        if wait is not None:
+            waits[_bin(wait)] += 1
     rows = tally.rows()
-    core = {row["script"]: row["core_h"] for row in rows}
+    core = {r["script"]: r["core_h"] for r in rows}
     top = sorted(by_script, key=lambda s: -core.get(s, 0.0))[:TOP_SCRIPTS]
     series = [ScriptSeries(s, core.get(s, 0.0), by_script[s]) for s in top]
     return ReportData(days, tally.jobs, tally.totals(), rows, series, waits, sum(waits))
