@@ -30,9 +30,10 @@ def key_insight(current: an.Analysis, optimized: an.Analysis) -> str:
     before_text, after_text = units.usd(cost_before), units.usd(cost_after)
     cost = (f"keeps its cost at {before_text}" if before_text == after_text
             else f"changes its cost from {before_text} to {after_text}")
-    return (f"Right-sizing keeps the recommendation ({after}) and {cost}; local time to result goes from "
-            f"{units.duration(local_a.time_to_result_s)} "
-            f"to {units.duration(local_b.time_to_result_s)}.")
+    time_a, time_b = units.duration(local_a.time_to_result_s), units.duration(local_b.time_to_result_s)
+    local = (f"local time to result stays at {time_a}" if time_a == time_b
+             else f"local time to result goes from {time_a} to {time_b}")
+    return f"Right-sizing keeps the recommendation ({after}) and {cost}; {local}."
 
 
 def optimized_block(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, sizing: Any) -> dict:
