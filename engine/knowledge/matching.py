@@ -248,7 +248,9 @@ def _why_none(need: NodeNeed, label: str, pool: list[InstanceType], scope: str, 
     if label.startswith("enough"):
         mem = max(pool, key=lambda t: t.memory_mib)
         cpu = max(pool, key=lambda t: t.vcpus)
-        parts = [f"most memory: {mem.instance_type} {mem.memory_gib * MEM_USABLE:g} GiB usable",
+        from asba.report import units  # the one number formatter (a leaf module)
+
+        parts = [f"most memory: {mem.instance_type} {units.gib(mem.memory_gib * MEM_USABLE)} usable",
                  f"most vCPUs: {cpu.instance_type} {cpu.vcpus}"]
         if need.gpus:
             gpu = max(pool, key=lambda t: t.gpus)
