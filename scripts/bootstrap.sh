@@ -44,6 +44,15 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
 if [ "$mode" = "--test" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
+  # the browser test of `asba report --html` (tests/report/test_html_report.py) uses Debian's chromium;
+  # without it that test is skipped with the reason
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      (apt_install chromium) || echo "bootstrap: chromium could not be installed; the browser test is skipped" >&2
+    else
+      echo "bootstrap: install Debian's chromium for the browser test of asba report (skipped without it)" >&2
+    fi
+  fi
 else
   .venv/bin/python -m pip install -q .
 fi

@@ -118,13 +118,11 @@ def _limit(text: str | None, parse) -> int | None:
 
 
 def _print_view(view, note: str) -> None:
+    from asba.report.cluster_text import render
+
     out = console()
-    out.print(f"[bold]cluster[/bold]: {view.source} (SLURM {view.state.version or 'version unknown'})")
-    if note:
-        out.print(f"[yellow]{note}[/yellow]")
-    width = max((len(f.name) for f in view.facts), default=10)
-    for fact in view.facts:
-        out.print(f"  {fact.name:<{width}}  {fact.value!s:>12}  [dim]{fact.source}[/dim]", markup=True, soft_wrap=True)
+    for line in render(view, note):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
     _print_gaps(out, view.gaps)
 
 

@@ -23,6 +23,7 @@ def register(subparsers) -> None:
     show.set_defaults(func=run_show)
     check = actions.add_parser("check", help="validate the config files; exit 0 when valid")
     check.add_argument("--config", help="an extra config file, read last")
+    add_json_flag(check)
     check.set_defaults(func=run_check)
 
 
@@ -106,6 +107,9 @@ def run_check(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)  # raises ConfigError (one line, exit 2) on the first problem
     burst_partitions(cfg)  # and the partitions.json it names, read as explain reads it
+    if args.json:
+        print_json({"ok": True, "files": list(cfg.files)})
+        return EXIT_OK
     files = ", ".join(cfg.files) if cfg.files else "no config files (asba defaults only)"
     console().print(f"config ok: {files}", markup=False, soft_wrap=True)
     return EXIT_OK

@@ -45,16 +45,28 @@ def run(args) -> int:
 
 
 def _print_text(req, facts) -> None:
+    from pathlib import Path
+
+    from asba.report.explain_text import request_line
+    from rich import box
     from rich.table import Table
 
     out = console()
-    table = Table(title=f"facts from {req.script}", show_lines=False, title_justify="left")
+    job = req.job
+    ask = {"nodes": int(job.get("nodes_min") or 1), "total_cpus": int(job.get("total_cpus") or 1),
+           "mem_per_node_mb": job.get("mem_per_node_mb"), "total_gpus": int(job.get("total_gpus") or 0),
+           "time_limit_s": int(job.get("time_limit_s") or 0), "partition": job.get("partition")}
+    out.print(f"{req.script} asks for {request_line(ask)}", markup=False, soft_wrap=True)
+    name = Path(str(req.script)).name
+    table = Table(title=f"facts, with the line of {name} each came from", box=box.SIMPLE_HEAD, pad_edge=False,
+                  title_justify="left")
     table.add_column("fact", no_wrap=True)
     table.add_column("value", justify="right", max_width=28, overflow="fold")
-    table.add_column("source", overflow="fold")
+    table.add_column("source")
     for fact in facts:
         value = ", ".join(fact.value) if isinstance(fact.value, list) else fact.value
-        table.add_row(fact.name, "" if value is None else str(value), fact.source)
+        source = str(fact.source).replace(f"{req.script}:", "line ")
+        table.add_row(fact.name, "" if value is None else str(value), source)
     out.print(table)
     for warning in req.warnings:
         out.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)

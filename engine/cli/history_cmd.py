@@ -6,11 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from asba.cli import wait_record_cmd
+from asba.cli import history_list, wait_record_cmd
 from asba.cli.output import add_json_flag, console, print_json, print_json_list
 from asba.errors import InputError, clip
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+WASTE_SORTS = {  # asba insights --sort: per-script rows, biggest or least efficient first (unknown last)
+    "wasted": lambda a: -a["wasted_core_h"], "core-h": lambda a: -a["core_h"], "jobs": lambda a: -a["jobs"],
+    "cpu-eff": lambda a: (a["cpu_efficiency"] is None, a["cpu_efficiency"] or 0.0),
+    "mem-eff": lambda a: (a["memory_efficiency"] is None, a["memory_efficiency"] or 0.0),
+}
 
 
 def register(subparsers) -> None:
@@ -19,6 +24,7 @@ def register(subparsers) -> None:
         description="Show the job history stored in ASBA_HOME/jobs.db (fill it with `asba history sync`).")
     _filters(parser, None)
     parser.add_argument("--patterns", action="store_true", help="show per-script patterns (scripts with 2+ runs)")
+    history_list.add_flags(parser)
     parser.set_defaults(func=run_list)
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION")
 
@@ -60,6 +66,12 @@ def register(subparsers) -> None:
                           "(the default without --job-id)")
     insights.add_argument("--days", type=float, default=None, help="only jobs submitted in the last N days")
     insights.add_argument("--user", "-u", help="only this user's jobs")
+    insights.add_argument("--limit", type=int, default=20, metavar="N",
+                          help="list at most N scripts (default 20; the totals cover all of them)")
+    insights.add_argument("--all", action="store_true", help="list every script")
+    insights.add_argument("--sort", choices=tuple(WASTE_SORTS), default="wasted",
+                          help="order of the scripts: wasted (core-hours wasted, default), core-h (allocated), "
+                               "jobs, cpu-eff or mem-eff (least efficient first)")
     _db(insights, None)
     add_json_flag(insights)
     insights.set_defaults(func=run_insights)
@@ -105,26 +117,15 @@ def run_list(args) -> int:
     _check_days(args.days)
     if args.patterns:
         return _run_patterns(args)
-    from asba.history import views
+    from asba.history.listing import listing
+    from asba.history.store import JobQuery
 
+    limit = history_list.limit_of(args)
+    query = JobQuery(script_name=args.script, days=args.days, user=args.user, sort=args.sort)
     with _store(args) as store:
-        records = store.jobs(script_name=args.script, days=args.days, user=args.user)
+        found = listing(store, query, limit)
         pattern = _pattern(store, args) if args.script else None
-    if args.json:
-        print_json([r.as_dict() for r in records])
-        return 0
-    out = console()
-    if not records:
-        out.print("No jobs in the history" + (f" for {args.script}" if args.script else "") +
-                  ". Fill it with `asba history sync` or `asba history import FILE`.")
-        return 0
-    out.print(views.runs_table(records, out.width))
-    out.print(views.totals_line(records))
-    if pattern is not None:
-        out.print()
-        for line in views.insights_block(pattern, records):
-            out.print(line, markup=False, soft_wrap=True)
-    return 0
+    return history_list.print_listing(found, args, pattern)
 
 
 def _pattern(store, args):
@@ -148,21 +149,28 @@ def _run_patterns(args) -> int:
         if args.json:
             print_json_list({**p.as_dict(), "workload": classify(p).as_dict()} for p in patterns)
             return 0
-        shown = list(patterns)  # one record per script: the table needs them twice
-        _print_patterns(shown)
+        every = list(patterns)  # one record per script: the table needs them twice
+        shown = every[:history_list.limit_of(args)]
+        _print_patterns(shown, len(every))
         if shown:
             from asba.report.workload_view import workload_table
 
             out = console()
             out.print(workload_table(shown, [classify(p) for p in shown], out.width))
+            more = history_list.more_line(len(shown), len(every), "script")
+            if more:
+                out.print(more, markup=False, soft_wrap=True)
     return 0
 
 
-def _print_patterns(patterns) -> None:
+def _print_patterns(patterns, total: int) -> None:
     from asba.history.views import patterns_table
+    from asba.report import units
 
     out = console()
     table = patterns_table(patterns, out.width)
+    if total > table.row_count:
+        table.title = f"Patterns of {units.count(table.row_count)} of {units.count(total)} scripts (2+ finished runs)"
     if not table.row_count:
         out.print("No script has 2 or more finished runs in the history yet.")
         return
@@ -328,11 +336,11 @@ def run_insights(args) -> int:
                         console().print(line, markup=False, highlight=False, soft_wrap=True)
             return 0
         tally = _wastes(store, args)
-    rows = tally.rows()
+    rows = sorted(tally.rows(), key=WASTE_SORTS[args.sort])  # stable: ties keep the biggest waste first
     if args.json:
         print_json({"totals": tally.totals(), "by_script": rows})
         return 0
-    _print_wastes(tally.totals(), rows)
+    _print_wastes(tally.totals(), rows, history_list.limit_of(args))
     return 0
 
 
@@ -355,22 +363,45 @@ def _gpu_eff(a: dict) -> str:
     return views.pct(a["gpu_efficiency"]) if a["gpu_h_recorded"] else "not recorded"
 
 
-def _print_wastes(totals: dict, rows) -> None:
+def _print_wastes(totals: dict, rows, limit: int | None) -> None:
     from asba.history import views
-    from rich.table import Table
+    from asba.report import units
 
     out = console()
     out.print(views.totals_text(totals), markup=False, soft_wrap=True)
     if not rows:
         return
-    table = Table(title="Biggest wastes first")
-    gpus = any(a.get("gpu_h") for a in rows)
-    for header in ("script", "jobs", "core-h allocated", "core-h used", "core-h wasted", "CPU eff",
-                   "mem GB-h allocated", "mem GB-h used", "mem eff") + (("GPU-h", "GPU eff") if gpus else ()):
-        table.add_column(header)
-    for a in rows:
-        gpu_cells = (f"{a['gpu_h']:.3f}", _gpu_eff(a)) if gpus else ()
-        table.add_row(a["script"], str(a["jobs"]), f"{a['core_h']:.3f}", f"{a['used_core_h']:.3f}",
-                      f"{a['wasted_core_h']:.3f}", views.pct(a["cpu_efficiency"]), f"{a['mem_gbh']:.3f}",
-                      f"{a['used_mem_gbh']:.3f}", views.pct(a["memory_efficiency"]), *gpu_cells)
+    listed = sum(a["jobs"] for a in rows)
+    if listed != totals["jobs"]:
+        out.print(f"By script below: the {units.plural(listed, 'job')} with a runtime and CPUs; "
+                  f"{units.count(totals['jobs'] - listed)} without either used no core-hours.",
+                  markup=False, soft_wrap=True)
+    table = _wastes_table(rows[:limit], out.width)
     out.print(table)
+    more = history_list.more_line(len(rows[:limit]), len(rows), "script")
+    if more:
+        out.print(more, markup=False, soft_wrap=True)
+
+
+def _wastes_table(rows, width: int):
+    """Per script, biggest waste first; under 120 columns the memory sums give way (numbers are never cut)."""
+    from asba.history import views
+    from asba.report import units
+    from rich import box
+    from rich.table import Table
+
+    wide = width >= 120
+    table = Table(title="Biggest wastes first", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("script", overflow="fold")
+    heads = (("jobs", "core-h", "core-h used", "core-h wasted", "CPU eff", "mem GiB-h", "mem GiB-h used", "mem eff")
+             if wide else ("jobs", "core-h", "used", "wasted", "CPU", "mem"))
+    gpus = any(a.get("gpu_h") for a in rows)
+    for header in heads + (("GPU-h", "GPU eff") if gpus else ()):
+        table.add_column(header, justify="right", no_wrap=True)
+    for a in rows:
+        mem = (units.amount(a["mem_gbh"]), units.amount(a["used_mem_gbh"])) if wide else ()
+        gpu_cells = (units.amount(a["gpu_h"]), _gpu_eff(a)) if gpus else ()
+        table.add_row(a["script"], units.count(a["jobs"]), units.amount(a["core_h"]), units.amount(a["used_core_h"]),
+                      units.amount(a["wasted_core_h"]), views.pct(a["cpu_efficiency"]), *mem,
+                      views.pct(a["memory_efficiency"]), *gpu_cells)
+    return table

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "asba.cli.submit_cmd",
     "asba.cli.check_cmd",
     "asba.cli.site_cmd",
+    "asba.cli.report_cmd",
 )
 
 EPILOG = """\

@@ -68,11 +68,23 @@ def _n(value: float | None, unit: str = "") -> str:
     return "-" if value is None else f"{value:.1f}{unit}"
 
 
+def _gib(value: float | None) -> str:
+    from asba.report import units
+
+    return "-" if value is None else units.gib(value)
+
+
+def _h(value: float | None) -> str:
+    from asba.report import units
+
+    return "-" if value is None else units.duration(value * 3600)
+
+
 def _use(r: dict | Any) -> str:
     d = r if isinstance(r, dict) else r.__dict__
     return (f"CPUs {_n(d['cpus_requested'])} asked / {_n(d['cpus_used'])} used; memory "
-            f"{_n(d['memory_requested_gb'], ' GB')} / {_n(d['memory_used_gb'], ' GB')} peak; time "
-            f"{_n(d['time_limit_h'], ' h')} limit / {_n(d['runtime_h'], ' h')} run" + _gpu(d))
+            f"{_gib(d['memory_requested_gb'])} / {_gib(d['memory_used_gb'])} peak; time "
+            f"{_h(d['time_limit_h'])} limit / {_h(d['runtime_h'])} run" + _gpu(d))
 
 
 def _gpu(d: dict) -> str:
@@ -85,12 +97,14 @@ def _gpu(d: dict) -> str:
 
 
 def render(p: Any) -> list[str]:
-    lines = [f"profile of {p.user}: {p.jobs} jobs in the history, {p.finished} finished"]
+    from asba.report import units
+
+    lines = [f"profile of {p.user}: {units.plural(p.jobs, 'job')} in the history, {units.count(p.finished)} finished"]
     if not p.finished:
         return lines + ["no finished jobs yet: run `asba history sync`"]
     lines.append(f"typical job (medians): {_use(p.overall)}")
     lines.append("by script (most runs first):")
-    lines += [f"  {s['script']:<28} {s['jobs']:>4} runs  {_use(s)}" for s in p.scripts]
+    lines += [f"  {s['script']:<28} {units.plural(s['jobs'], 'run'):>8}  {_use(s)}" for s in p.scripts]
     lines.append("where runs succeeded or failed:")
     for place in p.places:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(place.failures.items())) or "none"

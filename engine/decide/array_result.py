@@ -60,7 +60,8 @@ def array_block(a: Any) -> dict:
 
 
 def _waves_text(side: dict, lead: str, each: str) -> str:
-    return (f"{lead}{side['waves']} wave(s) x {each} (up to {side['tasks']} at a time, {side['bound']}) = "
+    return (f"{lead}{units.plural(side['waves'], 'wave')} x {each} "
+            f"(up to {side['tasks']} at a time, {side['bound']}) = "
             f"{units.duration(side['time_to_result_s'])}")
 
 

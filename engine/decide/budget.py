@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from asba.report import units
+
 
 @dataclass(frozen=True)
 class AwsRun:
@@ -46,11 +48,11 @@ class BudgetStatus:
             return "no monthly AWS budget configured (budget.monthly_aws_usd)"
         remaining = self.remaining_usd or 0.0
         head = (
-            f"AWS budget: ${self.spent_usd:,.2f} of ${self.monthly_usd:,.2f} spent this month, "
-            f"${remaining:,.2f} left"
+            f"AWS budget: {units.usd(self.spent_usd)} of {units.usd(self.monthly_usd)} spent this month, "
+            f"{units.usd(remaining)} left"
         )
         if self.exceeds:
-            return f"{head}; this job (${self.job_cost_usd:,.2f}) exceeds what is left"
+            return f"{head}; this job ({units.usd(self.job_cost_usd)}) exceeds what is left"
         return f"{head}; this job uses {self.share_of_remaining_pct:.1f}% of the remaining budget"
 
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from asba.decide import compare, tradeoff
+from asba.report import units
 
 
 @dataclass(frozen=True)
@@ -143,15 +144,17 @@ def _score_reason(row: Considered, chosen: Considered, value: float) -> str:
     gap = tradeoff.score(tradeoff.Side(row.cost_usd, row.time_to_result_s), value) \
         - tradeoff.score(tradeoff.Side(chosen.cost_usd, chosen.time_to_result_s), value)
     if extra > 0 and abs(slower_h) < 1 / 120:
-        return f"${extra:.2f} more for the same time to result"
+        return f"{units.usd(extra)} more for the same time to result"
     if extra > 0 and slower_h >= 0:
-        return f"${extra:.2f} more and {_hours(slower_h)} later than the chosen option"
+        return f"{units.usd(extra)} more and {_hours(slower_h)} later than the chosen option"
     if extra > 0:
-        return f"{_hours(-slower_h)} sooner but ${extra:.2f} more, and that time is worth only ${value * -slower_h:.2f}"
+        return (f"{_hours(-slower_h)} sooner but {units.usd(extra)} more, and that time is worth only "
+                f"{units.usd(value * -slower_h)}")
     if slower_h > 0:
-        return f"${-extra:.2f} cheaper but {_hours(slower_h)} later, and that time is worth ${value * slower_h:.2f}"
+        return (f"{units.usd(-extra)} cheaper but {_hours(slower_h)} later, and that time is worth "
+                f"{units.usd(value * slower_h)}")
     if gap > 0:
-        return f"no better: cost plus the value of time is ${gap:.2f} higher"
+        return f"no better: cost plus the value of time is {units.usd(gap)} higher"
     return "equal; the chosen one came first"
 
 

@@ -115,3 +115,19 @@ def _vcpu_rate(catalog: Any, partition: Any) -> float | None:
     rates = sorted(t.on_demand_usd_per_hour / t.vcpus for t in types
                    if getattr(t, "on_demand_usd_per_hour", None) and t.vcpus)
     return rates[len(rates) // 2] if rates else None
+
+
+def aws_spend_by_day(store: Any, bursts: dict[str, Any], catalog: Any, now: datetime) -> list[tuple[str, float]]:
+    """This month's AWS spend per day (UTC, by job start), priced as aws_spend prices the month's total."""
+    start = budgets.month_start(now)
+    rows = store.conn.execute(
+        "SELECT partition, date(start_ts, 'unixepoch'), sum(coalesce(nullif(alloc_cpus, 0), 1) * "
+        "coalesce(elapsed_s, 0)) FROM jobs WHERE execution_platform = 'aws' AND start_ts >= ? AND start_ts <= ? "
+        "GROUP BY partition, 2", (int(start.timestamp()), int(now.timestamp()))).fetchall()
+    rates = {name: _vcpu_rate(catalog, part) for name, part in bursts.items()}
+    known = sorted(r for r in rates.values() if r)
+    default = known[len(known) // 2] if known else 0.0
+    days: dict[str, float] = {}
+    for part, day, cpu_s in rows:
+        days[day] = days.get(day, 0.0) + cpu_s / 3600.0 * (rates.get(part) or default)
+    return sorted(days.items())

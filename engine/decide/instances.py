@@ -42,7 +42,7 @@ def instance_block(ctx: Any, a: an.Analysis) -> tuple[list[dict], list[str]]:
             "instance_type": option.instance_type, "nodes": option.nodes_needed, "vcpus": option.vcpus,
             "memory_gib": option.memory_gib, "gpus": option.gpus, "on_demand_usd_per_hour": hourly,
             "spot_usd_per_hour": option.spot_usd_per_hour, "spot_interruption": option.spot_interruption,
-            "job_cost_usd": round(hourly * option.nodes_needed * aws_runtime / 3600, 2) if hourly else None,
+            "job_cost_usd": round(hourly * option.nodes_needed * aws_runtime / 3600, 4) if hourly else None,
             "family_class": family_class(option.instance_type), "arch": option.arch,
             "in_burst_partition": any(fnmatch.fnmatchcase(option.instance_type, p) for p in patterns),
             "vs_current_pct": (round(100 * (hourly * option.nodes_needed / current - 1), 1)

@@ -27,9 +27,13 @@ def key_insight(current: an.Analysis, optimized: an.Analysis) -> str:
                if after == "aws" else "the right-sized request makes local the better deal")
         return f"Right-sizing changes the decision from {before} to {after}: {why}."
     local_a, local_b = current.comparison.local, optimized.comparison.local
-    return (f"Right-sizing keeps the recommendation ({after}) and changes its cost from {units.usd(cost_before)} "
-            f"to {units.usd(cost_after)}; local time to result goes from {units.duration(local_a.time_to_result_s)} "
-            f"to {units.duration(local_b.time_to_result_s)}.")
+    before_text, after_text = units.usd(cost_before), units.usd(cost_after)
+    cost = (f"keeps its cost at {before_text}" if before_text == after_text
+            else f"changes its cost from {before_text} to {after_text}")
+    time_a, time_b = units.duration(local_a.time_to_result_s), units.duration(local_b.time_to_result_s)
+    local = (f"local time to result stays at {time_a}" if time_a == time_b
+             else f"local time to result goes from {time_a} to {time_b}")
+    return f"Right-sizing keeps the recommendation ({after}) and {cost}; {local}."
 
 
 def optimized_block(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, sizing: Any) -> dict:

@@ -6,6 +6,7 @@ from typing import Any
 
 from asba import __version__
 from asba.decide import pipeline as pl
+from asba.report import units
 
 
 def _r(x: float | None, digits: int = 4) -> float | None:
@@ -55,8 +56,8 @@ def budget_message(budget: dict, reserve: float) -> str:
         return "no monthly AWS budget configured (budget.monthly_aws_usd)"
     left = budget["remaining_usd"] or 0.0
     share = f" ({100 * reserve / left:.1f}% of what is left)" if left > 0 else ""
-    return (f"AWS budget: ${budget['spent_usd']:,.2f} of ${budget['monthly_usd']:,.2f} spent this month, ${left:,.2f} "
-            f"left; the pipeline reserves ${reserve:,.2f}{share}")
+    return (f"AWS budget: {units.usd(budget['spent_usd'])} of {units.usd(budget['monthly_usd'])} spent this month, "
+            f"{units.usd(left)} left; the pipeline reserves {units.usd(reserve)}{share}")
 
 
 def build(ctx: Any, advices: list[Any], steps: list[pl.Step], choice: pl.Choice, per_step: list[Any], whole: Any,

@@ -40,9 +40,9 @@ def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
         "cost_usd": _r(aws.cost_usd, 4), "wait_p50_s": 0.0, "wait_p90_s": 0.0, "runtime_s": _r(aws.runtime_s, 0),
         "time_to_result_s": _r(aws.time_to_result_s, 0), "time_to_result_p90_s": _r(aws.time_to_result_p90_s, 0),
         "runtime_basis": rt.basis, "purchasing": aws.purchasing, "instance_type": aws.instance_type,
-        "nodes": aws.nodes, "on_demand_usd": _r(priced.on_demand_usd), "spot_usd": _r(priced.spot_usd),
+        "nodes": aws.nodes, "on_demand_usd": _r(priced.on_demand_usd, 4), "spot_usd": _r(priced.spot_usd, 4),
         "spot_interruption_probability": _r(risk.interruption_probability, 6) if risk else None,
-        "transfer_usd": _r(priced.transfer_usd), "startup_s": float(ctx.cfg.get("advisor.aws_startup_s", 300)),
+        "transfer_usd": _r(priced.transfer_usd, 4), "startup_s": float(ctx.cfg.get("advisor.aws_startup_s", 300)),
         "performance_factor": a.offer.performance_factor, "price_source": a.offer.price_source,
     }
 
@@ -84,7 +84,7 @@ def comparison(a: an.Analysis, ctx: Any) -> dict:
     comp = a.comparison
     be = comp.break_even
     return {"value_of_hour_usd": float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0),
-            "break_even_value_of_hour_usd": _r(be.value_of_hour_usd) if be else None,
+            "break_even_value_of_hour_usd": _r(be.value_of_hour_usd, 4) if be else None,
             "break_even": be.meaning if be else "no AWS option to compare with",
             "wait_to_flip_s": _r(comp.wait_to_flip_s, 0),
             "memory_to_flip_mb": None,
@@ -99,8 +99,8 @@ def warnings(a: an.Analysis) -> list[dict]:
 def budget(a: an.Analysis) -> dict:
     b = a.budget
     share = b.share_of_remaining_pct
-    return {"monthly_usd": b.monthly_usd, "spent_usd": _r(b.spent_usd), "remaining_usd": _r(b.remaining_usd),
-            "job_cost_usd": _r(b.job_cost_usd), "exceeds": b.exceeds, "message": b.message(),
+    return {"monthly_usd": b.monthly_usd, "spent_usd": _r(b.spent_usd, 4), "remaining_usd": _r(b.remaining_usd, 4),
+            "job_cost_usd": _r(b.job_cost_usd, 4), "exceeds": b.exceeds, "message": b.message(),
             "share_of_remaining_pct": _r(share) if share is not None and share != float("inf") else None}
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from asba.report import units
+
 LOCAL, AWS = "local", "aws"
 GRID_POINTS = 9
 
@@ -40,10 +42,10 @@ def break_even(local: Side, aws: Side) -> BreakEven:
     extra_cost = aws.cost_usd - local.cost_usd
     if hours_saved > 0 and extra_cost > 0:
         v = extra_cost / hours_saved
-        return BreakEven(v, f"AWS is worth it when an hour of waiting is worth more than ${v:,.2f}")
+        return BreakEven(v, f"AWS is worth it when an hour of waiting is worth more than {units.usd(v)}")
     if hours_saved < 0 and extra_cost < 0:
         v = extra_cost / hours_saved
-        return BreakEven(v, f"local is worth it when an hour of waiting is worth more than ${v:,.2f}")
+        return BreakEven(v, f"local is worth it when an hour of waiting is worth more than {units.usd(v)}")
     if hours_saved >= 0 and extra_cost <= 0:
         return BreakEven(None, "AWS is both cheaper and at least as fast: it wins at any value of an hour")
     return BreakEven(None, "local is both cheaper and at least as fast: it wins at any value of an hour")

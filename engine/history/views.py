@@ -13,6 +13,7 @@ from asba.history.record import JobRecord
 from asba.history.wastes import FIELDS as WASTE_FIELDS
 from asba.history.wastes import WasteTally
 from asba.inputs.sacct_formats import iso
+from asba.report import units
 
 waste_view = attrgetter(*WASTE_FIELDS)
 BAR_WIDTH = 30
@@ -20,19 +21,9 @@ OVER_ALLOCATED = 2.0  # requested / used above this is called over-allocation
 CONSISTENT_CV = 0.25
 
 
-def hms(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(round(seconds))
-    days, rest = divmod(seconds, 86400)
-    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
-    return f"{days}-{text}" if days else text
-
-
 def human_mb(mb: float | None) -> str:
-    if mb is None:
-        return "-"
-    return f"{mb / 1024:.2f} GB" if mb >= 1024 else f"{mb:.2f} MB"
+    """Memory by the one rule (report.units.mem): '124 GiB', '1.5 GiB', '500 MiB'; '-' when unknown."""
+    return "-" if mb is None else units.mem(mb)
 
 
 def pct(value: float | None) -> str:
@@ -40,25 +31,21 @@ def pct(value: float | None) -> str:
 
 
 def hours(seconds: float | None) -> str:
-    """Compact: 2.1h, 5.0m, 8s."""
-    if seconds is None:
-        return "-"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 60:.1f}m" if seconds >= 60 else f"{seconds:.0f}s"
+    """A duration by the one rule (report.units.duration): '2h 06m', '5m', '8s'; '-' when unknown."""
+    return "-" if seconds is None else units.duration(seconds)
 
 
-def runs_table(records: Sequence[JobRecord], width: int = 160):
+def runs_table(records: Sequence[JobRecord], width: int = 160, title: str | None = None):
     """The runs; below 120 columns only what fits: job, script, state, efficiencies, runtime, wait."""
     from rich import box
     from rich.table import Table
 
     wide = width >= 120
-    table = Table(title=f"{len(records)} jobs", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=title or units.plural(len(records), "job"), box=box.SIMPLE_HEAD, pad_edge=False)
     headers = ("job", "script", "partition", "state", "exit", "CPU eff", "mem peak/req", "mem eff", "ran/limit",
                "wait") if wide else ("job", "script", "state", "CPU", "mem", "ran", "wait")
-    for header in headers:
-        table.add_column(header)
+    for header in headers:  # names wrap (never two scripts cut to one label); numbers never wrap
+        table.add_column(header, overflow="fold" if header == "script" else "ellipsis", no_wrap=header != "script")
     for r in records:
         if wide:
             table.add_row(r.job_id, r.script_name, r.partition, r.state, _exit(r),
@@ -83,7 +70,7 @@ def patterns_table(patterns: Iterable[Pattern], width: int = 160):
                "runtime p50/p95/limit", "success", "OOM/TO", "trend") if wide else \
         ("script", "runs", "CPU", "cores", "mem peak", "runtime p95", "ok", "trend")
     for header in headers:
-        table.add_column(header)
+        table.add_column(header, overflow="fold" if header == "script" else "ellipsis", no_wrap=header != "script")
     for p in patterns:
         if wide:
             table.add_row(p.script, str(p.finished_runs),
@@ -105,6 +92,10 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def _cores(n: int | None) -> str:
+    return units.plural(n, "core") if n else "- cores"
+
+
 def _exit(r: JobRecord) -> str:
     return "-" if r.exit_code is None else f"{r.exit_code}:{r.exit_signal or 0}"
 
@@ -119,9 +110,10 @@ def totals_line(records: Sequence[JobRecord]) -> str:
 
 def totals_text(t: dict) -> str:
     """One line from a totals dict (WasteTally.totals)."""
-    states = ", ".join(f"{n} {s}" for s, n in sorted(t["states"].items()))
-    return (f"Totals: {t['jobs']} jobs ({states}); {t['core_hours']} core-hours allocated, "
-            f"{t['cpu_hours_used']} used (CPU efficiency {pct(t['cpu_efficiency'])})" + gpu_totals_text(t))
+    states = ", ".join(f"{units.count(n)} {s}" for s, n in sorted(t["states"].items()))
+    return (f"Totals: {units.plural(t['jobs'], 'job')} ({states}); {units.amount(t['core_hours'])} core-hours "
+            f"allocated, {units.amount(t['cpu_hours_used'])} used (CPU efficiency {pct(t['cpu_efficiency'])})"
+            + gpu_totals_text(t))
 
 
 def gpu_totals_text(t: dict) -> str:
@@ -129,10 +121,10 @@ def gpu_totals_text(t: dict) -> str:
     if not t.get("gpu_hours"):
         return ""
     if not t["gpu_hours_recorded"]:
-        return f"; {t['gpu_hours']} GPU-hours allocated, GPU use not recorded (no gres/gpuutil in sacct)"
+        return f"; {units.amount(t['gpu_hours'])} GPU-hours allocated, GPU use not recorded (no gres/gpuutil in sacct)"
     part = ("" if t["gpu_hours_recorded"] == t["gpu_hours"]
-            else f" over the {t['gpu_hours_recorded']} GPU-hours with use recorded")
-    return f"; {t['gpu_hours']} GPU-hours allocated, GPU efficiency {pct(t['gpu_efficiency'])}{part}"
+            else f" over the {units.amount(t['gpu_hours_recorded'])} GPU-hours with use recorded")
+    return f"; {units.amount(t['gpu_hours'])} GPU-hours allocated, GPU efficiency {pct(t['gpu_efficiency'])}{part}"
 
 
 def insights_block(pattern: Pattern, runs: Sequence[JobRecord]) -> list[str]:
@@ -213,16 +205,17 @@ def bar(fraction: float | None, width: int = BAR_WIDTH) -> str:
 def job_bars(r: JobRecord) -> list[str]:
     """One job, request versus use, as terminal bars."""
     used_cpus = r.effective_cpus
-    lines = [f"Job {r.job_id} ({r.job_name}, script {r.script_name or '-'}) on {r.partition} "
+    named = ", ".join(x for x in (r.job_name, f"script {r.script_name}" if r.script_name else "") if x)
+    lines = [f"Job {r.job_id}{f' ({named})' if named else ''} on {r.partition or '-'} "
              f"[{r.execution_platform}]: {r.state}, exit {_exit(r)}",
-             f"  submitted {iso(r.submit_ts) or '-'}, waited {hms(r.queue_wait_s)}, ran {hms(r.elapsed_s)}"]
+             f"  submitted {iso(r.submit_ts) or '-'}, waited {hours(r.queue_wait_s)}, ran {hours(r.elapsed_s)}"]
     rows = [
-        ("CPU", _frac(r.cpu_efficiency), f"{pct(r.cpu_efficiency)} of {r.alloc_cpus or '-'} cores "
+        ("CPU", _frac(r.cpu_efficiency), f"{pct(r.cpu_efficiency)} of {_cores(r.alloc_cpus)} "
                                          f"({'-' if used_cpus is None else f'{used_cpus:.2f}'} used)"),
         ("Memory", _frac(r.memory_efficiency), f"{pct(r.memory_efficiency)} of {human_mb(r.requested_memory_mb)} "
                                                f"({human_mb(r.max_memory_used_mb)} peak)"),
-        ("Time", _frac(r.time_efficiency), f"{pct(r.time_efficiency)} of {hms(r.time_limit_s)} "
-                                           f"({hms(r.elapsed_s)} used)"),
+        ("Time", _frac(r.time_efficiency), f"{pct(r.time_efficiency)} of {hours(r.time_limit_s)} "
+                                           f"({hours(r.elapsed_s)} used)"),
     ]
     if r.requested_gpus:
         rows.append(("GPU", _frac(r.gpu_utilization_pct), _gpu_text(r)))

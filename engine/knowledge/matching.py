@@ -33,9 +33,11 @@ class NodeNeed:
     nodes: int = 1
 
     def describe(self) -> str:
-        parts = [f"{self.cpus} CPUs", f"{self.mem_mb / 1024:g} GiB"]
+        from asba.report import units  # the one number formatter (a leaf module)
+
+        parts = [units.plural(self.cpus, "CPU"), units.mem(self.mem_mb)]
         if self.gpus:
-            parts.append(f"{self.gpus} {self.gpu_model.upper() + ' ' if self.gpu_model else ''}GPU(s)")
+            parts.append(units.plural(self.gpus, f"{self.gpu_model.upper() + ' ' if self.gpu_model else ''}GPU"))
         text = " + ".join(parts) + " per node"
         if self.nodes > 1:
             text += f" x {self.nodes} nodes"
@@ -246,7 +248,9 @@ def _why_none(need: NodeNeed, label: str, pool: list[InstanceType], scope: str, 
     if label.startswith("enough"):
         mem = max(pool, key=lambda t: t.memory_mib)
         cpu = max(pool, key=lambda t: t.vcpus)
-        parts = [f"most memory: {mem.instance_type} {mem.memory_gib * MEM_USABLE:g} GiB usable",
+        from asba.report import units  # the one number formatter (a leaf module)
+
+        parts = [f"most memory: {mem.instance_type} {units.gib(mem.memory_gib * MEM_USABLE)} usable",
                  f"most vCPUs: {cpu.instance_type} {cpu.vcpus}"]
         if need.gpus:
             gpu = max(pool, key=lambda t: t.gpus)

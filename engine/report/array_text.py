@@ -12,8 +12,9 @@ def headline(rec: dict) -> str | None:
     split = rec.get("array_split")
     if not split:
         return None
-    return (f"RECOMMENDATION: split the array: {split['local_tasks']} task(s) on the local cluster, "
-            f"{split['aws_tasks']} on {split['burst_partition']} (AWS: {split['instance_type']} x{split['nodes']}, "
+    return (f"RECOMMENDATION: split the array: {units.plural(split['local_tasks'], 'task')} on the local cluster, "
+            f"{units.count(split['aws_tasks'])} on {split['burst_partition']} "
+            f"(AWS: {split['instance_type']} x{split['nodes']}, "
             f"{split['purchasing']})")
 
 
@@ -34,7 +35,8 @@ def _side(name: str, side: dict | None) -> list[str]:
         return [f"  {name}: no AWS option"]
     times = (f"{units.duration(side['time_to_result_p10_s'])} / {units.duration(side['time_to_result_s'])} / "
              f"{units.duration(side['time_to_result_p90_s'])}")
-    lines = [f"  {name}: {side['tasks']} at a time, {side['waves']} wave(s); time to result p10/p50/p90 {times}",
+    lines = [f"  {name}: {side['tasks']} at a time, {units.plural(side['waves'], 'wave')}; "
+             f"time to result p10/p50/p90 {times}",
              f"    bound: {side['bound']} ({side['bound_source']})"]
     others = [f"{b['name']} ({b['tasks']} tasks)" for b in side["bounds"] if b["name"] != side["bound"]]
     if others:
@@ -67,7 +69,7 @@ def render(result: dict) -> list[str]:
         _row("Local cost", units.usd(per["local_cost_usd"]), units.usd(whole["local_cost_usd"])),
         _row("AWS cost", units.usd(per["aws_cost_usd"]), units.usd(whole["aws_cost_usd"])),
         _row("Core-hours", _hours(per["core_hours"]), _hours(whole["core_hours"])),
-        _row("GB-hours", _hours(per["gb_hours"]), _hours(whole["gb_hours"])),
+        _row("GiB-hours", _hours(per["gb_hours"]), _hours(whole["gb_hours"])),
         _row("GPU-hours", _hours(per["gpu_hours"]), _hours(whole["gpu_hours"])),
         _row("Local time to result", units.duration(per["local_time_to_result_s"]),
              units.duration(whole["local_time_to_result_s"])),
@@ -91,11 +93,11 @@ def _spread(values: dict, fmt: Callable[[float | None], str]) -> str:
 def history_lines(hist: dict) -> list[str]:
     """PERSONAL HISTORY INSIGHTS for array tasks: one line per array, then the per-task spread and the pattern."""
     arrays = hist["arrays"]
-    lines = [f"    array {a['array_job_id']}: {a['tasks']} task(s), {a['completed']} completed, "
+    lines = [f"    array {a['array_job_id']}: {units.plural(a['tasks'], 'task')}, {a['completed']} completed, "
              f"task runtime p50 {units.duration(a['runtime_p50_s'])}" for a in arrays["arrays"]]
     cv = arrays["task_runtime_cv"]
     lines += [
-        f"  PER-TASK SPREAD ({arrays['completed_tasks']} completed task(s), p10 / p50 / p90 / max):",
+        f"  PER-TASK SPREAD ({units.plural(arrays['completed_tasks'], 'completed task')}, p10 / p50 / p90 / max):",
         f"    runtime: {_spread(arrays['task_runtime_s'], units.duration)}"
         + (f" (variation {cv:.0%}; slowest task {arrays['slowest_task']})" if cv is not None else ""),
         f"    CPU efficiency: {_spread(arrays['task_cpu_efficiency_pct'], _pct0)}",

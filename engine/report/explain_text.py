@@ -5,6 +5,7 @@ from __future__ import annotations
 from asba.report import units
 from asba.report.considered_text import considered_lines
 from asba.report.consistency_text import consistency_lines
+from asba.report.sources import data_used, wrap
 
 RULE = "=" * 40
 
@@ -14,10 +15,11 @@ def _heading(title: str) -> list[str]:
 
 
 def request_line(req: dict) -> str:
-    gpus = f", {req['total_gpus']} GPU(s)" if req.get("total_gpus") else ""
+    gpus = f", {units.plural(req['total_gpus'], 'GPU')}" if req.get("total_gpus") else ""
     part = f" on partition {req['partition']}" if req.get("partition") else ""
     return (
-        f"{req['nodes']} node(s), {req['total_cpus']} CPUs, {units.mem(req.get('mem_per_node_mb'))}/node{gpus}, "
+        f"{units.plural(req['nodes'], 'node')}, {units.plural(req['total_cpus'], 'CPU')}, "
+        f"{units.mem(req.get('mem_per_node_mb'))}/node{gpus}, "
         f"{units.duration(req['time_limit_s'])} limit{part}"
     )
 
@@ -32,6 +34,19 @@ def recommendation_line(rec: dict) -> str:
     else:
         where = "the local cluster"
     return f"RECOMMENDATION: run on {where} (confidence {units.pct(rec['confidence'])})"
+
+
+def answer_lines(rec: dict) -> list[str]:
+    """The answer on top: the recommendation, its one-line reason, then the figures behind it (80 columns)."""
+    reasons = list(rec["reasons"])
+    if rec.get("array_split") and len(reasons) > 1:  # the split's own reason first (the decision's is second)
+        reasons.insert(0, reasons.pop(1))
+    lines = [recommendation_line(rec)]
+    if reasons:
+        lines += wrap(f"Why: {reasons.pop(0)}", indent="", hanging="  ")
+    for reason in reasons:
+        lines += wrap(f"- {reason}", indent="  ", hanging="    ")
+    return lines
 
 
 def _wait(local: dict) -> str:
@@ -84,7 +99,8 @@ def _history(result: dict) -> list[str]:
     lines = _heading("PERSONAL HISTORY INSIGHTS")
     if not hist or not hist.get("runs"):
         return lines + [f"  {hist['message'] if hist else 'no history of this script'}"]
-    lines.append(f"  You've run {result['script_name']} {hist['run_count']} time(s) before ({hist['source']}):")
+    lines.append(f"  You've run {result['script_name']} {units.plural(hist['run_count'], 'time')} before "
+                 f"({hist['source']}):")
     if hist.get("arrays"):
         from asba.report.array_text import history_lines
 
@@ -137,10 +153,10 @@ def _instances(result: dict) -> list[str]:
     for note in result.get("instance_notes", []):
         lines.append(f"  {note}")
     for row in result.get("instances", []):
-        spot = units.usd(row.get("spot_usd_per_hour")) if row.get("spot_usd_per_hour") is not None else "n/a"
         lines.append(
-            f"  {row['instance_type']:<16} x{row['nodes']}  {row['vcpus']:>4} vCPU {row['memory_gib']:>7.0f} GiB"
-            f"  on-demand {units.usd(row['on_demand_usd_per_hour'])}/h  spot {spot}/h  "
+            f"  {row['instance_type']:<16} x{row['nodes']}  {row['vcpus']:>4} vCPU {units.gib(row['memory_gib']):>8}"
+            f"  on-demand {units.usd_rate(row['on_demand_usd_per_hour'])}"
+            f"  spot {units.usd_rate(row.get('spot_usd_per_hour'))}  "
             f"job {units.usd(row['job_cost_usd'])}  [{row['family_class']}, {row['arch']}]"
             + (f"  {row['vs_current_pct']:+.0f}% vs current" if row.get("vs_current_pct") is not None else "")
             + ("" if row["in_burst_partition"] else "  (not in the burst partition)")
@@ -164,12 +180,10 @@ def _warnings(result: dict) -> list[str]:
 
 
 def render(result: dict, *, brief: bool = False, trace_text: str | None = None) -> str:
-    rec = result["recommendation"]
-    lines = [f"asba explain {result['script']}" + (f" -> burst partition {result['burst_partition']}"
-                                                    if result.get("burst_partition") else "")]
-    lines.append("Data used:")
-    lines += [f"  {k}: {v}" for k, v in result["data_sources"].items()]
-    lines += ["", recommendation_line(rec)] + [f"  - {reason}" for reason in rec["reasons"]]
+    lines = answer_lines(result["recommendation"])
+    command = f"script: {result['script']}" + (f" -> burst partition {result['burst_partition']}"
+                                                    if result.get("burst_partition") else "")
+    lines += [""] + data_used(result["data_sources"], command)
     lines += _analysis(result)
     if "array" in result:
         from asba.report import array_text

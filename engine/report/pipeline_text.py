@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asba.report import units
+from asba.report.sources import data_used
 
 
 def _heading(title: str) -> list[str]:
@@ -32,16 +33,17 @@ def _step_lines(step: dict) -> list[str]:
 
 
 def render(result: dict) -> str:
-    lines = ["asba pipeline " + " ".join(s["script"] for s in result["steps"])
-             + (f" -> burst partition {result['burst_partition']}" if result.get("burst_partition") else "")]
-    lines.append("Data used:")
-    lines += [f"  {k}: {v}" for k, v in result["data_sources"].items()]
+    plan = result["plan"]
+    lines = [f"PIPELINE RECOMMENDATION: {units.plural(len(result['steps']), 'step')}, time to result "
+             f"{units.duration(plan['time_to_result_s'])}, total cost {units.usd(plan['cost_usd'])}"]
+    command = "scripts: " + " ".join(s["script"] for s in result["steps"]) + (
+        f" -> burst partition {result['burst_partition']}" if result.get("burst_partition") else "")
+    lines += [""] + data_used(result["data_sources"], command)
     if result.get("detected"):
         lines += ["", result["detected"]["message"],
                   f"  (from {result['detected']['source']}; start-after-end window "
                   f"{units.duration(result['detected']['window_s'])})"]
-    plan = result["plan"]
-    lines += _heading("PIPELINE RECOMMENDATION")
+    lines += _heading("PIPELINE PLAN")
     lines.append(f"  Critical path (time to result): {units.duration(plan['time_to_result_s'])}; total cost "
                  f"{units.usd(plan['cost_usd'])}")
     reserve = f"  Reserve budget: {units.usd(result['reserve_budget_usd'])} for the full pipeline"
@@ -51,7 +53,7 @@ def render(result: dict) -> str:
     lines += ["", "  Steps:"]
     for step in result["steps"]:
         lines += _step_lines(step)
-    lines += ["", f"  Plans (objective: {result['objective']}, ${result['value_of_hour_usd']:.2f} an hour):",
+    lines += ["", f"  Plans (objective: {result['objective']}, {units.usd(result['value_of_hour_usd'])} an hour):",
               _plan_line("all local", result["all_local"]), _plan_line("all AWS", result["all_aws"]),
               _plan_line("best", plan)]
     lines += ["", "  Ready to paste (afterok chain):"] + [f"    {c}" for c in result["commands"]]

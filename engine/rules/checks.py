@@ -19,6 +19,7 @@ from asba.rules.values import normalise
 MAX_ALTERNATIVES = 16
 MAX_STRATA = 60
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]*))?\}")
+NAMED_SPECS = frozenset({"sooner"})  # {x:sooner}: signed hours read as "1.5 h sooner" / "0.4 h later"
 NUMERIC = ("integer", "number")
 OPS_BY_TYPE = {
     "integer": {"eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists"},
@@ -225,7 +226,7 @@ def check_message(rule: Rule, vocab: Vocabulary) -> None:
                 guess = Vocabulary(vocab.spec(n) for n in known if n in vocab).suggest(name)
                 raise _fail(f"message.{part} uses {{{name}}}, a fact this rule does not read or assert", rule.where,
                             "ASBA-PACK-041", f"did you mean {{{guess}}}?" if guess else "add a condition on it")
-            if spec:
+            if spec and spec not in NAMED_SPECS:
                 try:
                     format(1.5, spec)
                 except ValueError:

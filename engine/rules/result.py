@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from asba.errors import InputError
 from asba.facts.model import Fact
-from asba.rules.checks import PLACEHOLDER
+from asba.rules.checks import NAMED_SPECS, PLACEHOLDER
+
+MONEY_OR_PLACEHOLDER = re.compile(r"(\$?)" + PLACEHOLDER.pattern)
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,19 @@ class WhyNot:
         return {"target": self.target, "happened": self.happened, "summary": self.summary, "rules": self.rules}
 
 
-def _fmt(value: Any, spec: str | None) -> str:
-    if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+def _fmt(value: Any, spec: str | None, money: bool = False) -> str:
+    """One placeholder's text. `${x:.2f}` is money and reads as every other amount does (report.units.usd, not
+    "$0.00" for a fraction of a cent); `{x:sooner}` is a signed number of hours: "1.5 h sooner" / "0.4 h later"."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and (money or spec in NAMED_SPECS):
+        from asba.report import units  # the one number formatter (a leaf module: no imports of its own)
+
+        if money:
+            return units.usd(value)
+        return f"{abs(value):.1f} h {'sooner' if value >= 0 else 'later'}"
+    if money:
+        return "$" + _fmt(value, spec)
+    if spec and number:
         return format(value, spec)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -84,8 +98,9 @@ def placeholders(rule) -> tuple[str, ...]:
 
 def render_message(rule, wm: dict) -> tuple[str, str, str]:
     def fill(text: str) -> str:
-        return PLACEHOLDER.sub(lambda m: _fmt(wm[m.group(1)], m.group(2)) if m.group(1) in wm
-                               else f"({m.group(1)} absent)", text)
+        return MONEY_OR_PLACEHOLDER.sub(
+            lambda m: _fmt(wm[m.group(2)], m.group(3), money=bool(m.group(1))) if m.group(2) in wm
+            else f"{m.group(1)}({m.group(2)} absent)", text)
 
     return fill(rule.message.found), fill(rule.message.why), fill(rule.message.fix)
 

@@ -46,7 +46,7 @@ def test_counterfactual_memory_lever_is_computed(explain):
     mem = result["comparison"]["memory_to_flip_mb"]
     assert 1024 <= mem < result["request"]["mem_per_node_mb"]
     line = result["comparison"]["counterfactual"]
-    assert line.startswith("AWS would win if the local wait exceeded ") and f"<= {mem / 1024:.0f} GB" in line
+    assert line.startswith("AWS would win if the local wait exceeded ") and f"<= {mem / 1024:.0f} GiB" in line
     # the lever is real: asking for that much memory flips the decision
     smaller = explain("overalloc.sbatch", "cpu-aws", f"--mem={int(mem)}M", "--config",
                       str(FIXTURES / "config-value2.yaml"))
@@ -114,7 +114,8 @@ def test_short_form_is_explain_brief(asba_home, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     assert main(["examples/tiny.sbatch", "cpu-aws", "--cluster-snapshot", str(BUSY), "--no-log"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("asba explain examples/tiny.sbatch -> burst partition cpu-aws") and "TRACE" not in out
+    assert out.startswith("RECOMMENDATION: ") and "TRACE" not in out  # the answer first
+    assert "  script: examples/tiny.sbatch -> burst partition cpu-aws" in out.split("CURRENT ANALYSIS")[0]
 
 
 @pytest.mark.parametrize("argv, message", [

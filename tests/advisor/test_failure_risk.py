@@ -31,7 +31,7 @@ def test_facts_only_for_a_request_that_would_repeat_it():
     same = risk_facts(runs, {"mem_per_node_mb": 32768, "time_limit_s": 14400}, "cpu", "cpu-aws", None)
     facts = {f.name: f.value for f in same}
     assert facts["risk.local_repeat_kind"] == "oom" and facts["risk.local_repeat_occurrences"] == 2
-    assert "41 GB" in facts["risk.local_repeat_prevention"]  # the successful run's peak
+    assert "41 GiB" in facts["risk.local_repeat_prevention"]  # the successful run's peak
     assert not any(name.startswith("risk.aws_") for name in facts)  # nothing failed on the burst partition
     assert risk_facts(runs, {"mem_per_node_mb": 51200, "time_limit_s": 14400}, "cpu", "cpu-aws", None) == []
     assert risk_facts(runs, {"mem_per_node_mb": 32768}, "highmem", None, None) == []  # another partition
@@ -54,8 +54,8 @@ def test_local_advice_for_the_oom_example_warns_with_the_prevention(explain):
     result = explain("oom.sbatch", "cpu-aws", snapshot=EMPTY)
     assert result["recommendation"]["platform"] == "local"
     warning = next(w for w in result["warnings"] if w["rule"] == "failure.repeat-on-local")
-    assert "OUT_OF_MEMORY on cpu x2 of 2 runs with at most 32 GB per node" in warning["found"]
-    assert warning["fix"].startswith("Prevention: request more than 32 GB per node")
+    assert "OUT_OF_MEMORY on cpu x2 of 2 runs with at most 32 GiB per node" in warning["found"]
+    assert warning["fix"].startswith("Prevention: request more than 32 GiB per node")
 
 
 def test_aws_advice_does_not_warn_about_the_local_failure(explain):

@@ -54,7 +54,7 @@ def test_insights_for_one_job_draws_bars(asba_home, capsys):
     _import(capsys)
     assert main(["insights", "--job-id", "3"]) == 0
     out = capsys.readouterr().out
-    assert "Memory [" in out and "50.4% of 1.00 GB" in out and "516.31 MB peak" in out
+    assert "Memory [" in out and "50.4% of 1 GiB" in out and "516 MiB peak" in out
 
 
 def test_insights_efficiency_lists_biggest_waste_first(asba_home, capsys):

@@ -51,7 +51,7 @@ def test_aws_performance_by_family_from_scripts_run_on_both(imported, capsys):
 def test_failure_patterns_are_keyed_by_where_they_happened(imported, capsys):
     [found] = _profile(capsys, "--user", "alice")["failure_patterns"]
     assert found["script"] == "oom.sbatch" and found["where"] == "cpu" and found["occurrences"] == 2
-    assert found["pattern"] == "OUT_OF_MEMORY on cpu x2 of 2 runs with at most 32 GB per node"
+    assert found["pattern"] == "OUT_OF_MEMORY on cpu x2 of 2 runs with at most 32 GiB per node"
 
 
 def test_text_and_unknown_user(imported, capsys):
