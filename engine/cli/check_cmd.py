@@ -12,10 +12,11 @@ def register(subparsers: object) -> None:
                     "script, the queue facts of the last explain); never runs a SLURM command; always exits 0.",
         add_help=False)
     parser.set_defaults(func=_run)
+    parser.add_argument("--json", action="store_true", help='print {"hint": [lines]} instead of the lines')
     parser.add_argument("rest", nargs="*")
 
 
 def _run(args: object) -> int:
     from asba.site.check import fast_main
 
-    return fast_main(list(args.rest))  # type: ignore[attr-defined]
+    return fast_main(list(args.rest) + (["--json"] if args.json else []))  # type: ignore[attr-defined]

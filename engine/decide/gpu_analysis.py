@@ -142,11 +142,11 @@ def _risk(peak_gib: float | None, rows: list[dict], source: GpuModel | None) -> 
         return f"GPU memory peak {peak_gib:.1f} GiB: no GPU instance type holds it with 10 % free"
     smallest = min(rows, key=lambda r: r["gpu_memory_gib"])
     free = smallest["gpu_memory_gib"] - peak_gib
-    line = (f"GPU memory peak {peak_gib:.1f} GiB: fits a {smallest['gpu_memory_gib']:.0f} GB "
+    line = (f"GPU memory peak {peak_gib:.1f} GiB: fits a {smallest['gpu_memory_gib']:.0f} GiB "
             f"{smallest['gpu_model']} with {free:.1f} GiB ({100 * free / smallest['gpu_memory_gib']:.0f} %) free; "
             "a larger batch or model than in the recorded runs may not")
     if source and peak_gib > FIT_SHARE * source.memory_gib:
-        line += f"; it already nearly fills the {source.memory_gib:.0f} GB of the {source.name} it ran on"
+        line += f"; it already nearly fills the {source.memory_gib:.0f} GiB of the {source.name} it ran on"
     return line
 
 

@@ -15,8 +15,13 @@ from asba.history.store import SORT_KEYS, JobQuery, _store_error, iter_query
 
 DEFAULT_LIMIT = 50
 
+_GPU_S = ("CASE WHEN j.elapsed_s > 0 AND j.alloc_cpus > 0 THEN j.elapsed_s * COALESCE(j.requested_gpus, 0) "
+          "ELSE 0 END")
 _TOTALS = ("SELECT j.state, COUNT(*), SUM(COALESCE(j.elapsed_s, 0) * COALESCE(j.alloc_cpus, 0)), "
-           "SUM(CASE WHEN j.elapsed_s THEN COALESCE(j.seff_cpu_s, 0) ELSE 0 END) FROM jobs j")
+           "SUM(CASE WHEN j.elapsed_s THEN COALESCE(j.seff_cpu_s, 0) ELSE 0 END), "
+           # GPU-seconds as WasteTally counts them: jobs with a runtime and CPUs; recorded where sacct had gpuutil
+           f"SUM({_GPU_S}), SUM(CASE WHEN j.gpu_utilization_pct IS NULL THEN 0 ELSE {_GPU_S} END), "
+           f"SUM(COALESCE({_GPU_S} * j.gpu_utilization_pct / 100.0, 0)) FROM jobs j")
 
 
 @dataclass(frozen=True)
@@ -40,16 +45,20 @@ def _totals(conn: sqlite3.Connection, query: JobQuery, db) -> dict:
     sql = _TOTALS + join + (" WHERE " + " AND ".join(where) if where else "") + " GROUP BY j.state"
     states: dict[str, int] = {}
     core_s = used_s = 0
+    gpu = [0.0, 0.0, 0.0]  # GPU-seconds allocated, with use recorded, used (as WasteTally.gpu)
     try:
-        for state, jobs, core, used in conn.execute(sql, params):
+        for state, jobs, core, used, *gpu_sums in conn.execute(sql, params):
             states[state] = jobs
             core_s += core or 0
             used_s += used or 0
+            gpu = [g + (v or 0) for g, v in zip(gpu, gpu_sums)]
     except sqlite3.DatabaseError as exc:
         raise _store_error(db, exc) from None
     return {"jobs": sum(states.values()), "states": dict(sorted(states.items())),
             "core_hours": round(core_s / 3600, 3), "cpu_hours_used": round(used_s / 3600, 3),
-            "cpu_efficiency": round(100 * used_s / core_s, 2) if core_s else None}
+            "cpu_efficiency": round(100 * used_s / core_s, 2) if core_s else None,
+            "gpu_hours": round(gpu[0] / 3600, 3), "gpu_hours_recorded": round(gpu[1] / 3600, 3),
+            "gpu_efficiency": round(100 * gpu[2] / gpu[1], 2) if gpu[1] else None}
 
 
 def _whole_history_totals(conn: sqlite3.Connection, query: JobQuery) -> dict | None:

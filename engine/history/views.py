@@ -224,7 +224,7 @@ def job_bars(r: JobRecord) -> list[str]:
 
 
 def _gpu_text(r: JobRecord) -> str:
-    gpus = f"{r.requested_gpus} {r.gpu_model.upper() + ' ' if r.gpu_model else ''}GPU(s)"
+    gpus = units.plural(r.requested_gpus, f"{r.gpu_model.upper() + ' ' if r.gpu_model else ''}GPU")
     if r.gpu_utilization_pct is None and r.gpu_memory_peak_mb is None:
         return f"use not recorded for {gpus} (no gres/gpuutil in sacct: unknown, not 0 %)"
     text = f"{pct(r.gpu_utilization_pct)} busy on average, {gpus}"

@@ -13,7 +13,7 @@ def gpu_lines(block: dict) -> list[str]:
                      f" ({current['gpu_model'] or 'GPU model unknown'}): {units.usd(current['usd_per_hour'])}/h,"
                      f" job {units.usd(current['job_usd'])} at {current['hours']:.1f} h")
     if use["fewer_gpus"]:
-        lines.append(f"    Fewer GPUs: {block['need_gpus']} GPU(s) did the work in the recorded runs; the options "
+        lines.append(f"    Fewer GPUs: {units.plural(block['need_gpus'], 'GPU')} did the work in the recorded runs; the options "
                      "below have that many")
     if block["options"]:
         lines.append(f"    Options with {block['need_gpus']}+ GPUs whose memory holds the recorded peak:")
@@ -21,7 +21,10 @@ def gpu_lines(block: dict) -> list[str]:
         trade = _trade(row.get("speed_vs_history"))
         pct = row.get("vs_current_cost_pct")
         versus = f" ({pct:+.0f} % per hour vs current)" if pct is not None else ""
-        lines.append(f"      {row['instance_type']:<15} {row['gpus']}x {row['gpu_model']:<22} "
+        model = row["gpu_model"]
+        if row.get("gpu_memory_gib") and not model.endswith("GiB"):
+            model += f" {units.gib(row['gpu_memory_gib'])}"
+        lines.append(f"      {row['instance_type']:<15} {row['gpus']}x {model:<30} "
                      f"{units.usd(row['usd_per_hour'])}/h{versus}; job {units.usd(row['job_usd'])} "
                      f"at {row['hours']:.1f} h; trade-off: {trade}")
     lines.append(f"    Risk: {block['risk']}")

@@ -121,7 +121,7 @@ def write_atomic(path: str, body: bytes) -> bool:
 
 
 STALE_S = 6 * 3600.0  # advice older than this no longer describes the queue (SLURM's queue turns over in hours)
-USAGE = "usage: asba check JOB.sbatch [sbatch options]  (a one- or two-line hint from asba's local caches)\n"
+USAGE = "usage: asba check JOB.sbatch [sbatch options] [--json]  (a one- or two-line hint from asba's local caches)\n"
 
 
 def _duration(seconds: float) -> str:
@@ -254,10 +254,15 @@ def fast_main(argv: list[str]) -> int:
         if not argv or argv[0] in ("-h", "--help"):
             sys.stdout.write(USAGE)
             return 0
-        lines = hint(argv)[:2]
-        if lines:
+        as_json = "--json" in argv
+        lines = hint([a for a in argv if a != "--json"])[:2]
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps({"hint": lines}) + "\n")
+        elif lines:
             sys.stdout.write("\n".join(lines) + "\n")
-            sys.stdout.flush()
+        sys.stdout.flush()
     except BaseException:  # noqa: BLE001 - by contract: silent, exit 0 (also on a closed pipe or Ctrl-C)
         return 0
     return 0

@@ -170,18 +170,18 @@ def test_insights_totals_count_gpu_efficiency_over_recorded_hours_only(gpu_histo
 
 def test_job_view_shows_gpu_use_or_says_it_is_not_recorded(gpu_history, capsys):
     assert gpu_history(["insights", "--job-id", "41001"]) == 0
-    assert "58.0% busy on average, 4 A100 GPU(s) (busiest task 97.0%), GPU memory peak 11.60 GB" in \
+    assert "58.0% busy on average, 4 A100 GPUs (busiest task 97.0%), GPU memory peak 12 GiB" in \
         capsys.readouterr().out
     assert gpu_history(["insights", "--job-id", "18"]) == 0
     out = capsys.readouterr().out
-    assert "use not recorded for 2 A100 GPU(s)" in out and "not 0 %" in out and "0.0% busy" not in out
+    assert "use not recorded for 2 A100 GPUs" in out and "not 0 %" in out and "0.0% busy" not in out
 
 
 def test_profile_and_script_insights_show_gpu_beside_cpu_and_memory(gpu_history, capsys):
     assert gpu_history(["profile", "--user", "alice"]) == 0
     assert "GPUs 4.0 asked / 60.0 % busy (5 of 5 GPU jobs recorded)" in capsys.readouterr().out
     assert gpu_history(["history", "--script", "training.sbatch"]) == 0
-    assert "GPU efficiency: 60.0% typical, GPU memory peak 12.30 GB (5 of 5 GPU runs recorded)" in \
+    assert "GPU efficiency: 60.0% typical, GPU memory peak 12 GiB (5 of 5 GPU runs recorded)" in \
         capsys.readouterr().out
 
 

@@ -120,3 +120,10 @@ def test_remember_keeps_at_most_max_scripts(tmp_path):
     assert len(kept) == check.MAX_SCRIPTS
     assert check.script_key(str(tmp_path / "s0.sbatch")) not in kept  # the oldest went first
     assert check.script_key(str(tmp_path / f"s{check.MAX_SCRIPTS + 2}.sbatch")) in kept
+
+
+def test_check_json_carries_the_same_lines(spy, capsys):
+    _explain(capsys, OVERALLOC)
+    lines = _check(capsys, str(OVERALLOC))
+    assert json.loads("\n".join(_check(capsys, str(OVERALLOC), "--json"))) == {"hint": lines}
+    assert json.loads("\n".join(_check(capsys, "--json", str(TINY), "-p", "gpu"))) == {"hint": []}
