@@ -13,8 +13,8 @@ def gpu_lines(block: dict) -> list[str]:
                      f" ({current['gpu_model'] or 'GPU model unknown'}): {units.usd(current['usd_per_hour'])}/h,"
                      f" job {units.usd(current['job_usd'])} at {current['hours']:.1f} h")
     if use["fewer_gpus"]:
-        lines.append(f"    Fewer GPUs: {units.plural(block['need_gpus'], 'GPU')} did the work in the recorded runs; the options "
-                     "below have that many")
+        lines.append(f"    Fewer GPUs: {units.plural(block['need_gpus'], 'GPU')} did the work in the recorded runs; "
+                     "the options below have that many")
     if block["options"]:
         lines.append(f"    Options with {block['need_gpus']}+ GPUs whose memory holds the recorded peak:")
     for row in block["options"]:
