@@ -62,9 +62,13 @@ class Curve:
     cdf: list[float]
     evidence: int
     label: str = ""
+    floor_s: float = -1.0  # conditioned on wait > floor_s (given_above): no mass at or below it
+
 
     def prob_le(self, wait_s: float) -> float:
         """P(wait <= wait_s), linear in log(w + 60) between grid points."""
+        if wait_s <= self.floor_s:
+            return 0.0
         x = math.log(max(wait_s, 0.0) + 60.0)
         i = bisect.bisect_right(LOG_GRID, x)
         if i == 0:
@@ -78,20 +82,21 @@ class Curve:
         """The smallest wait with P(wait <= w) >= q (log-interpolated); the grid's end when never reached."""
         i = bisect.bisect_left(self.cdf, q - 1e-12)
         if i == 0:
-            return GRID[0]
+            return max(GRID[0], self.floor_s)
         if i >= len(GRID):
             return GRID[-1]
         low, high = self.cdf[i - 1], self.cdf[i]
         frac = 0.0 if high <= low else (q - low) / (high - low)
-        return max(0.0, math.exp(LOG_GRID[i - 1] + frac * (LOG_GRID[i] - LOG_GRID[i - 1])) - 60.0)
+        value = math.exp(LOG_GRID[i - 1] + frac * (LOG_GRID[i] - LOG_GRID[i - 1])) - 60.0
+        return max(0.0, value, self.floor_s)
 
     def given_above(self, low_s: float) -> Curve:
         """The distribution conditioned on wait > ``low_s`` (how a snapshot row must be scored)."""
         base = self.prob_le(low_s)
-        if base >= 1.0 - 1e-9:
-            return Curve([0.0 if g <= low_s else 1.0 for g in GRID], self.evidence, self.label)
+        if base >= 1.0 - 1e-9:  # the forecast said it would have started by then: all mass just above low_s
+            return Curve([0.0 if g <= low_s else 1.0 for g in GRID], self.evidence, self.label, low_s)
         cdf = [0.0 if g <= low_s else max(0.0, (c - base) / (1.0 - base)) for g, c in zip(GRID, self.cdf)]
-        return Curve(_monotone(cdf), self.evidence, self.label)
+        return Curve(_monotone(cdf), self.evidence, self.label, low_s)
 
     def quantiles(self) -> tuple[float, float, float]:
         return self.quantile(0.1), self.quantile(0.5), self.quantile(0.9)

@@ -116,7 +116,8 @@ def _kind(header: str, path: Path) -> str:
     if all(name in header.split(delimiter) for name in SACCT_NEEDED):
         return "sacct"
     raise InputError(f"not a wait trace: header {header[:60]!r}", where=f"{path}:1", code="ASBA-BACKTEST-002",
-                     hint="an SWF file opens with ';' comments; a sacct dump needs a header with Submit, Start and Partition (sacct -a -X --parsable2 "
+                     hint="an SWF file opens with ';' comments; a sacct dump needs a header with Submit, Start and "
+                          "Partition (sacct -a -X --parsable2 "
                           "-o JobID,Submit,Eligible,Start,End,Partition,QOS,ReqCPUS,ReqMem,ReqTRES,NNodes,Timelimit)")
 
 
