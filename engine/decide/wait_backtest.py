@@ -24,11 +24,10 @@ from dataclasses import dataclass, field, replace
 from asba.decide.wait import DEFAULT_RUNTIME_RATIO, queue_model_quantiles
 from asba.decide.wait_classes import JobClass, WaitRecordModel
 from asba.decide.wait_conformal import ReplayCalibrator
-from asba.decide.wait_km import Curve, KaplanMeierRecord, product_limit
+from asba.decide.wait_km import Curve, KaplanMeierRecord, empirical
 from asba.decide.wait_proper import from_quantiles, stratum
 from asba.decide.wait_queue import QueueState
 from asba.decide.wait_score import Scoreboard
-from asba.decide.wait_stats import weighted_quantile
 from asba.inputs.wait_traces import TraceJob
 
 NAIVE_WINDOW = 200
@@ -157,7 +156,7 @@ class Backtest:
             wait = job.wait_s
             if wait is None:
                 continue  # cancelled while pending: left the queue, taught no wait (the KM keeps it censored)
-            obs.start = job.start
+            self.km.started(obs, at)
             self.model.add(self.job_class(job), at, wait)
             self._naive.setdefault(job.partition, deque(maxlen=NAIVE_WINDOW)).append(wait)
             if replay_p50 is not None:
@@ -169,13 +168,9 @@ class Backtest:
         waits = list(self._naive.get(partition, ()))
         if len(waits) < 5:
             return Forecast(None)
-        found = product_limit([(-1.0, w, True, 1.0) for w in waits])
-        if found is None:
-            return Forecast(None)
-        curve = Curve(found[0], len(waits))
-        ones = [1.0] * len(waits)
-        low, mid, high = (weighted_quantile(waits, ones, q) for q in (0.1, 0.5, 0.9))
-        return Forecast((low, mid, high), curve)
+        ordered = sorted(waits)
+        low, mid, high = (ordered[max(0, math.ceil(q * len(ordered)) - 1)] for q in (0.1, 0.5, 0.9))
+        return Forecast((low, mid, high), Curve(empirical(ordered), len(ordered)))
 
 
 def truncation(job: TraceJob) -> float | None:

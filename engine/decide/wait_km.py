@@ -45,6 +45,7 @@ class Obs:
     submit: float
     entry_s: float  # delayed entry: the wait it is known to exceed on entering the data (-1: none)
     start: float | None = None
+    keys: tuple = ()  # the classes it belongs to (their cached curves are dropped when it starts)
 
     def at(self, now: float) -> tuple[float, bool] | None:
         """(time, started) as known at ``now``; None when submitted after ``now``."""
@@ -105,34 +106,35 @@ class Curve:
 def product_limit(points: Sequence[tuple[float, float, bool, float]]) -> tuple[list[float], int] | None:
     """Kaplan-Meier CDF on ``GRID`` from (entry, time, event, weight) with delayed entry and right censoring; and
     the number of events. At risk at t: entered before t and not yet out (entry < t <= time). None: no event."""
-    events = sorted((t, w) for _, t, ev, w in points if ev)
-    if not events:
+    ordered = sorted(points, key=lambda p: p[1])
+    if not any(p[2] for p in ordered):
         return None
-    entries = sorted(e for e, _, _, _ in points)
-    entry_w = _prefix(sorted((e, w) for e, _, _, w in points))
-    exit_w = _prefix(sorted((t, w) for _, t, _, w in points))
-    exits = sorted(t for _, t, _, _ in points)
-    surv, cdf, k = 1.0, [], 0
+    entries = sorted((p[0], p[3]) for p in ordered if p[0] >= 0)  # delayed entries only; the rest are in from 0
+    at_risk = sum(p[3] for p in ordered if p[0] < 0)
+    surv, cdf, events, i, e, n = 1.0, [], 0, 0, 0, len(ordered)
     for g in GRID:
-        while k < len(events) and events[k][0] <= g:
-            t = events[k][0]
-            died = 0.0
-            while k < len(events) and events[k][0] == t:
-                died += events[k][1]
-                k += 1
-            at_risk = entry_w[bisect.bisect_left(entries, t)] - exit_w[bisect.bisect_left(exits, t)]
-            if at_risk > 0:
+        while i < n and ordered[i][1] <= g:
+            t, died, gone = ordered[i][1], 0.0, 0.0
+            while e < len(entries) and entries[e][0] < t:
+                at_risk += entries[e][1]
+                e += 1
+            while i < n and ordered[i][1] == t:
+                _, _, event, weight = ordered[i]
+                died += weight if event else 0.0
+                events += event
+                gone += weight
+                i += 1
+            if died and at_risk > 0:
                 surv *= max(0.0, 1.0 - died / at_risk)
+            at_risk -= gone
         cdf.append(1.0 - surv)
-    return cdf, len(events)
+    return cdf, events
 
 
-def _prefix(pairs: list[tuple[float, float]]) -> list[float]:
-    out, total = [0.0], 0.0
-    for _, w in pairs:
-        total += w
-        out.append(total)
-    return out
+def empirical(values: Sequence[float]) -> list[float]:
+    """The empirical CDF of complete waits on ``GRID``."""
+    ordered, n = sorted(values), len(values)
+    return [bisect.bisect_right(ordered, g) / n for g in GRID]
 
 
 def _monotone(cdf: list[float]) -> list[float]:
@@ -151,15 +153,24 @@ class KaplanMeierRecord:
     half_life_s: float | None = None  # recency weights (None: every observation of the window weighs 1)
     prior: float = 20.0  # shrinkage toward the parent class: weight n / (n + prior)
     max_per_class: int = 300
+    # a class's curve is reused for up to this long while none of its jobs starts: the jobs submitted meanwhile
+    # are censored at under refresh_s, which moves the curve only below that (0: recompute every time)
+    refresh_s: float = 600.0
     _classes: dict[tuple, deque] = field(default_factory=dict)
+    _cache: dict[tuple, tuple[float, tuple[list[float], int, int] | None]] = field(default_factory=dict)
 
     def submitted(self, job: JobClass, submit: float, entry_s: float = -1.0) -> Obs:
-        obs = Obs(submit, entry_s)
-        for i, level in enumerate(CHAIN):
-            key = job.key(level)
-            if key is not None:
-                self._classes.setdefault((i, key), deque(maxlen=self.max_per_class)).append(obs)
+        keys = tuple((i, key) for i, level in enumerate(CHAIN) if (key := job.key(level)) is not None)
+        obs = Obs(submit, entry_s, keys=keys)
+        for key in keys:
+            self._classes.setdefault(key, deque(maxlen=self.max_per_class)).append(obs)
         return obs
+
+    def started(self, obs: Obs, start: float) -> None:
+        """The job was seen to start (call no earlier than ``start``)."""
+        obs.start = start
+        for key in obs.keys:
+            self._cache.pop(key, None)
 
     def estimate(self, job: JobClass, now: float) -> Curve | None:
         curve: Curve | None = None
@@ -167,12 +178,12 @@ class KaplanMeierRecord:
             key = job.key(level)
             if key is None:
                 continue
-            found = self._class_curve((i, key), now)
+            found = self._cached_curve((i, key), now)
             if found is None:
                 continue
-            cdf, n = found
+            cdf, n, events = found
             if curve is None:
-                if n < MIN_EVENTS:
+                if events < MIN_EVENTS:
                     return None
                 curve = Curve(cdf, n, job.describe(level))
                 continue
@@ -181,18 +192,30 @@ class KaplanMeierRecord:
             curve = Curve(mixed, n, job.describe(level))
         return curve
 
-    def _class_curve(self, key: tuple, now: float) -> tuple[list[float], int] | None:
+    def _cached_curve(self, key: tuple, now: float) -> tuple[list[float], int, int] | None:
+        cached = self._cache.get(key)
+        if cached is not None and 0 <= now - cached[0] <= self.refresh_s:
+            return cached[1]
+        found = self._class_curve(key, now)
+        self._cache[key] = (now, found)
+        return found
+
+    def _class_curve(self, key: tuple, now: float) -> tuple[list[float], int, int] | None:
+        """The class's product-limit CDF at ``now``, its observations and its events (None: no event)."""
         bucket = self._classes.get(key)
         if not bucket:
             return None
-        start, points = now - self.window_s, []
+        start, points, half = now - self.window_s, [], self.half_life_s
         for obs in reversed(bucket):
             if obs.submit < start:
                 break
-            seen = obs.at(now)
-            if seen is None or seen[0] <= obs.entry_s:
-                continue  # not yet submitted, or not yet past its truncation point: not in the data at now
-            weight = 1.0 if self.half_life_s is None else 0.5 ** ((now - obs.submit) / self.half_life_s)
-            points.append((obs.entry_s, seen[0], seen[1], weight))
+            if obs.submit > now:
+                continue
+            started = obs.start is not None and obs.start <= now
+            seen = max(0.0, obs.start - obs.submit) if started else now - obs.submit  # type: ignore[operator]
+            if seen <= obs.entry_s:
+                continue  # not yet past its truncation point: not in the data at now
+            weight = 1.0 if half is None else 0.5 ** ((now - obs.submit) / half)
+            points.append((obs.entry_s, seen, started, weight))
         found = product_limit(points)
-        return None if found is None else (found[0], len(points))
+        return None if found is None else (found[0], len(points), found[1])

@@ -32,17 +32,18 @@ def from_quantiles(q: tuple[float, float, float]) -> Curve:
     x50, x90 = max(x50, x10 + 1e-3), max(x90, x50 + 2e-3)
     knots = [(x10 - max(x50 - x10, 0.05) / 4, 0.0), (x10, 0.1), (x50, 0.5), (x90, 0.9),
              (x90 + max(x90 - x50, 0.05) / 4, 1.0)]
-    cdf = [_interp(x, knots) for x in LOG_GRID]
+    cdf, k = [], 0
+    for x in LOG_GRID:  # ascending: walk the knots once
+        while k < len(knots) and knots[k][0] < x:
+            k += 1
+        if k == 0:
+            cdf.append(0.0)
+        elif k == len(knots):
+            cdf.append(1.0)
+        else:
+            (x0, y0), (x1, y1) = knots[k - 1], knots[k]
+            cdf.append(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
     return Curve(cdf, 0)
-
-
-def _interp(x: float, knots: list[tuple[float, float]]) -> float:
-    if x <= knots[0][0]:
-        return 0.0
-    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    return 1.0
 
 
 def pinball(real_s: float, q: tuple[float, float, float]) -> float:

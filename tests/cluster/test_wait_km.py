@@ -58,7 +58,7 @@ def test_the_record_learns_only_what_was_known_then():
     cls = JobClass("cpu", 1, 0, H, None, 0)
     for i in range(10):
         obs = km.submitted(cls, submit=i * 60.0)
-        obs.start = i * 60.0 + (30.0 if i < 5 else 10 * H)  # five start fast, five wait ten hours
+        km.started(obs, i * 60.0 + (30.0 if i < 5 else 10 * H))  # five start fast, five wait ten hours
     early = km.estimate(cls, now=20 * 60.0)
     assert early is not None and early.evidence == 10
     # at 20 min the five slow jobs are pending: censored, so half the mass is "more than ~15 min", not 30 s
