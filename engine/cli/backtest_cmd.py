@@ -53,7 +53,8 @@ def backtest(paths: list[Path], break_even: Any = None, rows: bool = False) -> d
         read, skipped = read + len(trace.jobs), skipped + trace.skipped
         bt.run(trace.jobs, complete=trace.kind in ("sacct", "swf"))
         del trace
-    out = {"inputs": [str(p) for p in paths], "jobs_read": read, "skipped_rows": skipped, **bt.board.as_dict()}
+    out = {"inputs": [str(p) for p in paths], "value_of_hour_usd": getattr(break_even, "value", None),
+           "jobs_read": read, "skipped_rows": skipped, **bt.board.as_dict()}
     if bt.rows is not None:
         out["jobs"] = bt.rows
     return out

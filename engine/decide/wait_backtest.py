@@ -155,7 +155,8 @@ class Backtest:
             self._pending[job.partition] -= 1
             wait = job.wait_s
             if wait is None:
-                continue  # cancelled while pending: left the queue, taught no wait (the KM keeps it censored)
+                self.km.cancelled(obs, at)  # left the queue while pending: censored at that wait, taught no wait
+                continue
             self.km.started(obs, at)
             self.model.add(self.job_class(job), at, wait)
             self._naive.setdefault(job.partition, deque(maxlen=NAIVE_WINDOW)).append(wait)

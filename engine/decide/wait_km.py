@@ -10,8 +10,10 @@ Each job submitted in the window is one observation of its class, whether or not
   function with truncated data", Biometrika 74, 1987). Without this, the record would learn only survivors' waits.
 
 The estimate is a survival curve on a fixed grid of waits (``GRID``). A class's curve is shrunk toward its parent
-class's (``CHAIN``: partition, then the queue pressure, then GPU / limit, then CPUs, then QOS) with the weight
-``n / (n + prior)``, ``n`` being the class's observations: a thin class leans on its parent, a rich one on itself.
+class's (``CHAIN``: the cluster, the partition, then the queue pressure, then GPU / limit, then CPUs, then QOS) with
+the weight ``n / (n + prior)``, ``n`` being the class's observations: a thin class leans on its parent, a rich one
+on itself. Beyond a class's longest observed time (where its censored jobs leave the curve open) its remaining
+mass follows the parent's shape there.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ GRID: tuple[float, ...] = (0.0, *(10.0 * (60 * 86400 / 10.0) ** (i / 62) for i i
 LOG_GRID: tuple[float, ...] = tuple(math.log(g + 60.0) for g in GRID)
 # nested classes, coarsest first: each is its predecessor plus features
 CHAIN: tuple[tuple[str, ...], ...] = (
+    (),  # the whole cluster
     ("partition",),
     ("partition", "queue"),
     ("partition", "gpu", "limit", "queue"),
@@ -45,6 +48,7 @@ class Obs:
     submit: float
     entry_s: float  # delayed entry: the wait it is known to exceed on entering the data (-1: none)
     start: float | None = None
+    left: float | None = None  # left the queue without starting (cancelled while pending): censored there
     keys: tuple = ()  # the classes it belongs to (their cached curves are dropped when it starts)
 
     def at(self, now: float) -> tuple[float, bool] | None:
@@ -53,6 +57,8 @@ class Obs:
             return None
         if self.start is not None and self.start <= now:
             return max(0.0, self.start - self.submit), True
+        if self.left is not None and self.left <= now:
+            return max(0.0, self.left - self.submit), False
         return now - self.submit, False
 
 
@@ -137,6 +143,18 @@ def empirical(values: Sequence[float]) -> list[float]:
     return [bisect.bisect_right(ordered, g) / n for g in GRID]
 
 
+def _tail_like(cdf: list[float], last_s: float, parent: list[float]) -> list[float]:
+    """Beyond ``last_s`` (the class's longest observed time) its open survival mass follows the parent's shape:
+    S(t) = S(last) x S_parent(t) / S_parent(last)."""
+    i = bisect.bisect_right(GRID, last_s) - 1
+    if i < 0 or cdf[-1] >= 1.0 - 1e-12:
+        return cdf
+    surv, parent_surv = 1.0 - cdf[i], 1.0 - parent[i]
+    if parent_surv <= 1e-12:
+        return cdf[: i + 1] + [1.0] * (len(cdf) - i - 1)
+    return cdf[: i + 1] + [1.0 - surv * (1.0 - p) / parent_surv for p in parent[i + 1:]]
+
+
 def _monotone(cdf: list[float]) -> list[float]:
     out, top = [], 0.0
     for c in cdf:
@@ -150,14 +168,16 @@ class KaplanMeierRecord:
     """Per-class observations of submitted jobs; ``estimate`` reads only what was known at ``now``."""
 
     window_s: float = 14 * 86400.0
-    half_life_s: float | None = None  # recency weights (None: every observation of the window weighs 1)
+    # recency weights (None: every observation weighs 1). 2 d: the lowest pinball loss on the first half of the
+    # wagap trace among none / 2 d and priors 5 / 20, windows 7 / 14 / 30 d (benchmarks/results/wait_backtest_notes.md)
+    half_life_s: float | None = 2 * 86400.0
     prior: float = 20.0  # shrinkage toward the parent class: weight n / (n + prior)
     max_per_class: int = 300
     # a class's curve is reused for up to this long while none of its jobs starts: the jobs submitted meanwhile
     # are censored at under refresh_s, which moves the curve only below that (0: recompute every time)
     refresh_s: float = 600.0
     _classes: dict[tuple, deque] = field(default_factory=dict)
-    _cache: dict[tuple, tuple[float, tuple[list[float], int, int] | None]] = field(default_factory=dict)
+    _cache: dict[tuple, tuple[float, tuple[list[float], int, int, float] | None]] = field(default_factory=dict)
 
     def submitted(self, job: JobClass, submit: float, entry_s: float = -1.0) -> Obs:
         keys = tuple((i, key) for i, level in enumerate(CHAIN) if (key := job.key(level)) is not None)
@@ -172,6 +192,10 @@ class KaplanMeierRecord:
         for key in obs.keys:
             self._cache.pop(key, None)
 
+    def cancelled(self, obs: Obs, at: float) -> None:
+        """The job left the queue without starting (call no earlier than ``at``): censored at ``at - submit``."""
+        obs.left = at
+
     def estimate(self, job: JobClass, now: float) -> Curve | None:
         curve: Curve | None = None
         for i, level in enumerate(CHAIN):
@@ -181,18 +205,19 @@ class KaplanMeierRecord:
             found = self._cached_curve((i, key), now)
             if found is None:
                 continue
-            cdf, n, events = found
+            cdf, n, events, last = found
             if curve is None:
                 if events < MIN_EVENTS:
                     return None
-                curve = Curve(cdf, n, job.describe(level))
+                curve = Curve(cdf, n, job.describe(level) or "all partitions")
                 continue
+            cdf = _tail_like(cdf, last, curve.cdf)
             share = n / (n + self.prior)
             mixed = [share * c + (1 - share) * p for c, p in zip(cdf, curve.cdf)]
             curve = Curve(mixed, n, job.describe(level))
         return curve
 
-    def _cached_curve(self, key: tuple, now: float) -> tuple[list[float], int, int] | None:
+    def _cached_curve(self, key: tuple, now: float) -> tuple[list[float], int, int, float] | None:
         cached = self._cache.get(key)
         if cached is not None and 0 <= now - cached[0] <= self.refresh_s:
             return cached[1]
@@ -200,8 +225,9 @@ class KaplanMeierRecord:
         self._cache[key] = (now, found)
         return found
 
-    def _class_curve(self, key: tuple, now: float) -> tuple[list[float], int, int] | None:
-        """The class's product-limit CDF at ``now``, its observations and its events (None: no event)."""
+    def _class_curve(self, key: tuple, now: float) -> tuple[list[float], int, int, float] | None:
+        """The class's product-limit CDF at ``now``, its observations, its events and its longest observed time
+        (None: no event)."""
         bucket = self._classes.get(key)
         if not bucket:
             return None
@@ -209,13 +235,13 @@ class KaplanMeierRecord:
         for obs in reversed(bucket):
             if obs.submit < start:
                 break
-            if obs.submit > now:
+            seen_at = obs.at(now)
+            if seen_at is None:
                 continue
-            started = obs.start is not None and obs.start <= now
-            seen = max(0.0, obs.start - obs.submit) if started else now - obs.submit  # type: ignore[operator]
+            seen, started = seen_at
             if seen <= obs.entry_s:
                 continue  # not yet past its truncation point: not in the data at now
             weight = 1.0 if half is None else 0.5 ** ((now - obs.submit) / half)
             points.append((obs.entry_s, seen, started, weight))
         found = product_limit(points)
-        return None if found is None else (found[0], len(points), found[1])
+        return None if found is None else (found[0], len(points), found[1], max(p[1] for p in points))

@@ -68,7 +68,8 @@ class ProperTally:
     def add(self, real_s: float, curve: Curve, q: tuple[float, float, float], break_even_s: float | None) -> None:
         self.jobs += 1
         self.pinball += pinball(real_s, q)
-        u = curve.prob_le(real_s)
+        # mid-PIT where the forecast has an atom at 0 s (a wait of 0 s: halfway up the atom, not at its top)
+        u = curve.prob_le(real_s) / 2 if real_s <= 0 else curve.prob_le(real_s)
         self.pit[min(PIT_BINS - 1, int(u * PIT_BINS))] += 1
         if break_even_s is not None:
             p = 1.0 - curve.prob_le(break_even_s)

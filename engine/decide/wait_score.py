@@ -16,7 +16,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from asba.decide.wait_km import Curve
-from asba.decide.wait_proper import ProperTally, from_quantiles
+from asba.decide.wait_proper import STRATA, ProperTally, from_quantiles
 
 AT_ONCE_S = 300.0
 OVERALL = "(all)"
@@ -81,8 +81,11 @@ class Scoreboard:
                 self.proper.setdefault((method, group), ProperTally()).add(real, curve, q, break_even_s)
 
     def groups(self) -> list[str]:
-        names = sorted({g for _, g in self.tallies if g != OVERALL}, key=lambda g: (-self._jobs(g), g))
-        return [OVERALL, *names]
+        """Overall, the truncation strata (snapshot traces) in order, then the partitions by size."""
+        strata = [f"truncation {label}" for _, label in STRATA]
+        names = sorted({g for _, g in self.tallies if g != OVERALL and g not in strata},
+                       key=lambda g: (-self._jobs(g), g))
+        return [OVERALL, *[g for g in strata if ("asba", g) in self.tallies], *names]
 
     def _jobs(self, group: str) -> int:
         tally = self.tallies.get(("asba", group))

@@ -62,7 +62,7 @@ def test_the_record_learns_only_what_was_known_then():
     early = km.estimate(cls, now=20 * 60.0)
     assert early is not None and early.evidence == 10
     # at 20 min the five slow jobs are pending: censored, so half the mass is "more than ~15 min", not 30 s
-    assert early.prob_le(60.0) == pytest.approx(0.5)
+    assert early.prob_le(60.0) == pytest.approx(0.5, abs=0.01)  # recency weights move it a little
     assert early.quantile(0.6) == GRID[-1]  # beyond anything seen yet: the grid's end, not a short wait
     assert early.quantile(0.1) < 60.0
     late = km.estimate(cls, now=11 * H)
