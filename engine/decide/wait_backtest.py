@@ -74,6 +74,8 @@ class Backtest:
     complete: bool = False  # the trace holds every job: rebuild the queue at each submission from it
     break_even: Callable[[TraceJob], float | None] | None = None
     rows: list[dict] | None = None  # per-job rows (None: not kept)
+    # called with each job, asba's forecast and the naive one, as known at its submission (the decision backtest)
+    listener: Callable[[TraceJob, Curve | None, Quantiles | None], None] | None = None
     _queue: QueueState = field(default_factory=QueueState)
     _started: list = field(default_factory=list)  # heap of (start, seq, job, replay p50, record p50, km obs)
     _pending: dict[str, int] = field(default_factory=dict)
@@ -103,6 +105,8 @@ class Backtest:
         mine = self.km.estimate(cls, job.submit)
         if job.wait_s is not None:
             self._score(job, replay, record, mine)
+        if self.listener is not None:
+            self.listener(job, mine, self._naive_forecast(job.partition).q)
         obs = self.km.submitted(cls, job.submit, truncation(job) or -1.0)
         if self.complete:
             self._queue.submit(job)

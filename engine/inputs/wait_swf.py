@@ -81,7 +81,8 @@ def _job(fields: list[str], base: float, queues: dict[str, str]) -> TraceJob | N
                     cpus=None if procs is None else int(procs), gpus=0,
                     mem_mb=None if mem_kb is None or procs is None else mem_kb * procs / 1024,
                     limit_s=_known(values[8]),
-                    end=None if start is None or run < 0 else start + run)
+                    end=None if start is None or run < 0 else start + run,
+                    user=None if values[11] < 0 else fields[11])
 
 
 def _known(value: float) -> float | None:

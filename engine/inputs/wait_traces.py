@@ -42,6 +42,7 @@ class TraceJob:
     queue_agg: tuple[float, ...] | None = None  # Cedar: q_p_jobs/cores/core_hours, r_p_jobs/cores/core_hours
     slurm_estimate_s: float | None = None
     poll: float | None = None  # snapshot traces (mila): the job is in the file only if still pending at this time
+    user: str | None = None  # who submitted it (sacct User, SWF user id, the mila account): "the same script" key
 
     @property
     def wait_s(self) -> float | None:
@@ -145,7 +146,7 @@ def _sacct_job(row: dict[str, str]) -> TraceJob | None:
                     cpus=_int(row.get("ReqCPUS")), gpus=fmt.tres_gpus_of(req_tres) if req_tres else 0,
                     nodes=nodes, mem_mb=mem, limit_s=fmt.time_limit_s(row.get("Timelimit", "")),
                     qos=row.get("QOS") or None, eligible=_epoch(row.get("Eligible", "")),
-                    end=_epoch(row.get("End", "")))
+                    end=_epoch(row.get("End", "")), user=row.get("User") or None)
 
 
 def _mila_job(row: dict[str, str]) -> TraceJob | None:
@@ -159,7 +160,8 @@ def _mila_job(row: dict[str, str]) -> TraceJob | None:
                     cpus=_int(row["req_cpus"]), gpus=fmt.tres_gpus(tres), nodes=_int(tres.get("node")),
                     mem_mb=float(row["req_mem_total"] or 0) or None, limit_s=float(row["time_limit_sec"]),
                     eligible=_epoch(row["eligible_time"]), end=_epoch(row["end_time"]),
-                    queue_ahead=_int(row["q_p_jobs_above"]), queue_agg=agg, poll=_epoch(row.get("poll_time", "")))
+                    queue_ahead=_int(row["q_p_jobs_above"]), queue_agg=agg, poll=_epoch(row.get("poll_time", "")),
+                    user=row.get("account_id") or None)
 
 
 def _eagle_job(row: dict[str, str]) -> TraceJob | None:
@@ -169,4 +171,4 @@ def _eagle_job(row: dict[str, str]) -> TraceJob | None:
     return TraceJob(row["job_id"], submit, _epoch(row["start_time"]), row["partition"],
                     cpus=_int(row["processors_req"]), gpus=_int(row["gpus_req"]), nodes=_int(row["nodes_req"]),
                     mem_mb=float(row["mem_req"] or 0) or None, limit_s=float(row["wallclock_req"]),
-                    qos=row.get("qos") or None, end=_epoch(row["end_time"]))
+                    qos=row.get("qos") or None, end=_epoch(row["end_time"]), user=row.get("user") or None)

@@ -63,4 +63,22 @@ def render(result: dict, max_groups: int = 12) -> list[str]:
                          "calibrated): " + " ".join(f"{100 * x:.0f}" for x in pit))
     if len(groups) > max_groups:
         lines.append(f"\n({len(groups) - max_groups} smaller partitions not shown; --json has them all)")
+    if "decisions" in result:
+        lines += decision_lines(result["decisions"])
+    return lines
+
+
+def decision_lines(d: dict) -> list[str]:
+    lines = ["", f"decisions at ${d['value_of_hour_usd']:g} an hour: {d['jobs']} jobs over {d['days']} days "
+             f"({d['censored']} never started: censored), AWS better in hindsight for {pct(d['aws_better_share'])}; "
+             "normalised regret = regret / sum |local total - AWS total| (0 = hindsight-perfect, always-local + "
+             "always-AWS = 1)",
+             f"  {'policy':<14} {'norm. regret':>12} {'mean regret/job':>16} {'95 % (day blocks)':>20} "
+             f"{'wrong':>6} {'AWS chosen':>10}"]
+    for name, p in d["policies"].items():
+        band = p["mean_regret_95_usd"]
+        band_text = f"${band[0]:.3f}-{band[1]:.3f}" if band else "n/a"
+        norm = "n/a" if p["normalised_regret"] is None else f"{p['normalised_regret']:.3f}"
+        lines.append(f"  {name:<14} {norm:>12} {'$' + format(p['mean_regret_usd'] or 0, '.3f'):>16} "
+                     f"{band_text:>20} {pct(p['wrong_choice_rate']):>6} {p['aws_chosen']:>10}")
     return lines
