@@ -140,3 +140,20 @@ def test_snapshot_rows_are_scored_by_truncation_stratum():
     assert row["truncation_s"] is not None and row["wait_s"] > row["truncation_s"] - 300
     if row["asba"] is not None:
         assert row["asba"]["p10_s"] >= row["truncation_s"]
+
+
+def test_an_open_tail_follows_the_parent_instead_of_the_end_of_the_grid():
+    km = KaplanMeierRecord(prior=5.0, half_life_s=None)
+    wide, narrow = JobClass("cpu", 1, 0, H, None, 50), JobClass("cpu", 64, 0, H, None, 50)
+    for i in range(60):  # the partition: waits spread from 1 to 6 h, all started
+        km.started(km.submitted(wide, i * 60.0), i * 60.0 + (1 + i % 6) * H)
+    for i in range(40):  # the 64-CPU jobs: 8 started after 10 min, 32 cancelled after 30 min (open tail)
+        obs = km.submitted(narrow, i * 60.0)
+        if i < 8:
+            km.started(obs, i * 60.0 + 600.0)
+        else:
+            km.cancelled(obs, i * 60.0 + 1800.0)
+    curve = km.estimate(narrow, now=10 * H)
+    assert curve is not None
+    assert curve.quantile(0.1) <= 700.0
+    assert H < curve.quantile(0.9) < 7 * H  # the parent's spread, not "60 days"
