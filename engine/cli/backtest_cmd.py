@@ -31,6 +31,11 @@ def register(actions) -> None:
 
 def run(args) -> int:
     started = time.monotonic()
+    if not 0 < args.value_of_hour <= 10_000:
+        from asba.errors import InputError
+
+        raise InputError(f"--value-of-hour must be above 0 and at most 10000 USD, got {args.value_of_hour:g}",
+                         code="ASBA-BACKTEST-003", hint="the value of an hour of waiting, e.g. --value-of-hour 5")
     as_json = bool(getattr(args, "json", False))
     result = backtest(args.dumps, break_even=break_even_of(args.value_of_hour), rows=as_json,
                       decisions=args.value_of_hour if args.decisions else None)

@@ -60,7 +60,8 @@ class TraceFile:
 def read_trace(path: Path) -> TraceFile:
     if not path.is_file():
         raise InputError(f"no such trace or dump: {path}", where=str(path), code="ASBA-BACKTEST-001",
-                         hint="give a sacct -a -X --parsable2 dump, a mila Cedar CSV (.gz) or the NREL Eagle CSV")
+                         hint="give a sacct -a -X --parsable2 dump, an SWF file, a mila Cedar CSV (.gz) or the "
+                              "NREL Eagle CSV")
     with _open_text(path) as text:
         return parse_trace(text, path)
 
