@@ -45,3 +45,9 @@ def test_decisions_on_days_of_a_complete_trace_have_a_day_block_interval(capsys,
     for p in d["policies"].values():
         low, high = p["mean_regret_95_usd"]
         assert low <= p["mean_regret_usd"] <= high
+
+
+def test_a_value_of_hour_out_of_bounds_is_one_clear_error(capsys):
+    assert main(["cluster", "backtest", str(DUMP), "--decisions", "--value-of-hour", "-1"]) != 0
+    err = capsys.readouterr().err
+    assert "ASBA-BACKTEST-003" in err and "Traceback" not in err
