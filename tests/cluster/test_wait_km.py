@@ -157,3 +157,31 @@ def test_an_open_tail_follows_the_parent_instead_of_the_end_of_the_grid():
     assert curve is not None
     assert curve.quantile(0.1) <= 700.0
     assert H < curve.quantile(0.9) < 7 * H  # the parent's spread, not "60 days"
+
+
+def test_jobs_cancelled_while_pending_stay_in_the_record_as_censored_waits():
+    from asba.inputs.wait_traces import read_trace
+
+    capture = Path(__file__).resolve().parents[1] / "fixtures" / "cluster" / "wait_record" / \
+        "sacct_a_X_varied_load_2026-12-06.psv"
+    jobs = read_trace(capture).jobs
+    cancelled = [j for j in jobs if j.start is None]
+    assert len(jobs) == 65 and len(cancelled) == 25
+    now = max(j.end or j.submit for j in jobs)
+
+    def p90(keep_cancelled: bool) -> float:
+        km = KaplanMeierRecord(prior=0.0, half_life_s=None)
+        for job in jobs:
+            if job.start is None and not keep_cancelled:
+                continue
+            obs = km.submitted(JobClass(job.partition), job.submit)
+            if job.start is not None:
+                km.started(obs, job.start)
+            elif job.end is not None:
+                km.cancelled(obs, job.end)
+        curve = km.estimate(JobClass(job.partition), now)
+        assert curve is not None
+        return curve.quantile(0.9)
+
+    # dropping the jobs that were still pending when cancelled would claim the queue is shorter than it was
+    assert p90(True) > p90(False)
