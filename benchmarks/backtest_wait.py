@@ -143,11 +143,13 @@ def report(results: dict[str, dict], ratio_note: str) -> str:
 # ------------------------------------------------------------------ trace replays (asba cluster backtest)
 
 TRACES = REPO.parent / "shared" / "data" / "traces"
-COLUMNS = ("asba", "replay", "slurm", "naive")
+COLUMNS = ("asba", "record", "replay", "slurm", "naive")
 
 
 def trace_sets() -> dict[str, list[Path]]:
-    sets = {"mila Cedar, 17 days 2021-05-01..23": sorted((TRACES / "mila_cedar").glob("jobs_cedar_*.csv*")),
+    sets = {"MetaCentrum wagap (complete, SWF), 2013-01..03": [TRACES / "metacentrum_wagap" / "wagap-2013.swf.gz"],
+            "mila Cedar, 17 days 2021-05-01..23 (noon snapshots: scored given wait > truncation point)":
+                sorted((TRACES / "mila_cedar").glob("jobs_cedar_*.csv*")),
             "NREL Eagle sample, 2019-01-01..03": [TRACES / "nrel_eagle" / "sample_eagle_data.csv"]}
     dump = _test_cluster_dump()
     if dump is not None:
@@ -172,12 +174,12 @@ def _test_cluster_dump() -> Path | None:
 def replay_traces() -> list[tuple[str, dict, float, float]]:
     import resource
 
-    from asba.cli.backtest_cmd import backtest
+    from asba.cli.backtest_cmd import backtest, break_even_of
 
     rows = []
     for name, paths in trace_sets().items():
         started = time.monotonic()
-        result = backtest(paths)
+        result = backtest(paths, break_even=break_even_of(5.0))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows.append((name, result, time.monotonic() - started, rss))
     return rows
@@ -185,9 +187,12 @@ def replay_traces() -> list[tuple[str, dict, float, float]]:
 
 def trace_report(rows: list[tuple[str, dict, float, float]]) -> str:
     lines = ["| data | group | jobs | method | in [p10, p90] (below / above) | median abs. error p50 | "
-             "p50 within 2x | mean log2 width |", "|---|---|---:|---|---:|---:|---:|---:|"]
+             "p50 within 2x | mean log2 width | pinball | Brier at break-even ($5/h) |",
+             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for name, result, _, _ in rows:
-        for group, methods in list(result["groups"].items())[:4]:
+        groups = list(result["groups"].items())
+        strata = [g for g in groups if g[0].startswith("truncation ")]
+        for group, methods in groups[:1] + strata + [g for g in groups[1:4] if g not in strata]:
             for method in COLUMNS:
                 s = methods.get(method)
                 if not s or not s["estimated"]:
@@ -195,12 +200,17 @@ def trace_report(rows: list[tuple[str, dict, float, float]]) -> str:
                 lines.append(f"| {name} | {group} | {s['estimated']}/{s['jobs']} | {method} | "
                              f"{_pct(s['coverage'])} ({_pct(s['below_p10'])} / {_pct(s['above_p90'])}) | "
                              f"{_fmt(s['median_abs_error_s'])} | {_pct(s['p50_within_2x'])} | "
-                             f"{s['mean_log2_width']:.2f} |")
+                             f"{s['mean_log2_width']:.2f} | {_num(s.get('pinball_log'))} | "
+                             f"{_num(s.get('brier_break_even'))} |")
     lines.append("")
     for name, result, seconds, rss in rows:
         lines.append(f"- {name}: {result['jobs_read']} jobs read, real wait median "
                      f"{_fmt(result['real_wait_median_s'])}; replay took {seconds:.0f} s, peak RSS {rss:.0f} MB.")
     return "\n".join(lines) + "\n"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def _pct(share: float | None) -> str:

@@ -179,7 +179,7 @@ class Inputs:
     spent_usd: float
     spent_source: str
     extra_facts: list[Fact]  # checkpointing, failures on partitions
-    wait_record: Any = None  # WaitRecordModel of the partition (history.wait_record.model_for), or None
+    wait_record: Any = None  # the partition's wait record (history.wait_record.model_for), or None
 
 
 def _wait(inputs: Inputs, req: Any, partition: str) -> Any:

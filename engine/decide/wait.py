@@ -8,9 +8,9 @@
   them, or at once when it fits now and ends before the first blocked job could start (backfill). p50 uses the
   user's runtime/limit ratio (or the default below), p10 half of it, p90 the full limits.
 * ``history``: Submit->Start of the user's similar past jobs on this partition (percentiles).
-* ``wait_record``: the cluster's own waits of similar jobs, all users (``wait_classes``: class bins, the QBETS
-  sample bound, recency weights, the live queue's pending count as a class feature); backtested in
-  ``asba cluster backtest``.
+* ``wait_record``: the cluster's own waits of similar jobs, all users: the product-limit estimate of the job's
+  class (``wait_km``: jobs still pending are right-censored, classes shrunk toward their parents, the live
+  queue's pending count as a class feature); backtested in ``asba cluster backtest``.
 
 The methods are combined by weight (per-quantile weighted mean). ``method`` names the heaviest.
 """
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asba.decide.wait_classes import THIN_MIN, JobClass, WaitRecordModel
+from asba.decide.wait_km import MIN_EVENTS, KaplanMeierRecord
 from asba.facts.cluster_facts import ClusterView, JobNeeds, PartitionSummary, job_needs
 from asba.facts.model import Fact
 from asba.inputs.cluster_parse import QueueJob, parse_duration
@@ -98,7 +99,7 @@ def estimate_wait(
     partition: str | None = None,
     past_waits_s: list[float] | None = None,
     runtime_ratio: float | None = None,
-    record: WaitRecordModel | None = None,
+    record: WaitRecordModel | KaplanMeierRecord | None = None,
     qos: str | None = None,
 ) -> WaitEstimate:
     """``record``: the cluster wait record (``history.wait_record.model_for``), read at ``view.now``."""
@@ -156,19 +157,33 @@ def _history_component(waits: list[float], gaps: list[str]) -> WaitComponent | N
                          f"Submit->Start of {len(waits)} similar past jobs")
 
 
-def _record_component(record: WaitRecordModel | None, summary: PartitionSummary | None, needs: JobNeeds,
-                      partition: str, qos: str | None, now: float, gaps: list[str]) -> WaitComponent | None:
+def _record_component(record: WaitRecordModel | KaplanMeierRecord | None, summary: PartitionSummary | None,
+                      needs: JobNeeds, partition: str, qos: str | None, now: float,
+                      gaps: list[str]) -> WaitComponent | None:
     if record is None:
         gaps.append("wait_record: no cluster wait record (run `asba history sync`)")
         return None
     pending = len(summary.pending) if summary is not None and summary.pending is not None else None
     cls = JobClass(partition, needs.cpus, needs.gpus, needs.time_limit_s, qos, pending)
+    if isinstance(record, KaplanMeierRecord):
+        return _km_component(record, cls, now, gaps)
     est = record.estimate(cls, now)
     if est is None:
         gaps.append(f"wait_record: fewer than {THIN_MIN} waits of similar jobs in the record")
         return None
     weight = WEIGHT_RECORD_THIN if est.thin else WEIGHT_RECORD
     return WaitComponent("wait_record", est.p10_s, est.p50_s, est.p90_s, weight, est.evidence, est.detail())
+
+
+def _km_component(record: KaplanMeierRecord, cls: JobClass, now: float, gaps: list[str]) -> WaitComponent | None:
+    curve = record.estimate(cls, now)
+    if curve is None:
+        gaps.append(f"wait_record: fewer than {MIN_EVENTS} started waits in the record")
+        return None
+    p10, p50, p90 = curve.quantiles()
+    detail = (f"product-limit estimate of {curve.evidence} jobs of the last {record.window_s / 86400:g} d "
+              f"(pending ones censored), {curve.label}")
+    return WaitComponent("wait_record", p10, p50, p90, WEIGHT_RECORD, curve.evidence, detail)
 
 
 def _percentiles(values: list[float]) -> tuple[float, float, float]:

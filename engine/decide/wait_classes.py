@@ -12,10 +12,11 @@ the queue-pressure bin brings in the live queue. Memory is bounded: at most ``ma
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass, field
 
-from asba.decide.wait_stats import min_samples, upper_bound_rank, weighted_quantile
+from asba.decide.wait_stats import min_samples, upper_bound_rank, weighted_quantiles
 
 CPU_BINS = (1, 4, 16, 64, 256)  # upper edges: 1, 2-4, 5-16, 17-64, 65-256, >256 CPUs
 LIMIT_BINS = (3600, 4 * 3600, 12 * 3600, 24 * 3600, 72 * 3600)  # <=1 h, <=4 h, <=12 h, <=1 d, <=3 d, >3 d
@@ -152,9 +153,9 @@ class WaitRecordModel:
                    thin: bool) -> RecordEstimate:
         waits = [w for _, w in samples]
         weights = [0.5 ** (max(0.0, now - t) / self.half_life_s) for t, _ in samples]
-        p10, p50, p90 = (weighted_quantile(waits, weights, q) for q in (0.1, 0.5, 0.9))
+        p10, p50, p90 = weighted_quantiles(waits, weights, (0.1, 0.5, 0.9))
         rank = upper_bound_rank(len(waits), 0.9, CONFIDENCE)
-        bound = sorted(waits)[rank - 1] if rank else None
+        bound = heapq.nsmallest(rank, waits)[-1] if rank else None
         if thin:
             p90 = max(p90, THIN_WIDEN * max(waits))
         label = job.describe(LEVELS[level])

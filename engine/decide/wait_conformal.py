@@ -40,8 +40,8 @@ class ReplayCalibrator:
         key, n = self.evidence(partition)
         if not n:
             return None
-        residuals = list(self._residuals[key])
-        offsets = [conformal_offset(residuals, q) for q in (0.1, 0.5, 0.9)]
+        residuals = sorted(self._residuals[key])
+        offsets = [conformal_offset(residuals, q, presorted=True) for q in (0.1, 0.5, 0.9)]
         if any(o is None for o in offsets):
             return None
         low, mid, high = (scale(replay_p50_s, o) for o in offsets if o is not None)

@@ -5,7 +5,8 @@ wait under 5 minutes counts as 5 minutes there, on both sides: asba says "starts
 them, so 3 s against a p90 of 1 s is not a miss), the
 median absolute error of p50, the share of p50 within 2x of the real wait (both under 5 minutes counts as
 within: "starts almost at once" is right then), and the mean log2 width of the interval, log2((p90 + 60 s) /
-(p10 + 60 s)): a wide interval must not pass for a good one.
+(p10 + 60 s)): a wide interval must not pass for a good one. Beside these, the proper scores of
+``wait_proper`` (pinball loss, PIT histogram, Brier score at the break-even wait).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
+
+from asba.decide.wait_km import Curve
+from asba.decide.wait_proper import STRATA, ProperTally, from_quantiles
 
 AT_ONCE_S = 300.0
 OVERALL = "(all)"
@@ -58,18 +62,30 @@ class Tally:
 @dataclass
 class Scoreboard:
     tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)
+    proper: dict[tuple[str, str], ProperTally] = field(default_factory=dict)
     real_waits: list[float] = field(default_factory=list)
     out_of_order: int = 0
 
-    def add(self, method: str, partition: str, real: float, q: tuple[float, float, float] | None) -> None:
+    def add(self, method: str, partition: str, real: float, q: tuple[float, float, float] | None,
+            curve: Curve | None = None, stratum: str = "complete", break_even_s: float | None = None) -> None:
+        """``curve``: the forecast's CDF, already conditioned on the truncation point where there is one (else
+        one is drawn through ``q``); ``stratum``: the truncation stratum (``wait_proper.stratum``)."""
         if method == "asba":
             self.real_waits.append(real)
-        for group in (OVERALL, partition):
+        groups = (OVERALL, partition) if stratum == "complete" else (OVERALL, partition, f"truncation {stratum}")
+        if q is not None and curve is None:
+            curve = from_quantiles(q)
+        for group in groups:
             self.tallies.setdefault((method, group), Tally()).add(real, q)
+            if q is not None and curve is not None:
+                self.proper.setdefault((method, group), ProperTally()).add(real, curve, q, break_even_s)
 
     def groups(self) -> list[str]:
-        names = sorted({g for _, g in self.tallies if g != OVERALL}, key=lambda g: (-self._jobs(g), g))
-        return [OVERALL, *names]
+        """Overall, the truncation strata (snapshot traces) in order, then the partitions by size."""
+        strata = [f"truncation {label}" for _, label in STRATA]
+        names = sorted({g for _, g in self.tallies if g != OVERALL and g not in strata},
+                       key=lambda g: (-self._jobs(g), g))
+        return [OVERALL, *[g for g in strata if ("asba", g) in self.tallies], *names]
 
     def _jobs(self, group: str) -> int:
         tally = self.tallies.get(("asba", group))
@@ -78,7 +94,8 @@ class Scoreboard:
     def as_dict(self) -> dict:
         out: dict[str, dict] = {}
         for (method, group), tally in self.tallies.items():
-            out.setdefault(group, {})[method] = tally.as_dict()
+            proper = self.proper.get((method, group))
+            out.setdefault(group, {})[method] = {**tally.as_dict(), **(proper or ProperTally()).as_dict()}
         median = statistics.median(self.real_waits) if self.real_waits else None
         return {"real_wait_median_s": median, "out_of_order_skipped": self.out_of_order,
                 "groups": {g: out[g] for g in self.groups() if g in out}}

@@ -13,6 +13,7 @@ split-conformal offsets on log-wait residuals.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -44,9 +45,11 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
     return min(1.0, total)
 
 
+@functools.lru_cache(maxsize=4096)
 def upper_bound_rank(n: int, q: float, confidence: float = 0.95) -> int | None:
     """The 1-based rank ``k`` of the smallest order statistic that bounds the ``q`` quantile from above with
-    ``confidence``, or None when ``n`` samples are too few (``n < min_samples(q, confidence)``)."""
+    ``confidence``, or None when ``n`` samples are too few (``n < min_samples(q, confidence)``). Cached: it
+    depends only on its arguments, and the backtest asks it for every job."""
     if n < min_samples(q, confidence):
         return None
     low, high = 1, n  # binomial_cdf(k - 1, n, q) grows with k; find the first k that reaches the confidence
@@ -74,6 +77,22 @@ def weighted_quantile(values: Sequence[float], weights: Sequence[float], q: floa
     return pairs[-1][0]
 
 
+def weighted_quantiles(values: Sequence[float], weights: Sequence[float], qs: Sequence[float]) -> list[float]:
+    """``weighted_quantile`` at each of ``qs`` (ascending), sorting the window once."""
+    if not values:
+        raise ValueError("no values")
+    pairs = sorted(zip(values, weights))
+    total = sum(w for _, w in pairs)
+    out, running, k = [], 0.0, 0
+    for q in qs:
+        target = q * total - 1e-12 * total
+        while k < len(pairs) - 1 and running + pairs[k][1] < target:
+            running += pairs[k][1]
+            k += 1
+        out.append(pairs[k][0])
+    return out
+
+
 def log_residual(real_s: float, predicted_s: float) -> float:
     return math.log(max(real_s, 0.0) + LOG_FLOOR_S) - math.log(max(predicted_s, 0.0) + LOG_FLOOR_S)
 
@@ -83,14 +102,14 @@ def scale(predicted_s: float, offset: float) -> float:
     return max(0.0, (max(predicted_s, 0.0) + LOG_FLOOR_S) * math.exp(offset) - LOG_FLOOR_S)
 
 
-def conformal_offset(residuals: Sequence[float], q: float) -> float | None:
+def conformal_offset(residuals: Sequence[float], q: float, presorted: bool = False) -> float | None:
     """Split-conformal offset for the ``q`` quantile: the ``ceil((n + 1) q)``-th smallest residual (the
     ``floor((n + 1) q)``-th for a lower quantile, q < 0.5). None when there are too few residuals to reach that
     rank (it would be +-infinity)."""
     n = len(residuals)
     if n == 0:
         return None
-    ordered = sorted(residuals)
+    ordered = residuals if presorted else sorted(residuals)
     rank = math.ceil((n + 1) * q) if q >= 0.5 else math.floor((n + 1) * q)
     if rank < 1 or rank > n:
         return None

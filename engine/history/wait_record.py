@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from asba.decide.wait_classes import JobClass, WaitRecordModel
+from asba.decide.wait_classes import JobClass
+from asba.decide.wait_km import KaplanMeierRecord
 from asba.inputs.slurm import SlurmRunner
 from asba.inputs.wait_traces import TraceJob, parse_trace, read_trace
 
@@ -141,17 +142,18 @@ def _privacy_note(runner: SlurmRunner, users: set[str]) -> str:
 
 
 def model_for(conn: sqlite3.Connection, partition: str, now: float, days: float = DEFAULT_DAYS) -> tuple[
-        WaitRecordModel, int]:
-    """The wait record of one partition as known at ``now`` (indexed by partition and submit), and its size."""
+        KaplanMeierRecord, int]:
+    """The wait record of one partition as known at ``now`` (indexed by partition and submit), and its size: every
+    job submitted in the window, a job that had not started by ``now`` right-censored (``decide.wait_km``)."""
     ensure_table(conn)
-    model = WaitRecordModel(window_s=days * 86400)
+    model = KaplanMeierRecord(window_s=days * 86400)
     rows = conn.execute(
-        "SELECT qos, submit, start, req_cpus, req_gpus, timelimit_s, queue_ahead FROM cluster_waits "
+        "SELECT qos, submit, start, end_time, req_cpus, req_gpus, timelimit_s, queue_ahead FROM cluster_waits "
         "WHERE partition = ? AND submit >= ? AND submit <= ?", (partition, now - days * 86400, now)).fetchall()
-    used = 0
-    for qos, submit, start, cpus, gpus, limit, ahead in sorted(rows, key=lambda r: r[2] or 0):
-        if start is None or start > now:
-            continue
-        model.add(JobClass(partition, cpus, gpus, limit, qos, ahead), float(start), float(start - submit))
-        used += 1
-    return model, used
+    for qos, submit, start, end, cpus, gpus, limit, ahead in sorted(rows, key=lambda r: r[1]):
+        obs = model.submitted(JobClass(partition, cpus, gpus, limit, qos, ahead), float(submit))
+        if start is not None and start <= now:
+            model.started(obs, float(start))
+        elif start is None and end is not None and end <= now:
+            model.cancelled(obs, float(end))
+    return model, len(rows)

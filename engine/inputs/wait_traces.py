@@ -1,5 +1,7 @@
 """Read queue-wait traces into one record type: a sacct dump of all users (``sacct -a -X --parsable2``), the
-mila-iqia Cedar trace (CSV, plain or .gz) and the NREL Eagle sample (CSV). The format is told by the header.
+mila-iqia Cedar trace (CSV, plain or .gz), the NREL Eagle sample (CSV) and the Standard Workload Format of the
+Parallel Workloads Archive (SWF: ``;`` header comments, 18 whitespace-separated fields, -1 = unknown; Feitelson et
+al., "Experience with using the Parallel Workloads Archive", JPDC 2014). The format is told by the header.
 
 Each file is read in full and sorted by submit time (a Cedar day is about 2,500 rows), so memory is one file at a
 time; the caller replays the files in the order given. A row that cannot be read is counted, not fatal; a file
@@ -39,6 +41,8 @@ class TraceJob:
     queue_ahead: int | None = None  # the trace's own count of pending jobs ahead in the partition, if it has one
     queue_agg: tuple[float, ...] | None = None  # Cedar: q_p_jobs/cores/core_hours, r_p_jobs/cores/core_hours
     slurm_estimate_s: float | None = None
+    poll: float | None = None  # snapshot traces (mila): the job is in the file only if still pending at this time
+    user: str | None = None  # who submitted it (sacct User, SWF user id, the mila account): "the same script" key
 
     @property
     def wait_s(self) -> float | None:
@@ -48,7 +52,7 @@ class TraceJob:
 @dataclass
 class TraceFile:
     path: Path
-    kind: str  # "sacct", "mila", "eagle"
+    kind: str  # "sacct", "mila", "eagle", "swf"
     jobs: list[TraceJob]
     skipped: int
 
@@ -56,7 +60,8 @@ class TraceFile:
 def read_trace(path: Path) -> TraceFile:
     if not path.is_file():
         raise InputError(f"no such trace or dump: {path}", where=str(path), code="ASBA-BACKTEST-001",
-                         hint="give a sacct -a -X --parsable2 dump, a mila Cedar CSV (.gz) or the NREL Eagle CSV")
+                         hint="give a sacct -a -X --parsable2 dump, an SWF file, a mila Cedar CSV (.gz) or the "
+                              "NREL Eagle CSV")
     with _open_text(path) as text:
         return parse_trace(text, path)
 
@@ -64,6 +69,10 @@ def read_trace(path: Path) -> TraceFile:
 def parse_trace(text: Iterator[str], path: Path) -> TraceFile:
     """The trace in ``text`` (lines, the header first); ``path`` names it in errors and the result."""
     header = next(iter(text), "").rstrip("\r\n")
+    if is_swf(header):
+        from asba.inputs.wait_swf import parse_swf
+
+        return parse_swf(header, text, path)
     kind = _kind(header, path)
     rows: Iterator[dict[str, str]]
     if kind == "sacct":
@@ -93,6 +102,13 @@ def _open_text(path: Path) -> io.TextIOBase:
     return path.open(encoding="utf-8", errors="replace", newline="")
 
 
+def is_swf(first_line: str) -> bool:
+    """SWF files open with ``;`` comments (or, headerless, with a line of 18 numbers)."""
+    fields = first_line.split()
+    return first_line.startswith(";") or (len(fields) == 18 and all(f.lstrip("-").replace(".", "").isdigit()
+                                                                      for f in fields))
+
+
 def _kind(header: str, path: Path) -> str:
     if header.startswith(",job_unique_id") or "job_unique_id" in header.split(",")[:3]:
         return "mila"
@@ -102,7 +118,8 @@ def _kind(header: str, path: Path) -> str:
     if all(name in header.split(delimiter) for name in SACCT_NEEDED):
         return "sacct"
     raise InputError(f"not a wait trace: header {header[:60]!r}", where=f"{path}:1", code="ASBA-BACKTEST-002",
-                     hint="a sacct dump needs a header with Submit, Start and Partition (sacct -a -X --parsable2 "
+                     hint="an SWF file opens with ';' comments; a sacct dump needs a header with Submit, Start and "
+                          "Partition (sacct -a -X --parsable2 "
                           "-o JobID,Submit,Eligible,Start,End,Partition,QOS,ReqCPUS,ReqMem,ReqTRES,NNodes,Timelimit)")
 
 
@@ -130,7 +147,7 @@ def _sacct_job(row: dict[str, str]) -> TraceJob | None:
                     cpus=_int(row.get("ReqCPUS")), gpus=fmt.tres_gpus_of(req_tres) if req_tres else 0,
                     nodes=nodes, mem_mb=mem, limit_s=fmt.time_limit_s(row.get("Timelimit", "")),
                     qos=row.get("QOS") or None, eligible=_epoch(row.get("Eligible", "")),
-                    end=_epoch(row.get("End", "")))
+                    end=_epoch(row.get("End", "")), user=row.get("User") or None)
 
 
 def _mila_job(row: dict[str, str]) -> TraceJob | None:
@@ -144,7 +161,8 @@ def _mila_job(row: dict[str, str]) -> TraceJob | None:
                     cpus=_int(row["req_cpus"]), gpus=fmt.tres_gpus(tres), nodes=_int(tres.get("node")),
                     mem_mb=float(row["req_mem_total"] or 0) or None, limit_s=float(row["time_limit_sec"]),
                     eligible=_epoch(row["eligible_time"]), end=_epoch(row["end_time"]),
-                    queue_ahead=_int(row["q_p_jobs_above"]), queue_agg=agg)
+                    queue_ahead=_int(row["q_p_jobs_above"]), queue_agg=agg, poll=_epoch(row.get("poll_time", "")),
+                    user=row.get("account_id") or None)
 
 
 def _eagle_job(row: dict[str, str]) -> TraceJob | None:
@@ -154,4 +172,4 @@ def _eagle_job(row: dict[str, str]) -> TraceJob | None:
     return TraceJob(row["job_id"], submit, _epoch(row["start_time"]), row["partition"],
                     cpus=_int(row["processors_req"]), gpus=_int(row["gpus_req"]), nodes=_int(row["nodes_req"]),
                     mem_mb=float(row["mem_req"] or 0) or None, limit_s=float(row["wallclock_req"]),
-                    qos=row.get("qos") or None, end=_epoch(row["end_time"]))
+                    qos=row.get("qos") or None, end=_epoch(row["end_time"]), user=row.get("user") or None)

@@ -114,3 +114,18 @@ def test_record_model_learns_only_what_was_known_by_then_and_weights_recent_wait
     assert model.estimate(job, 1100.0).p50_s == 60.0  # the later waits were not known yet
     late = model.estimate(job, 20100.0)
     assert late.p50_s == 6000.0 and late.p10_s == 6000.0  # recency: the old waits weigh ~2^-5 each
+
+
+def test_weighted_quantiles_in_one_pass_agree_with_one_at_a_time():
+    from asba.decide.wait_stats import weighted_quantile, weighted_quantiles
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(deadline=None, max_examples=300)
+    @given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0.01, 10)), min_size=1, max_size=60))
+    def check(pairs):
+        values, weights = [v for v, _ in pairs], [w for _, w in pairs]
+        qs = (0.1, 0.5, 0.9)
+        assert weighted_quantiles(values, weights, qs) == [weighted_quantile(values, weights, q) for q in qs]
+
+    check()
