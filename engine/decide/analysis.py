@@ -15,6 +15,7 @@ from typing import Any
 
 from asba.decide import budget as budgets
 from asba.decide import compare, domain_advice, timing
+from asba.decide.shape import Placement, Shape, local_placement
 from asba.facts.model import Fact
 
 FAMILY_PATTERNS = {"gpu": r"^(p|g)\d", "memory": r"^(r|x|u|z)\d", "compute": r"^c\d", "general": r"^m\d", "hpc": r"."}
@@ -37,6 +38,11 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     array: Any = None  # ArrayPlan for a job array (then comparison and budget are whole-array figures)
     priced_with: compare.Inputs | None = None  # what the comparison was computed from (Considered resources)
+    placement: Placement | None = None  # SLURM's placement on the partition's nodes; None when unknown
+
+    @property
+    def local_feasible(self) -> bool | None:
+        return None if self.placement is None else self.placement.feasible
 
     @property
     def platform(self) -> str:
@@ -53,43 +59,87 @@ def job_facts(req: Any) -> list[Fact]:
     from asba.facts.body_facts import body_facts
     from asba.facts.job_facts import job_facts as parser_facts
 
-    return parser_facts(req) + body_facts(req.script)
+    body = body_facts(req.script)
+    return [_mpi_fact(req, body) if f.name == "job.is_mpi" else f for f in parser_facts(req)] + body
 
 
-def node_need(req: Any, family_class: str | None, efa: bool) -> Any:
+def _mpi_fact(req: Any, body: list[Fact]) -> Fact:
+    """job.is_mpi as the body really runs it (asba.decide.shape.runs_mpi): an srun is not MPI by itself."""
+    from asba.decide.shape import runs_mpi
+
+    values = {f.name: f.value for f in body}
+    mpi, why = runs_mpi(Shape.of(req.job), values.get("body.launchers") or [], values.get("body.modules") or [])
+    return Fact("job.is_mpi", mpi, f"{req.script}: {why}")
+
+
+def node_need(req: Any, family_class: str | None, efa: bool, whole_node_mb: int | None = None) -> Any:
+    """One node's share of the job for an instance: at least one whole task, the memory per node, the GPUs.
+
+    A request with --nodes keeps its node count; one without may have its tasks spread (asba.knowledge.matching).
+    ``--mem=0`` asks for a whole node's memory: the local node's (`whole_node_mb`) when known.
+    """
     from asba.knowledge.matching import NodeNeed
 
-    job = req.job
-    nodes = max(int(job["nodes_min"] or 1), 1)
-    cpus = math.ceil((job["total_cpus"] or 1) / nodes)
-    mem = job["mem_per_node_mb"] or cpus * 1024
-    return NodeNeed(cpus=cpus, mem_mb=int(mem), gpus=int(job["gpus_per_node"] or 0), gpu_model=job["gpu_type"],
-                    efa=efa, nodes=nodes)
+    shape = Shape.of(req.job)
+    nodes = shape.nodes_min
+    cpus = max(math.ceil(shape.total_cpus / nodes), shape.task_cpus)
+    mem = shape.node_mem_mb(cpus)
+    if shape.whole_node_mem:
+        mem = whole_node_mb or mem
+    return NodeNeed(cpus=cpus, mem_mb=int(mem or cpus * 1024), gpus=shape.gpus_per_node, gpu_model=shape.gpu_model,
+                    efa=efa, nodes=nodes, task_cpus=shape.task_cpus,
+                    fixed=shape.nodes_given or shape.tasks_per_node is not None or shape.tasks == 1)
 
 
 def gb_per_core(req: Any, history: dict[str, Any]) -> tuple[float, str]:
-    if history.get("history.gb_per_effective_core"):
-        return float(history["history.gb_per_effective_core"]), "history: peak memory per effective core"
-    job = req.job
-    cpus_per_node = max((job["total_cpus"] or 1) / max(job["nodes_min"] or 1, 1), 1)
-    mem = job["mem_per_node_mb"] or cpus_per_node * 1024
-    return round(mem / 1024 / cpus_per_node, 3), f"{req.script}: requested memory per requested CPU"
+    """Memory per requested core (at least one): the family is chosen from what the job asks per core it holds."""
+    shape = Shape.of(req.job)
+    typical = history.get("history.memory_typical_mb")
+    if typical:
+        return (round(float(typical) / 1024 / shape.total_cpus, 3),
+                "history: typical peak memory per requested CPU (not per busy core)")
+    cpus = max(math.ceil(shape.total_cpus / shape.nodes_min), 1)
+    mem = shape.node_mem_mb(cpus) or cpus * 1024
+    return round(mem / 1024 / cpus, 3), f"{req.script}: requested memory per requested CPU"
+
+
+def multi_node_mpi(req: Any) -> bool:
+    """EFA only where the body really runs MPI (asba.decide.shape.runs_mpi)."""
+    return bool(_value(job_facts(req), "job.is_mpi"))
+
+
+def whole_node_mb(view: Any, partition: str) -> int | None:
+    """The memory of the partition's largest node (what --mem=0 holds), or None when unknown."""
+    summary = view.summary(partition) if view is not None else None
+    return summary.max_node_memory_mb if summary is not None else None
+
+
+def feasibility_facts(placed: Placement | None, partition: str) -> list[Fact]:
+    """decision.local_feasible (absent when the cluster could not be read) and why not."""
+    if placed is None:
+        return []
+    src = f"asba.decide.shape: the request placed on {partition}'s nodes (sinfo) as SLURM would"
+    facts = [Fact("decision.local_feasible", placed.feasible, src)]
+    if not placed.feasible:
+        where = "locally" if "does not exist" in (placed.reason or "") else f"on {partition}"
+        facts.append(Fact("decision.local_infeasible_reason", f"cannot run {where}: {placed.reason}", src))
+    return facts
 
 
 def pick_offer(ctx: Any, req: Any, burst: Any, family_class: str | None, runtime_s: float,
-               notes: list[str]) -> tuple[compare.Offer | None, Any]:
+               notes: list[str], whole_mb: int | None = None) -> tuple[compare.Offer | None, Any]:
     from asba.knowledge.matching import match_instances
 
     if burst is None:
         return None, None
-    efa = family_class == "hpc"
+    efa = family_class == "hpc" and Shape.of(req.job).nodes_min > 1 and multi_node_mpi(req)
     types = burst_types(ctx, burst)
-    match = match_instances(node_need(req, family_class, efa), ctx.catalog, types, runtime_s,
+    match = match_instances(node_need(req, family_class, efa, whole_mb), ctx.catalog, types, runtime_s,
                             max_nodes=burst.max_nodes, purchasing=burst.purchasing)
     if efa and not match.options:
         notes.append(f"no EFA instance type in {burst.name} can hold the job ({match.reason_none}); priced without "
                      "EFA, so multi-node MPI will scale worse than on the local cluster")
-        match = match_instances(node_need(req, family_class, False), ctx.catalog, types, runtime_s,
+        match = match_instances(node_need(req, family_class, False, whole_mb), ctx.catalog, types, runtime_s,
                                 max_nodes=burst.max_nodes, purchasing=burst.purchasing)
     if not match.options:
         notes.append(f"AWS: {match.reason_none}")
@@ -100,7 +150,22 @@ def pick_offer(ctx: Any, req: Any, burst: Any, family_class: str | None, runtime
         notes.append(f"{burst.name} has no {family_class} instance type that fits; using the cheapest type that does")
         preferred = match.options
     best = preferred[0]
+    cheapest = match.options[0]
+    if best is not cheapest and _hourly(cheapest) < _hourly(best):
+        notes.append(f"the {family_class} family preference costs {units_usd(_hourly(best) - _hourly(cheapest))} an "
+                     f"hour more: {best.instance_type} x{best.nodes_needed} over the cheapest type that fits, "
+                     f"{cheapest.instance_type} x{cheapest.nodes_needed}")
     return _offer(ctx, burst, best), match
+
+
+def _hourly(option: Any) -> float:
+    return (option.on_demand_usd_per_hour or math.inf) * option.nodes_needed
+
+
+def units_usd(amount: float) -> str:
+    from asba.report import units
+
+    return units.usd(amount)
 
 
 _EXPANDED: dict[tuple, tuple[str, ...]] = {}
@@ -131,14 +196,20 @@ def _offer(ctx: Any, burst: Any, option: Any) -> compare.Offer:
     )
 
 
-def local_rate(ctx: Any, req: Any, partition: str) -> tuple[float, Any]:
+def local_rate(ctx: Any, req: Any, partition: str, placed: Placement | None = None) -> tuple[float, Any]:
+    """The local cost per hour of what the job holds: whole nodes when --exclusive or --mem=0 (SLURM's placement)."""
     from asba.knowledge.costs import local_cost
 
     job = req.job
-    mem_total = job["total_mem_mb"] or (job["total_cpus"] or 1) * 1024
-    cost = local_cost(ctx.cfg, partition, cpus=job["total_cpus"] or 1, mem_mb=mem_total,
-                      gpus=job["total_gpus"] or 0, gpu_type=job["gpu_type"], nodes=job["nodes_min"] or 1,
-                      runtime_s=3600.0)
+    shape = Shape.of(job)
+    cpus, nodes = shape.total_cpus, shape.nodes_min
+    mem_total = job["total_mem_mb"] or cpus * 1024
+    if placed is not None and placed.feasible:
+        nodes = placed.nodes
+        if placed.whole_node:
+            cpus, mem_total = placed.total_cpus, placed.total_mem_mb or mem_total
+    cost = local_cost(ctx.cfg, partition, cpus=cpus, mem_mb=mem_total, gpus=job["total_gpus"] or 0,
+                      gpu_type=job["gpu_type"], nodes=nodes, runtime_s=3600.0)
     return cost.usd, cost
 
 
@@ -219,17 +290,20 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         from asba.decide.array_plan import check
 
         check(ctx, req, inputs.view)  # refuse what SLURM refuses (an index past MaxArraySize)
+    placed = local_placement(inputs.view, Shape.of(req.job), partition)
     wait = _wait(inputs, req, partition)
     runtime = _runtime(ctx, req, inputs, notes)
     hist = {f.name: f.value for f in inputs.history}
     per_core, per_core_src = gb_per_core(req, hist)
     base = (job_facts(req) + inputs.cluster_facts + wait.to_facts("local") + inputs.history
-            + inputs.extra_facts + [Fact("decision.gb_per_core", per_core, per_core_src)])
+            + inputs.extra_facts + [Fact("decision.gb_per_core", per_core, per_core_src)]
+            + feasibility_facts(placed, partition))
     first = _evaluate(ctx, base)
     base = domain_advice.apply(first, base)
     family = first.conclusions.get("instance.family_class")
-    offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes)
-    rate, local = local_rate(ctx, req, partition)
+    offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes,
+                              whole_node_mb(inputs.view, partition))
+    rate, local = local_rate(ctx, req, partition, placed)
     value = float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0)
     startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))
     cmp_inputs = compare.Inputs(
@@ -238,8 +312,9 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
         transfer_usd_per_gb=EGRESS_USD_PER_GB)
     comparison = compare.compare(cmp_inputs)
-    if wait.p50_s is None:
+    if wait.p50_s is None and (placed is None or placed.feasible):
         notes.append(unknown_wait_note(comparison.wait_to_flip_s, wait.gaps, comparison.preferred))
+        comparison = _unknown_wait_confidence(comparison)
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
     plan = _array_plan(ctx, req, partition, burst, offer, runtime, comparison, inputs, cmp_inputs, monthly)
     comparison = plan.whole if plan else comparison
@@ -259,7 +334,19 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         notes += plan.notes
     evaluation = _evaluate(ctx, facts)
     return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes,
-                    plan, cmp_inputs)
+                    plan, cmp_inputs, placed)
+
+
+UNKNOWN_WAIT_CONFIDENCE = 0.5  # an unknown wait is as likely above the break-even wait as below it
+
+
+def _unknown_wait_confidence(comp: compare.Comparison) -> compare.Comparison:
+    """With the wait unknown, a choice that a long enough wait would flip is no more than a coin toss."""
+    from dataclasses import replace
+
+    if comp.wait_to_flip_s is None:  # no wait would change the choice: the unknown wait does not matter
+        return comp
+    return replace(comp, confidence=min(comp.confidence, UNKNOWN_WAIT_CONFIDENCE))
 
 
 def _array_plan(ctx: Any, req: Any, partition: str, burst: Any, offer: Any, runtime: timing.RuntimeEstimate,

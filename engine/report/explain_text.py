@@ -27,16 +27,22 @@ def recommendation_line(rec: dict) -> str:
         from asba.report.array_text import headline
 
         return headline(rec) or ""
+    cannot = f"{rec['local_cannot']}. " if rec.get("local_cannot") else ""
+    if rec["platform"] == "none":
+        return f"RECOMMENDATION: {cannot}No AWS option can hold it either: reshape the request (see warnings)"
     if rec["platform"] == "aws":
         where = f"AWS: {rec['instance_type']} x{rec['nodes']}, {rec['purchasing']}"
     else:
         where = "the local cluster"
-    return f"RECOMMENDATION: run on {where} (confidence {units.pct(rec['confidence'])})"
+    return f"RECOMMENDATION: {cannot}Run on {where} (confidence {units.pct(rec['confidence'])})" if cannot else (
+        f"RECOMMENDATION: run on {where} (confidence {units.pct(rec['confidence'])})")
 
 
 def _wait(local: dict) -> str:
+    if local.get("feasible") is False:
+        return "cannot run here (see recommendation)"
     if local.get("wait_known") is False:
-        return "wait unknown (counted as none; see notes)"
+        return "wait unknown (the time below excludes it; see notes)"
     p90 = f"(p90 {units.duration(local['wait_p90_s'])})"
     if local.get("wait_starts_at_once"):
         return f"starts almost at once {p90}"
