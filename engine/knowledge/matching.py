@@ -179,8 +179,7 @@ def match_instances(
     """Feasible instance types for `need`, cheapest first (by `purchasing` price, unpriced types last)."""
     found = _match(need, catalog, allowed_types, runtime_s, max_nodes, purchasing)
     if not found.options and not need.fixed and not need.spread:  # no type holds it whole: spread the tasks
-        spread = _match(replace(need, spread=True), catalog, allowed_types, runtime_s, max_nodes, purchasing)
-        return spread if spread.options else found
+        return _match(replace(need, spread=True), catalog, allowed_types, runtime_s, max_nodes, purchasing)
     return found
 
 
