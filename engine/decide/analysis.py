@@ -146,16 +146,20 @@ def pick_offer(ctx: Any, req: Any, burst: Any, family_class: str | None, runtime
         return None, match
     pattern = re.compile(FAMILY_PATTERNS.get(family_class or "", r"."))
     preferred = [o for o in match.options if pattern.match(o.instance_type)]
-    if not preferred:
-        notes.append(f"{burst.name} has no {family_class} instance type that fits; using the cheapest type that does")
-        preferred = match.options
-    best = preferred[0]
-    cheapest = match.options[0]
-    if best is not cheapest and _hourly(cheapest) < _hourly(best):
-        notes.append(f"the {family_class} family preference costs {units_usd(_hourly(best) - _hourly(cheapest))} an "
-                     f"hour more: {best.instance_type} x{best.nodes_needed} over the cheapest type that fits, "
-                     f"{cheapest.instance_type} x{cheapest.nodes_needed}")
+    best = min(match.options, key=lambda o: (round(_job_rate(ctx, o), 6), o.nodes_needed))  # cheapest that fits
+    if preferred and preferred[0] is not best:
+        extra = _job_rate(ctx, preferred[0]) - _job_rate(ctx, best)
+        notes.append(f"{best.instance_type} x{best.nodes_needed} is the cheapest type that fits; the {family_class} "
+                     f"family's best, {preferred[0].instance_type} x{preferred[0].nodes_needed}, would cost "
+                     f"{units_usd(extra)} an hour more for the same run")
     return _offer(ctx, burst, best), match
+
+
+def _job_rate(ctx: Any, option: Any) -> float:
+    """What an hour of the job's local runtime costs on `option`: price x nodes x the family's runtime factor."""
+    factors = ctx.cfg.get("advisor.performance_factors", None) or {}
+    family = option.instance_type.split(".")[0]
+    return _hourly(option) * float(factors.get(family, factors.get("default", 1.0)))
 
 
 def _hourly(option: Any) -> float:
