@@ -1,0 +1,84 @@
+"""Issue 21: advice an HPC consultant would sign, on the reproducers of tests/fixtures/expert and the shipped
+cluster snapshot (cpu: 2 nodes x 64 CPUs / 256 GB; highmem: 1 x 64 / 1 TB; gpu: 1 x 8 A100)."""
+
+from __future__ import annotations
+
+from advisor_support import REPO
+
+EXPERT = REPO / "tests" / "fixtures" / "expert"
+SHIPPED = REPO / "knowledge" / "cluster-snapshot"
+
+
+def _run(explain, name: str, *args: str) -> dict:
+    return explain(EXPERT / name, "cpu-aws", *args, snapshot=SHIPPED)
+
+
+def test_a_task_wider_than_any_node_is_not_run_locally_and_the_headline_says_why(explain):
+    result = _run(explain, "one_task_128.sbatch")
+    rec = result["recommendation"]
+    assert rec["platform"] == "aws" and rec["rule"] == "decision.aws-only-local-cannot"
+    assert rec["local_cannot"] == "cannot run on cpu: needs 128 CPUs on one node (one task); the largest has 64"
+    assert rec["reasons"][0].startswith(rec["local_cannot"])
+    assert result["local"]["feasible"] is False
+    assert result["aws"]["instance_type"] == "c6i.32xlarge" and result["aws"]["nodes"] == 1  # 128 vCPUs
+
+
+def test_more_nodes_than_the_partition_has_is_not_local(explain):
+    result = _run(explain, "eight_nodes.sbatch")
+    assert result["recommendation"]["platform"] == "aws"
+    assert "needs 8 nodes" in result["recommendation"]["local_cannot"] and "cpu has 2" in \
+        result["recommendation"]["local_cannot"]
+    assert result["aws"]["nodes"] == 8  # --nodes=8 is kept
+
+
+def test_memory_and_gpus_no_node_has_leave_nowhere_to_run(explain):
+    mem = _run(explain, "mem_2000g.sbatch")
+    assert mem["recommendation"]["platform"] == "none" and mem["recommendation"]["rule"] == "decision.nowhere"
+    assert "needs 2000 GB of memory on one node; the largest has 1024 GB" in mem["recommendation"]["local_cannot"]
+    gpu = explain(EXPERT / "gpu_16.sbatch", "gpu-aws", snapshot=SHIPPED)
+    assert gpu["recommendation"]["platform"] == "none"
+    assert "needs 16 GPUs on one node; the largest has 8" in gpu["recommendation"]["local_cannot"]
+
+
+def test_a_partition_that_does_not_exist_is_refused_like_sbatch_refuses_it(explain):
+    result = _run(explain, "uit_job_vasp.sh")
+    assert result["recommendation"]["platform"] == "aws"
+    assert "partition 'multinode' does not exist" in result["recommendation"]["local_cannot"]
+    assert result["aws"]["nodes"] == 2 and result["local"]["wait_p50_s"] is None
+
+
+def test_ntasks_without_nodes_is_placed_on_two_nodes_not_refused(explain):
+    result = _run(explain, "ntasks_80.sbatch")
+    assert result["local"]["feasible"] is True and result["recommendation"]["local_cannot"] is None
+    assert result["aws"]["nodes"] == 1 and result["aws"]["instance_type"].endswith(("24xlarge", "32xlarge"))
+
+
+def test_unknown_wait_is_never_zero_and_lowers_the_confidence(explain):
+    result = _run(explain, "ntasks_80.sbatch")
+    assert result["local"]["wait_known"] is False and result["local"]["wait_p50_s"] is None
+    assert result["recommendation"]["platform"] == "local"
+    assert result["recommendation"]["confidence"] <= 0.5
+
+
+def test_whole_node_requests_cost_the_whole_node_and_size_the_whole_node_on_aws(explain):
+    from asba.inputs.config import load_config
+    from asba.knowledge.costs import local_cost
+
+    whole = _run(explain, "exclusive_whole.sbatch")
+    runtime_s = whole["local"]["runtime_s"]
+    node = local_cost(load_config(None, env={}), "cpu", cpus=64, mem_mb=262144, nodes=1, runtime_s=runtime_s).usd
+    four = local_cost(load_config(None, env={}), "cpu", cpus=4, mem_mb=4096, nodes=1, runtime_s=runtime_s).usd
+    assert whole["local"]["cost_usd"] >= round(node, 4) > 5 * four  # the 64-CPU, 256 GB node, not 4 CPUs
+    gib = {"r6i.12xlarge": 384, "r7i.12xlarge": 384, "m6i.16xlarge": 256}
+    assert gib.get(whole["aws"]["instance_type"], 0) * 0.95 >= 256 or whole["aws"]["instance_type"].endswith(
+        ("24xlarge", "32xlarge", "48xlarge"))  # sized for the node's 256 GB, not 4 GiB
+
+
+def test_a_fixed_multi_node_request_gets_instances_that_hold_one_task(explain):
+    result = _run(explain, "two_by_16.sbatch")
+    assert (result["aws"]["instance_type"], result["aws"]["nodes"]) == ("c6i.4xlarge", 2)
+    facts = {f["name"]: f for f in result["facts"]}
+    assert facts["job.is_mpi"]["value"] is False  # srun of a Python script is not MPI: no EFA premium
+    spark = _run(explain, "princeton_spark_job.slurm")  # 2 nodes x 3 tasks x 4 CPUs, 12G per node
+    assert spark["aws"]["nodes"] == 2
+    assert spark["aws"]["instance_type"] in {"c6i.4xlarge", "m6i.4xlarge", "c7i.4xlarge"}
