@@ -213,7 +213,8 @@ def _sort_key(purchasing: str) -> Callable[[InstanceOption], tuple]:
         per_hour = o.spot_usd_per_hour if purchasing == "spot" else o.on_demand_usd_per_hour
         total = per_hour * o.nodes_needed if per_hour is not None else math.inf
         # on equal cost, fewer and larger nodes
-        return (round(total, 6), o.nodes_needed, o.packing_waste_pct, o.vcpus, o.memory_gib, o.instance_type)  # unpriced: smallest first
+        # unpriced: smallest first
+        return (round(total, 6), o.nodes_needed, o.packing_waste_pct, o.vcpus, o.memory_gib, o.instance_type)
 
     return key
 
