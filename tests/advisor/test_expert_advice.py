@@ -82,3 +82,27 @@ def test_a_fixed_multi_node_request_gets_instances_that_hold_one_task(explain):
     spark = _run(explain, "princeton_spark_job.slurm")  # 2 nodes x 3 tasks x 4 CPUs, 12G per node
     assert spark["aws"]["nodes"] == 2
     assert spark["aws"]["instance_type"] in {"c6i.4xlarge", "m6i.4xlarge", "c7i.4xlarge"}
+
+
+def test_an_oom_history_is_carried_to_every_option(explain):
+    from asba.knowledge.catalog import load_catalog
+
+    result = explain("oom.sbatch", "cpu-aws", snapshot=SHIPPED)  # 2 of 3 runs OUT_OF_MEMORY at 32G
+    rec = result["recommendation"]
+    assert rec["carried_over"].startswith("raise --mem to 50G first: 2 of 3 past run(s) ran out of memory at 32G")
+    assert rec["reasons"][0] == rec["carried_over"] and rec["confidence"] <= 0.8
+    assert result["request"]["mem_per_node_mb"] == 50 * 1024  # what every option is sized and priced with
+    types = load_catalog().types
+    rows = [r for r in result["considered"] if r["platform"] == "aws"]
+    assert rows and all(types[r["instance_type"]].memory_mib * 0.95 >= 50 * 1024 for r in rows)
+
+
+def test_the_consistency_check_knows_feasibility_and_failures():
+    from asba.decide.consistency import Advice, Record, advice_conflicts
+
+    record = Record(oom_request_mb=32768, timeout_limit_s=3600)
+    assert advice_conflicts(Advice("local", False), record) == [
+        "contradiction: platform local, but no node of the partition can hold the job"]
+    found = advice_conflicts(Advice("aws", True, priced_mem_mb=32768, priced_time_s=3600), record)
+    assert len(found) == 2 and "ran out of memory" in found[0] and "limit a run hit" in found[1]
+    assert advice_conflicts(Advice("aws", False, priced_mem_mb=51200, priced_time_s=4800), record) == []
