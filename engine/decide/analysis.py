@@ -200,7 +200,18 @@ def _offer(ctx: Any, burst: Any, option: Any) -> compare.Offer:
     )
 
 
-def local_rate(ctx: Any, req: Any, partition: str, placed: Placement | None = None) -> tuple[float, Any]:
+GRES_MODEL = re.compile(r"gres/gpu:([A-Za-z0-9_.-]+)=")
+
+
+def partition_gpu_model(view: Any, partition: str) -> str | None:
+    """The partition's one GPU model (scontrol's TRES gres/gpu:a100=8), which an untyped --gres=gpu:N gets."""
+    summary = view.summary(partition) if view is not None else None
+    models = set(GRES_MODEL.findall(summary.settings.get("TRES", ""))) if summary is not None else set()
+    return models.pop() if len(models) == 1 else None
+
+
+def local_rate(ctx: Any, req: Any, partition: str, placed: Placement | None = None,
+               view: Any = None) -> tuple[float, Any]:
     """The local cost per hour of what the job holds: whole nodes when --exclusive or --mem=0 (SLURM's placement)."""
     from asba.knowledge.costs import local_cost
 
@@ -212,8 +223,9 @@ def local_rate(ctx: Any, req: Any, partition: str, placed: Placement | None = No
         nodes = placed.nodes
         if placed.whole_node:
             cpus, mem_total = placed.total_cpus, placed.total_mem_mb or mem_total
+    gpu_type = job["gpu_type"] or (partition_gpu_model(view, partition) if job["total_gpus"] else None)
     cost = local_cost(ctx.cfg, partition, cpus=cpus, mem_mb=mem_total, gpus=job["total_gpus"] or 0,
-                      gpu_type=job["gpu_type"], nodes=nodes, runtime_s=3600.0)
+                      gpu_type=gpu_type, nodes=nodes, runtime_s=3600.0)
     return cost.usd, cost
 
 
@@ -307,7 +319,7 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
     family = first.conclusions.get("instance.family_class")
     offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes,
                               whole_node_mb(inputs.view, partition))
-    rate, local = local_rate(ctx, req, partition, placed)
+    rate, local = local_rate(ctx, req, partition, placed, inputs.view)
     value = float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0)
     startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))
     cmp_inputs = compare.Inputs(

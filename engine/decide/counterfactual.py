@@ -24,7 +24,7 @@ def _aws_wins_at_memory(ctx: Any, a: an.Analysis, mem_mb: float) -> bool:
     offer, _ = an.pick_offer(ctx, req, a.burst, family.value if family else None, a.runtime.p50_s, [])
     if offer is None:
         return False
-    rate, _ = an.local_rate(ctx, req, a.partition)
+    rate, _ = an.local_rate(ctx, req, a.partition, a.placement)
     inputs = compare.Inputs(a.runtime, a.wait.p10_s or 0.0, a.wait.p50_s or 0.0, a.wait.p90_s or 0.0, rate, offer,
                             float(ctx.cfg.get("advisor.aws_startup_s", 300)),
                             float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0))

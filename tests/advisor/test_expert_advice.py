@@ -106,3 +106,24 @@ def test_the_consistency_check_knows_feasibility_and_failures():
     found = advice_conflicts(Advice("aws", True, priced_mem_mb=32768, priced_time_s=3600), record)
     assert len(found) == 2 and "ran out of memory" in found[0] and "limit a run hit" in found[1]
     assert advice_conflicts(Advice("aws", False, priced_mem_mb=51200, priced_time_s=4800), record) == []
+
+
+def test_aws_bills_the_start_up_too(explain):
+    from asba.knowledge.catalog import load_catalog
+
+    result = explain("tiny.sbatch", "cpu-aws", snapshot=SHIPPED)  # a 5-minute boot + a 6-minute job
+    aws = result["aws"]
+    rate = load_catalog().types[aws["instance_type"]].on_demand_usd_per_hour
+    billed_h = (aws["startup_s"] + aws["runtime_s"]) / 3600
+    assert aws["on_demand_usd"] == round(rate * aws["nodes"] * billed_h, 2)
+    assert aws["on_demand_usd"] > round(rate * aws["nodes"] * aws["runtime_s"] / 3600, 4)
+
+
+def test_an_untyped_gpu_on_an_a100_partition_costs_the_a100_rate(explain):
+    untyped = explain(EXPERT / "neutral.sbatch", "gpu-aws", "--partition=gpu", "--gres=gpu:1", "--mem=8G",
+                      snapshot=SHIPPED)
+    typed = explain(EXPERT / "neutral.sbatch", "gpu-aws", "--partition=gpu", "--gres=gpu:a100:1", "--mem=8G",
+                    snapshot=SHIPPED)
+    assert untyped["local"]["cost_usd"] == typed["local"]["cost_usd"]
+    # the a100 rate ($1.20/h) x 1.25 overhead, not the default GPU rate ($0.60/h), for the 1 h limit
+    assert untyped["local"]["cost_usd"] > 1.20 * 1.25 * untyped["local"]["runtime_s"] / 3600
