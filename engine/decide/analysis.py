@@ -15,7 +15,7 @@ from typing import Any
 
 from asba.decide import budget as budgets
 from asba.decide import compare, domain_advice, timing
-from asba.decide.shape import Placement, Shape, local_placement
+from asba.decide.shape import Placement, Shape, local_placement, unreachable
 from asba.facts.model import Fact
 
 FAMILY_PATTERNS = {"gpu": r"^(p|g)\d", "memory": r"^(r|x|u|z)\d", "compute": r"^c\d", "general": r"^m\d", "hpc": r"."}
@@ -328,8 +328,12 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
         transfer_usd_per_gb=EGRESS_USD_PER_GB)
     comparison = compare.compare(cmp_inputs)
-    if wait.p50_s is None and (placed is None or placed.feasible):
-        notes.append(unknown_wait_note(comparison.wait_to_flip_s, wait.gaps, comparison.preferred))
+    if (wait.p50_s is None or unreachable(inputs.view)) and (placed is None or placed.feasible):
+        if wait.p50_s is None:
+            notes.append(unknown_wait_note(comparison.wait_to_flip_s, wait.gaps, comparison.preferred))
+        else:
+            notes.append(f"SLURM's controller did not answer: the local wait ({wait.method}) was not checked "
+                         "against today's queue; the confidence is capped accordingly")
         comparison = _unknown_wait_confidence(comparison)
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
     plan = _array_plan(ctx, req, partition, burst, offer, runtime, comparison, inputs, cmp_inputs, monthly)

@@ -126,9 +126,18 @@ def trace(a: an.Analysis, level: str) -> tuple[list[dict], list[dict]]:
 
 
 def data_sources(ctx: Any, view: Any) -> dict:
+    from asba.decide.shape import CONTROLLER_DOWN, unreachable
+
     cluster = ctx.cluster_note or f"{view.source} SLURM"
-    if view.gaps:
-        cluster += f" (gaps: {'; '.join(view.gaps)})"
+    down = unreachable(view)
+    gaps = list(dict.fromkeys(view.gaps))
+    if down:  # one line, once: every command failed for the same reason
+        failed = [g for g in gaps if CONTROLLER_DOWN.search(g) or "not found in scontrol" in g]
+        gaps = [g for g in gaps if g not in failed]
+        cluster += (f": controller unreachable ({down}); {len(failed)} reads failed, so the queue, the partitions "
+                    "and the local wait are unknown")
+    if gaps:
+        cluster += f" (gaps: {'; '.join(gaps)})"
     files = ctx.cfg.files
     prices = ctx.catalog.price_label().removeprefix("prices: ")
     return {"cluster": cluster, "prices": prices, "history": ctx.history_label,

@@ -15,6 +15,7 @@ SLURM semantics used (sbatch(1), SLURM 22.05):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -168,6 +169,19 @@ def _gb(mb: int) -> str:
     return f"{mb / 1024:g} GB"
 
 
+CONTROLLER_DOWN = re.compile(r"Unable to contact slurm controller(?: \([^)]*\))?|Could not establish a configuration "
+                             r"source|Socket timed out on send/recv operation")
+
+
+def unreachable(view: Any) -> str | None:
+    """SLURM's error when its controller could not be reached by the commands asba ran, else None."""
+    for gap in getattr(view, "gaps", None) or []:
+        found = CONTROLLER_DOWN.search(gap)
+        if found:
+            return found.group(0)
+    return None
+
+
 def partition_nodes(view: Any, partition: str) -> list[NodeKind] | None:
     """The partition's nodes from sinfo; None when the cluster could not be read (feasibility unknown)."""
     if view is None:
@@ -181,7 +195,9 @@ def partition_nodes(view: Any, partition: str) -> list[NodeKind] | None:
 def local_placement(view: Any, shape: Shape, partition: str) -> Placement | None:
     """SLURM's placement on `partition`; an infeasible one when it does not exist; None when unknown."""
     summary = view.summary(partition) if view is not None else None
-    if summary is not None and summary.known and not summary.exists:
+    if view is not None and unreachable(view):
+        return None  # a controller that does not answer says nothing about the partition
+    if summary is not None and summary.known and not summary.exists and view.state.has("partitions"):
         return _nowhere(shape, f"partition '{partition}' does not exist on this cluster (sbatch refuses it)")
     nodes = partition_nodes(view, partition)
     if nodes is None:

@@ -127,3 +127,28 @@ def test_an_untyped_gpu_on_an_a100_partition_costs_the_a100_rate(explain):
     assert untyped["local"]["cost_usd"] == typed["local"]["cost_usd"]
     # the a100 rate ($1.20/h) x 1.25 overhead, not the default GPU rate ($0.60/h), for the 1 h limit
     assert untyped["local"]["cost_usd"] > 1.20 * 1.25 * untyped["local"]["runtime_s"] / 3600
+
+
+def test_an_unreachable_controller_is_one_line_and_lowers_the_confidence(asba_home, monkeypatch, capsys, tmp_path):
+    import json
+    import shutil
+    from pathlib import Path
+
+    import pytest
+    from advisor_support import EXAMPLES, NOW
+    from asba.cli.main import main
+
+    conf = Path("/etc/slurm/slurm.conf")
+    if not conf.is_file() or shutil.which("sinfo") is None:
+        pytest.skip("needs the SLURM clients and their slurm.conf")
+    bad = tmp_path / "slurm.conf"  # the real config with a port no controller listens on
+    bad.write_text("\n".join("SlurmctldPort=6999" if line.startswith("SlurmctldPort=") else line
+                             for line in conf.read_text().splitlines()) + "\nSlurmctldPort=6999\n")
+    monkeypatch.setenv("SLURM_CONF", str(bad))
+    monkeypatch.setenv("ASBA_NOW", NOW)
+    assert main(["explain", str(EXAMPLES / "tiny.sbatch"), "cpu-aws", "--json", "--no-log"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    cluster = result["data_sources"]["cluster"]
+    assert cluster.count("Unable to contact slurm controller") == 1 and "controller unreachable" in cluster
+    assert result["local"]["feasible"] is None  # unknown, not "the partition does not exist"
+    assert result["recommendation"]["confidence"] <= 0.5
