@@ -18,16 +18,27 @@ def _text(resource: str, value: float) -> str:
     return f"{int(value)} CPUs"
 
 
+def _plan(a: an.Analysis) -> tuple[str, float]:
+    """What is recommended and what it costs: a job array's split when the pack offered it, else the platform."""
+    split = a.evaluation.conclusions.get("advice.array_split")
+    if a.array is not None and a.array.split is not None and split is not None and split.value == "split":
+        best = a.array.split.best
+        return f"split {best.local_tasks} local / {best.aws_tasks} on AWS", best.cost_usd
+    if a.platform == "aws" and a.comparison.aws is not None:
+        return "aws", a.comparison.aws.cost_usd
+    return a.platform, a.comparison.local.cost_usd
+
+
 def key_insight(current: an.Analysis, optimized: an.Analysis) -> str:
-    before, after = current.platform, optimized.platform
-    cost_before = current.comparison.aws.cost_usd if before == "aws" else current.comparison.local.cost_usd
-    cost_after = optimized.comparison.aws.cost_usd if after == "aws" else optimized.comparison.local.cost_usd
-    if before != after:
+    (before, cost_before), (after, cost_after) = _plan(current), _plan(optimized)
+    if before != after and not (before.startswith("split") and after.startswith("split")):
         why = ("the over-allocated request made local look better; the right-sized one favours AWS"
-               if after == "aws" else "the right-sized request makes local the better deal")
+               if after == "aws" else f"the right-sized request makes {after} the better deal")
         return f"Right-sizing changes the decision from {before} to {after}: {why}."
     local_a, local_b = current.comparison.local, optimized.comparison.local
-    return (f"Right-sizing keeps the recommendation ({after}) and changes its cost from {units.usd(cost_before)} "
+    kept = f"keeps the recommendation ({after})" if before == after else (
+        f"moves the split from {before.removeprefix('split ')} to {after.removeprefix('split ')}")
+    return (f"Right-sizing {kept} and changes its cost from {units.usd(cost_before)} "
             f"to {units.usd(cost_after)}; local time to result goes from {units.duration(local_a.time_to_result_s)} "
             f"to {units.duration(local_b.time_to_result_s)}.")
 

@@ -152,3 +152,12 @@ def test_an_unreachable_controller_is_one_line_and_lowers_the_confidence(asba_ho
     assert cluster.count("Unable to contact slurm controller") == 1 and "controller unreachable" in cluster
     assert result["local"]["feasible"] is None  # unknown, not "the partition does not exist"
     assert result["recommendation"]["confidence"] <= 0.5
+
+
+def test_array_optimize_insight_speaks_of_the_split_it_recommends(explain):
+    result = explain("blast_array.sbatch", "cpu-aws", "--optimize", snapshot=SHIPPED)
+    insight = result["optimized"]["key_insight"]
+    split_before = result["recommendation"].get("array_split")
+    if split_before:  # both plans are splits: the insight names them and their costs, not "local"
+        assert "keeps the recommendation (local)" not in insight
+        assert f"{split_before['local_tasks']} local / {split_before['aws_tasks']} on AWS" in insight
