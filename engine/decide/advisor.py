@@ -93,8 +93,7 @@ def advise(options: Options) -> Advice:
     carried = _carried(sizing, hist)
     priced = req
     if carried is not None:
-        priced = _parse(options, carried.cli_args, view.partition_defaults or None)
-        inputs = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, priced, partition, burst))
+        priced = _parse(options, carried.cli_args, view.partition_defaults or None)  # risks stay those as written
     current = an.analyse(ctx, priced, partition, burst, inputs)
     optimized = None
     if not options.optimize:
