@@ -51,6 +51,9 @@ def _wait(local: dict) -> str:
 
 def side_lines(local: dict, aws: dict | None) -> list[str]:
     waves = f"{local['array_waves']} waves x " if local.get("array_waves") else ""
+    if local.get("feasible") is False:
+        lines = [f"  Local: {local.get('infeasible_reason')} (as written it would be refused or never start)"]
+        return lines + _aws_lines(aws)
     lines = [
         f"  Local: {_wait(local)} + {waves}run "
         f"{units.duration(local['runtime_s'])} -> {units.duration(local['time_to_result_s'])}, "
@@ -58,19 +61,21 @@ def side_lines(local: dict, aws: dict | None) -> list[str]:
         + (f" (full cost; your site charges {units.usd(local['recharge_usd'])} at its recharge rate)"
            if local.get("recharge_usd") is not None else "")
     ]
+    return lines + _aws_lines(aws)
+
+
+def _aws_lines(aws: dict | None) -> list[str]:
     if aws is None:
-        lines.append("  AWS:   no option (see notes)")
-        return lines
+        return ["  AWS:   no option (see notes)"]
     spot = f", spot {units.usd(aws['spot_usd'])}" if aws.get("spot_usd") is not None else ""
     waves = f"{aws['array_waves']} waves x (" if aws.get("array_waves") else ""
-    lines.append(
+    return [
         f"  AWS:   {waves}start-up {units.duration(aws['startup_s'])} + run {units.duration(aws['runtime_s'])}"
         f"{')' if waves else ''} -> "
         f"{units.duration(aws['time_to_result_s'])}, cost {units.usd(aws['cost_usd'])} "
         f"({aws['instance_type']} x{aws['nodes']} {aws['purchasing']}; "
         f"on-demand {units.usd(aws['on_demand_usd'])}{spot})"
-    )
-    return lines
+    ]
 
 
 def _analysis(result: dict) -> list[str]:
