@@ -161,3 +161,19 @@ def test_array_optimize_insight_speaks_of_the_split_it_recommends(explain):
     if split_before:  # both plans are splits: the insight names them and their costs, not "local"
         assert "keeps the recommendation (local)" not in insight
         assert f"{split_before['local_tasks']} local / {split_before['aws_tasks']} on AWS" in insight
+
+
+def test_cluster_wait_takes_sbatch_options_like_explain(asba_home, monkeypatch, capsys):
+    import json
+
+    from advisor_support import EXAMPLES, NOW
+    from asba.cli.main import main
+
+    monkeypatch.setenv("ASBA_NOW", NOW)
+    base = ["cluster", "wait", str(EXAMPLES / "tiny.sbatch"), "--cluster-snapshot", str(SHIPPED), "--json"]
+    assert main([*base, "-c", "36", "--mem=154G"]) == 0
+    wide = json.loads(capsys.readouterr().out)
+    assert main(base) == 0
+    narrow = json.loads(capsys.readouterr().out)
+    assert wide["estimates"] and narrow["estimates"]
+    assert wide["estimates"] != narrow["estimates"]  # 36 CPUs queue differently from the script's one
