@@ -92,13 +92,13 @@ def run_wait(args) -> int:
     from asba.inputs.batch_script import parse_script
     from asba.inputs.cluster_parse import parse_duration
 
+    sbatch = _split_wait_args(args)
     if not args.script.is_file():
         raise InputError(f"no such batch script: {args.script}", where=str(args.script), code="ASBA-CLUSTER-001",
                          hint="give the path of an existing sbatch script")
     if args.runtime_ratio is not None and not 0 < args.runtime_ratio <= 1:
         raise InputError(f"--runtime-ratio {args.runtime_ratio} is not in (0, 1]", code="ASBA-CLUSTER-002",
                          hint="use e.g. 0.4 when your jobs typically run 40% of their limit")
-    sbatch = _split_wait_args(args)
     job = dict(parse_script(args.script, cli_args=sbatch).job)
     overrides = {"total_cpus": args.cpus, "total_gpus": args.gpus,
                  "time_limit_s": _limit(args.time_limit, parse_duration)}
