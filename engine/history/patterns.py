@@ -220,6 +220,8 @@ def scan_patterns(store, days: float | None = None, user: str | None = None) -> 
 
 def _grouped(key: str | None, name: str, runs: list[tuple], tracked: bool) -> Pattern | None:
     script_hash = "" if not tracked or key is None or key.startswith("name:") else key
+    if not script_hash and not (name or "").strip():
+        return None  # jobs with no JobName are unrelated: never pooled into one "script" (issue 21, item 8)
     return compute(name, script_hash, runs)
 
 

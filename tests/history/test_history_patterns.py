@@ -100,3 +100,20 @@ def test_all_patterns_groups_tracked_runs_by_hash(cluster_store):
     untracked = [p for p in all_patterns(cluster_store) if not p.script_hash]
     assert {p.script for p in untracked} == {"array.sbatch", "queued_work.sbatch"}
     assert [p.finished_runs for p in untracked if p.script == "queued_work.sbatch"] == [3]  # 14 moved to beef
+
+
+def test_jobs_with_no_job_name_are_never_pooled_into_one_script(store, tmp_path):
+    """Issue 21 item 8: the real capture with every job's JobName blanked (as sacct shows a job submitted without
+    one through some tools): each unrelated job stays out of the patterns instead of forming one 'script'."""
+    from history_paths import SAMPLES
+
+    lines = (SAMPLES / "sacct_parsable2_ALL.psv").read_text().splitlines()
+    header = lines[0].split("|")
+    name = header.index("JobName")
+    blanked = [lines[0]] + ["|".join(c if i != name else "" for i, c in enumerate(line.split("|")))
+                            for line in lines[1:]]
+    dump = tmp_path / "unnamed.psv"
+    dump.write_text("\n".join(blanked) + "\n")
+    store.import_file(dump)
+    assert store.conn.execute("SELECT count(*) FROM jobs WHERE trim(script_name) = ''").fetchone()[0] >= 2
+    assert [p for p in all_patterns(store) if not p.script.strip()] == []
