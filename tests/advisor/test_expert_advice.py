@@ -190,3 +190,17 @@ def test_explain_and_cluster_wait_give_one_wait_for_one_job(explain, capsys):
     waited = json.loads(capsys.readouterr().out)
     cpu = next(e for e in waited["estimates"] if e["partition"] == "cpu")
     assert advised["local"]["wait_p50_s"] == round(cpu["p50_s"])
+
+
+def test_memory_per_core_is_per_requested_core_not_per_busy_core():
+    from types import SimpleNamespace
+
+    from asba.decide.analysis import gb_per_core
+
+    # 1 CPU, --mem=1G, 6 % busy, 0.95 GB typical peak: 0.95 GB per requested core (not 0.95 / 0.06 = 15.8)
+    req = SimpleNamespace(script="one_cpu.sbatch", job={"nodes_min": 1, "ntasks": 1, "cpus_per_task": 1,
+                                                        "total_cpus": 1, "mem_per_node_mb": 1024,
+                                                        "mem_basis": "per-node"})
+    hist = {"history.memory_typical_mb": 0.95 * 1024, "history.gb_per_effective_core": 15.8}
+    value, source = gb_per_core(req, hist)
+    assert value == 0.95 and "per requested CPU" in source
