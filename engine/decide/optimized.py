@@ -63,7 +63,13 @@ def _patterns(pat: Any, job: dict) -> list[str]:
     if pat.runtime_p50_s and job.get("time_limit_s"):
         found.append(f"runtime: ~{units.duration(pat.runtime_p50_s)} (p95 {units.duration(pat.runtime_p95_s)}), "
                      f"you request {units.duration(job['time_limit_s'])}")
-    if pat.peak_memory_mb and job.get("mem_per_node_mb"):
+    nodes = max(int(job.get("nodes_min") or 1), 1)
+    if pat.peak_memory_mb and job.get("mem_per_node_mb") and nodes > 1:  # per node, as the request is
+        found.append(f"memory per node: peak {units.mem(pat.peak_memory_mb / nodes)}, typical "
+                     f"{units.mem((pat.memory_typical_mb or 0) / nodes)} (the job's {units.mem(pat.peak_memory_mb)} "
+                     f"over {nodes} nodes: an average, the busiest node may hold more); you request "
+                     f"{units.mem(job['mem_per_node_mb'])} per node")
+    elif pat.peak_memory_mb and job.get("mem_per_node_mb"):
         found.append(f"memory: peak {units.mem(pat.peak_memory_mb)}, typical {units.mem(pat.memory_typical_mb)}; "
                      f"you request {units.mem(job['mem_per_node_mb'])} per node")
     if pat.cpu_efficiency_pct is not None:

@@ -204,3 +204,11 @@ def test_memory_per_core_is_per_requested_core_not_per_busy_core():
     hist = {"history.memory_typical_mb": 0.95 * 1024, "history.gb_per_effective_core": 15.8}
     value, source = gb_per_core(req, hist)
     assert value == 0.95 and "per requested CPU" in source
+
+
+def test_multi_node_memory_is_shown_per_node_like_the_request(explain):
+    result = explain("mpi_cfd.sbatch", "cpu-aws", "--with-history", snapshot=SHIPPED)
+    patterns = result["history"]["patterns"]
+    memory = next(p for p in patterns if p.startswith("memory"))
+    assert memory.startswith("memory per node: peak 43 GB") and "over 4 nodes" in memory
+    assert "you request 200 GB per node" in memory
