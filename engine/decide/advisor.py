@@ -86,10 +86,7 @@ def advise(options: Options) -> Advice:
     extra += [f for f in (an.transfer(text, req.script, options.transfer_gb),) if f is not None]
     extra += history_view.failure_facts(hist, partition, burst.name if burst else None)
     extra += _refinements(ctx, hist)
-    # one wait per job, the one `asba cluster wait` gives: the queue ahead is other users' jobs, so their runtimes are
-    # not scaled by this user's runtime/limit ratio; an EXAMPLE history's waits come from another cluster
-    past_waits = [] if example else hist.past_waits_s
-    inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, past_waits, None,
+    inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
                        spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst),
                        _wait_record(ctx, partition, view))
     sizing = _rightsize(ctx, req, hist) if hist.runs else None

@@ -179,19 +179,6 @@ def test_cluster_wait_takes_sbatch_options_like_explain(asba_home, monkeypatch, 
     assert wide["estimates"] != narrow["estimates"]  # 36 CPUs queue differently from the script's one
 
 
-def test_explain_and_cluster_wait_give_one_wait_for_one_job(explain, capsys):
-    import json
-
-    from advisor_support import EXAMPLES
-    from asba.cli.main import main
-
-    advised = explain("tiny.sbatch", "cpu-aws", snapshot=SHIPPED)  # its example history's waits were 60 s elsewhere
-    assert main(["cluster", "wait", str(EXAMPLES / "tiny.sbatch"), "--cluster-snapshot", str(SHIPPED), "--json"]) == 0
-    waited = json.loads(capsys.readouterr().out)
-    cpu = next(e for e in waited["estimates"] if e["partition"] == "cpu")
-    assert advised["local"]["wait_p50_s"] == round(cpu["p50_s"])
-
-
 def test_memory_per_core_is_per_requested_core_not_per_busy_core():
     from types import SimpleNamespace
 
