@@ -20,17 +20,37 @@ def register(subparsers) -> None:
     actions = parser.add_subparsers(dest="cluster_action", metavar="ACTION")
     wait = actions.add_parser("wait", help="estimate the queue wait (p10/p50/p90) of a batch script")
     wait.add_argument("script", type=Path, help="the batch script (its #SBATCH options are used)")
-    wait.add_argument("--cpus", type=int, help="override the CPUs the script asks for")
-    wait.add_argument("--gpus", type=int, help="override the GPUs the script asks for")
-    wait.add_argument("--time-limit", help="override the script's time limit (SLURM syntax)")
-    wait.add_argument("--runtime-ratio", type=float, help="your typical runtime / time limit (0-1]")
-    wait.add_argument("--past-wait", type=float, action="append", default=[], metavar="SECONDS",
-                      help="a past Submit->Start wait of a similar job (repeatable)")
+    _wait_flags(wait)
     _common(wait, argparse.SUPPRESS)
+    wait.add_argument("sbatch_options", nargs=argparse.REMAINDER, metavar="SBATCH_OPTION",
+                      help="sbatch options that override the script's, as in asba explain (e.g. -c 36 --mem=154G)")
     wait.set_defaults(func=run_wait)
     from asba.cli import backtest_cmd
 
     backtest_cmd.register(actions)
+
+
+def _wait_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cpus", type=int, help="override the CPUs the script asks for")
+    parser.add_argument("--gpus", type=int, help="override the GPUs the script asks for")
+    parser.add_argument("--time-limit", help="override the script's time limit (SLURM syntax)")
+    parser.add_argument("--runtime-ratio", type=float, help="your typical runtime / time limit (0-1]")
+    parser.add_argument("--past-wait", type=float, action="append", default=[], metavar="SECONDS",
+                        help="a past Submit->Start wait of a similar job (repeatable)")
+
+
+def _split_wait_args(args) -> list[str]:
+    """asba's own flags after the script are asba's; the rest are sbatch options (one request, as explain reads it)."""
+    again = argparse.ArgumentParser(add_help=False)
+    _wait_flags(again)
+    _common(again, argparse.SUPPRESS)
+    known, sbatch = again.parse_known_args(args.sbatch_options or [])
+    for key, value in vars(known).items():
+        if key == "past_wait":
+            args.past_wait = [*args.past_wait, *value]
+        elif value is not None:
+            setattr(args, key, value)
+    return sbatch
 
 
 def _common(parser: argparse.ArgumentParser, default) -> None:
@@ -72,13 +92,14 @@ def run_wait(args) -> int:
     from asba.inputs.batch_script import parse_script
     from asba.inputs.cluster_parse import parse_duration
 
+    sbatch = _split_wait_args(args)
     if not args.script.is_file():
         raise InputError(f"no such batch script: {args.script}", where=str(args.script), code="ASBA-CLUSTER-001",
                          hint="give the path of an existing sbatch script")
     if args.runtime_ratio is not None and not 0 < args.runtime_ratio <= 1:
         raise InputError(f"--runtime-ratio {args.runtime_ratio} is not in (0, 1]", code="ASBA-CLUSTER-002",
                          hint="use e.g. 0.4 when your jobs typically run 40% of their limit")
-    job = dict(parse_script(args.script).job)
+    job = dict(parse_script(args.script, cli_args=sbatch).job)
     overrides = {"total_cpus": args.cpus, "total_gpus": args.gpus,
                  "time_limit_s": _limit(args.time_limit, parse_duration)}
     job.update({key: value for key, value in overrides.items() if value is not None})

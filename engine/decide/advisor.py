@@ -89,10 +89,18 @@ def advise(options: Options) -> Advice:
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
                        spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst),
                        _wait_record(ctx, partition, view))
-    current = an.analyse(ctx, req, partition, burst, inputs)
-    sizing = optimized = None
-    if options.optimize:
+    sizing = _rightsize(ctx, req, hist) if hist.runs else None
+    carried = _carried(sizing, hist)
+    priced = req
+    if carried is not None:
+        priced = _parse(options, carried.cli_args, view.partition_defaults or None)  # risks stay those as written
+    current = an.analyse(ctx, priced, partition, burst, inputs)
+    optimized = None
+    if not options.optimize:
+        sizing = None
+    elif sizing is None:
         sizing = _rightsize(ctx, req, hist)
+    if sizing is not None:
         if sizing.status == rightsize.CHANGED:
             new_req = _parse(options, sizing.cli_args, view.partition_defaults or None)
             resized = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, new_req, partition, burst))
@@ -108,12 +116,32 @@ def advise(options: Options) -> Advice:
     result["consistency"] = _consistency(current, sizing, hist, req)
     if lender is not None:
         _lower_confidence(result, lender)
+    if carried is not None:
+        _carry_into(result, current, carried)
     advice = Advice(result, current, optimized, sizing, ctx)
     if options.record:
         from asba.audit.log import record_decision
 
         result["decision_id"] = record_decision(ctx, advice)
     return advice
+
+
+def _carried(sizing: rightsize.RightSizing | None, hist: history_view.ScriptHistory) -> Any:
+    """The raised --mem/--time a past OOM or TIMEOUT forces (asba.decide.carryover), or None."""
+    from asba.decide.carryover import carry_over, failed_counts
+
+    return carry_over(sizing, failed_counts(hist.runs), len(hist.runs)) if sizing is not None else None
+
+
+def _carry_into(result: dict, current: an.Analysis, carried: Any) -> None:
+    """The headline says to raise the request first; the confidence falls (the figure is an estimate)."""
+    from asba.decide.carryover import CARRIED_CONFIDENCE
+
+    rec = result["recommendation"]
+    rec["carried_over"] = carried.headline
+    rec["reasons"].insert(0, carried.headline)
+    rec["confidence"] = round(rec["confidence"] * CARRIED_CONFIDENCE, 3)
+    current.notes.insert(0, carried.headline)
 
 
 def _workload(current: an.Analysis) -> dict:
@@ -125,10 +153,13 @@ def _workload(current: an.Analysis) -> dict:
 
 
 def _consistency(current: an.Analysis, sizing: Any, hist: history_view.ScriptHistory, req: Any) -> dict:
+    from asba.decide.consistency import Advice as Headline
     from asba.decide.consistency import check, record_of
 
     changes = sizing.changes if sizing is not None else []
-    return check(current.evaluation, changes, record_of(hist.runs, int(req.job["nodes_min"] or 1))).as_dict()
+    job = current.req.job
+    advice = Headline(current.platform, current.local_feasible, job.get("mem_per_node_mb"), job.get("time_limit_s"))
+    return check(current.evaluation, changes, record_of(hist.runs, int(req.job["nodes_min"] or 1)), advice).as_dict()
 
 
 def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str, burst: Any) -> list:

@@ -7,7 +7,6 @@ computed fact, which yields the decision and the trace that is shown and logged.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import re
 from dataclasses import dataclass, field
@@ -15,9 +14,20 @@ from typing import Any
 
 from asba.decide import budget as budgets
 from asba.decide import compare, domain_advice, gpu_speed, timing
+from asba.decide.fit import FAMILY_PATTERNS as FAMILY_PATTERNS
+from asba.decide.fit import _offer as _offer
+from asba.decide.fit import burst_types as burst_types
+from asba.decide.fit import gb_per_core as gb_per_core
+from asba.decide.fit import job_facts as job_facts
+from asba.decide.fit import local_rate as local_rate
+from asba.decide.fit import multi_node_mpi as multi_node_mpi
+from asba.decide.fit import node_need as node_need
+from asba.decide.fit import partition_gpu_model as partition_gpu_model
+from asba.decide.fit import pick_offer as pick_offer
+from asba.decide.fit import whole_node_mb as whole_node_mb
+from asba.decide.shape import Placement, Shape, local_placement, unreachable
 from asba.facts.model import Fact
 
-FAMILY_PATTERNS = {"gpu": r"^(p|g)\d", "memory": r"^(r|x|u|z)\d", "compute": r"^c\d", "general": r"^m\d", "hpc": r"."}
 EGRESS_USD_PER_GB = 0.09  # EC2 data transfer out to the internet, us-east-1, first 10 TB/month
 
 
@@ -37,6 +47,11 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     array: Any = None  # ArrayPlan for a job array (then comparison and budget are whole-array figures)
     priced_with: compare.Inputs | None = None  # what the comparison was computed from (Considered resources)
+    placement: Placement | None = None  # SLURM's placement on the partition's nodes; None when unknown
+
+    @property
+    def local_feasible(self) -> bool | None:
+        return None if self.placement is None else self.placement.feasible
 
     @property
     def platform(self) -> str:
@@ -49,97 +64,16 @@ class Analysis:
         return found.rule_id if found else None
 
 
-def job_facts(req: Any) -> list[Fact]:
-    from asba.facts.body_facts import body_facts
-    from asba.facts.job_facts import job_facts as parser_facts
-
-    return parser_facts(req) + body_facts(req.script)
-
-
-def node_need(req: Any, family_class: str | None, efa: bool) -> Any:
-    from asba.knowledge.matching import NodeNeed
-
-    job = req.job
-    nodes = max(int(job["nodes_min"] or 1), 1)
-    cpus = math.ceil((job["total_cpus"] or 1) / nodes)
-    mem = job["mem_per_node_mb"] or cpus * 1024
-    return NodeNeed(cpus=cpus, mem_mb=int(mem), gpus=int(job["gpus_per_node"] or 0), gpu_model=job["gpu_type"],
-                    efa=efa, nodes=nodes)
-
-
-def gb_per_core(req: Any, history: dict[str, Any]) -> tuple[float, str]:
-    if history.get("history.gb_per_effective_core"):
-        return float(history["history.gb_per_effective_core"]), "history: peak memory per effective core"
-    job = req.job
-    cpus_per_node = max((job["total_cpus"] or 1) / max(job["nodes_min"] or 1, 1), 1)
-    mem = job["mem_per_node_mb"] or cpus_per_node * 1024
-    return round(mem / 1024 / cpus_per_node, 3), f"{req.script}: requested memory per requested CPU"
-
-
-def pick_offer(ctx: Any, req: Any, burst: Any, family_class: str | None, runtime_s: float,
-               notes: list[str]) -> tuple[compare.Offer | None, Any]:
-    from asba.knowledge.matching import match_instances
-
-    if burst is None:
-        return None, None
-    efa = family_class == "hpc"
-    types = burst_types(ctx, burst)
-    match = match_instances(node_need(req, family_class, efa), ctx.catalog, types, runtime_s,
-                            max_nodes=burst.max_nodes, purchasing=burst.purchasing)
-    if efa and not match.options:
-        notes.append(f"no EFA instance type in {burst.name} can hold the job ({match.reason_none}); priced without "
-                     "EFA, so multi-node MPI will scale worse than on the local cluster")
-        match = match_instances(node_need(req, family_class, False), ctx.catalog, types, runtime_s,
-                                max_nodes=burst.max_nodes, purchasing=burst.purchasing)
-    if not match.options:
-        notes.append(f"AWS: {match.reason_none}")
-        return None, match
-    pattern = re.compile(FAMILY_PATTERNS.get(family_class or "", r"."))
-    preferred = [o for o in match.options if pattern.match(o.instance_type)]
-    if not preferred:
-        notes.append(f"{burst.name} has no {family_class} instance type that fits; using the cheapest type that does")
-        preferred = match.options
-    best = preferred[0]
-    return _offer(ctx, burst, best), match
-
-
-_EXPANDED: dict[tuple, tuple[str, ...]] = {}
-
-
-def burst_types(ctx: Any, burst: Any) -> tuple[str, ...]:
-    """The burst partition's patterns ("c7i.*") expanded once to exact catalog names (matching runs often)."""
-    key = (id(ctx.catalog), burst.name, burst.instance_types)
-    if key not in _EXPANDED:
-        exact = [p for p in burst.instance_types if not any(ch in p for ch in "*?[")]
-        patterns = [fnmatch.translate(p) for p in burst.instance_types if p not in exact]
-        wanted = re.compile("|".join(patterns)) if patterns else None
-        found = [t.instance_type for t in ctx.catalog if wanted is not None and wanted.match(t.instance_type)]
-        _EXPANDED[key] = tuple(dict.fromkeys(found + exact))
-    return _EXPANDED[key]
-
-
-def _offer(ctx: Any, burst: Any, option: Any) -> compare.Offer:
-    family = option.instance_type.split(".")[0]
-    factors = ctx.cfg.get("advisor.performance_factors", None) or {}
-    factor = float(factors.get(family, factors.get("default", 1.0)))
-    purchasing = burst.purchasing_for(option.instance_type)
-    spot_ok = purchasing == "spot" and option.spot_usd_per_hour is not None
-    return compare.Offer(
-        option.instance_type, family, option.nodes_needed, option.on_demand_usd_per_hour or 0.0,
-        option.spot_usd_per_hour if spot_ok else None, option.spot_interruption if spot_ok else None,
-        f"{option.price_source} {option.price_date} {option.region}", factor,
-    )
-
-
-def local_rate(ctx: Any, req: Any, partition: str) -> tuple[float, Any]:
-    from asba.knowledge.costs import local_cost
-
-    job = req.job
-    mem_total = job["total_mem_mb"] or (job["total_cpus"] or 1) * 1024
-    cost = local_cost(ctx.cfg, partition, cpus=job["total_cpus"] or 1, mem_mb=mem_total,
-                      gpus=job["total_gpus"] or 0, gpu_type=job["gpu_type"], nodes=job["nodes_min"] or 1,
-                      runtime_s=3600.0)
-    return cost.usd, cost
+def feasibility_facts(placed: Placement | None, partition: str) -> list[Fact]:
+    """decision.local_feasible (absent when the cluster could not be read) and why not."""
+    if placed is None:
+        return []
+    src = f"asba.decide.shape: the request placed on {partition}'s nodes (sinfo) as SLURM would"
+    facts = [Fact("decision.local_feasible", placed.feasible, src)]
+    if not placed.feasible:
+        where = "locally" if "does not exist" in (placed.reason or "") else f"on {partition}"
+        facts.append(Fact("decision.local_infeasible_reason", f"cannot run {where}: {placed.reason}", src))
+    return facts
 
 
 TRANSFER_DECLARED = re.compile(r"^\s*#\s*asba:\s*transfer-out-gb\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$", re.IGNORECASE)
@@ -219,18 +153,21 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         from asba.decide.array_plan import check
 
         check(ctx, req, inputs.view)  # refuse what SLURM refuses (an index past MaxArraySize)
+    placed = local_placement(inputs.view, Shape.of(req.job), partition)
     wait = _wait(inputs, req, partition)
     runtime = _runtime(ctx, req, inputs, notes)
     hist = {f.name: f.value for f in inputs.history}
     per_core, per_core_src = gb_per_core(req, hist)
     base = (job_facts(req) + inputs.cluster_facts + wait.to_facts("local") + inputs.history
-            + inputs.extra_facts + [Fact("decision.gb_per_core", per_core, per_core_src)])
+            + inputs.extra_facts + [Fact("decision.gb_per_core", per_core, per_core_src)]
+            + feasibility_facts(placed, partition))
     first = _evaluate(ctx, base)
     base = domain_advice.apply(first, base)
     family = first.conclusions.get("instance.family_class")
-    offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes)
+    offer, match = pick_offer(ctx, req, burst, family.value if family else None, runtime.p50_s, notes,
+                              whole_node_mb(inputs.view, partition))
     offer = gpu_speed.apply(ctx, offer, req, hist, notes)
-    rate, local = local_rate(ctx, req, partition)
+    rate, local = local_rate(ctx, req, partition, placed, inputs.view)
     value = float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0)
     startup = float(ctx.cfg.get("advisor.aws_startup_s", 300))
     cmp_inputs = compare.Inputs(
@@ -239,8 +176,13 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         transfer_gb=float(_value(inputs.extra_facts, "decision.transfer_gb") or 0.0),
         transfer_usd_per_gb=EGRESS_USD_PER_GB)
     comparison = compare.compare(cmp_inputs)
-    if wait.p50_s is None:
-        notes.append(unknown_wait_note(comparison.wait_to_flip_s, wait.gaps, comparison.preferred))
+    if (wait.p50_s is None or unreachable(inputs.view)) and (placed is None or placed.feasible):
+        if wait.p50_s is None:
+            notes.append(unknown_wait_note(comparison.wait_to_flip_s, wait.gaps, comparison.preferred))
+        else:
+            notes.append(f"SLURM's controller did not answer: the local wait ({wait.method}) was not checked "
+                         "against today's queue; the confidence is capped accordingly")
+        comparison = _unknown_wait_confidence(comparison)
     monthly = ctx.cfg.get("budget.monthly_aws_usd", None)
     plan = _array_plan(ctx, req, partition, burst, offer, runtime, comparison, inputs, cmp_inputs, monthly)
     comparison = plan.whole if plan else comparison
@@ -260,7 +202,19 @@ def analyse(ctx: Any, req: Any, partition: str, burst: Any, inputs: Inputs) -> A
         notes += plan.notes
     evaluation = _evaluate(ctx, facts)
     return Analysis(req, partition, burst, wait, runtime, offer, match, comparison, status, facts, evaluation, notes,
-                    plan, cmp_inputs)
+                    plan, cmp_inputs, placed)
+
+
+UNKNOWN_WAIT_CONFIDENCE = 0.5  # an unknown wait is as likely above the break-even wait as below it
+
+
+def _unknown_wait_confidence(comp: compare.Comparison) -> compare.Comparison:
+    """With the wait unknown, a choice that a long enough wait would flip is no more than a coin toss."""
+    from dataclasses import replace
+
+    if comp.wait_to_flip_s is None:  # no wait would change the choice: the unknown wait does not matter
+        return comp
+    return replace(comp, confidence=min(comp.confidence, UNKNOWN_WAIT_CONFIDENCE))
 
 
 def _array_plan(ctx: Any, req: Any, partition: str, burst: Any, offer: Any, runtime: timing.RuntimeEstimate,

@@ -90,7 +90,7 @@ def _aws(inputs: Inputs, runtime_s: float) -> tuple[SideResult, costs.AwsCost]:
     priced = costs.aws_cost(
         offer.instance_type,
         offer.nodes,
-        run_there,
+        run_there + inputs.startup_s,  # EC2 bills from launch: the start-up (boot, slurmd) is paid time
         offer.on_demand_usd_per_hour,
         offer.spot_usd_per_hour,
         offer.spot_bucket,

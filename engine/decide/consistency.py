@@ -1,12 +1,14 @@
 """The consistency check over one run's findings and advice: advice a consultant could sign.
 
-Three things are checked, on data (never on message text):
+Four things are checked, on data (never on message text):
 
 * no two pieces of advice push one resource in opposite directions: the rules' ``*_advice`` conclusions
   (``workload.memory_advice = lower``, ``failure.memory_advice = raise``, ...) and the right-sizing changes;
 * a failure-based conclusion outranks an efficiency-based one on the same resource: an efficiency rule that a
   failure silenced (its absent:/none: guard on a ``failure.*`` conclusion) is listed as resolved, with the
   rule that won and why, and the output shows it;
+* the headline agrees with feasibility and the failures: never local where no node can hold the job, never
+  options priced at a memory or time limit a run already failed with (asba.decide.carryover raises them);
 * no impossible value is proposed: fewer than 1 CPU, memory at or below what a run that died
   OUT_OF_MEMORY had, memory below a successful run's peak, a time limit below a successful run's elapsed
   time or at or below a limit a run hit (TIMEOUT).
@@ -129,11 +131,39 @@ def impossible(proposed: dict[str, float], record: Record, cpus_needed: int | No
     return found
 
 
-def check(evaluation: Any, changes: Sequence[Any], record: Record) -> Consistency:
+@dataclass(frozen=True)
+class Advice:
+    """What the headline advises: the platform, whether a local node can hold the job, the memory it is priced at."""
+
+    platform: str
+    local_feasible: bool | None = None  # None: the cluster could not be read
+    priced_mem_mb: float | None = None  # per node, of the request every option was sized and priced with
+    priced_time_s: float | None = None
+
+
+def advice_conflicts(advice: Advice, record: Record) -> list[str]:
+    """The headline against feasibility and the failures: local where no node can hold it, an option at a
+    memory or time limit that a run already failed with."""
+    found = []
+    if advice.platform == "local" and advice.local_feasible is False:
+        found.append("contradiction: platform local, but no node of the partition can hold the job")
+    mem = advice.priced_mem_mb
+    if mem and record.oom_request_mb and mem <= record.oom_request_mb:
+        found.append(f"impossible: the options are priced at {mem:.0f} MB per node, not above the "
+                     f"{record.oom_request_mb:.0f} MB a run ran out of memory with")
+    limit = advice.priced_time_s
+    if limit and record.timeout_limit_s and limit <= record.timeout_limit_s:
+        found.append(f"impossible: the options are priced with a {limit:.0f} s limit, not above the "
+                     f"{record.timeout_limit_s:.0f} s limit a run hit")
+    return found
+
+
+def check(evaluation: Any, changes: Sequence[Any], record: Record, advice: Advice | None = None) -> Consistency:
     pushes = rule_pushes(evaluation) + sizing_pushes(changes)
     needed = evaluation.conclusions.get("workload.cpus_needed")
     proposed = {c.resource: float(c.proposed) for c in changes}
     violations = contradictions(pushes) + impossible(proposed, record, needed.value if needed else None)
+    violations += advice_conflicts(advice, record) if advice is not None else []
     return Consistency(pushes, resolutions(evaluation), violations)
 
 

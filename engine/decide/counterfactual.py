@@ -24,7 +24,7 @@ def _aws_wins_at_memory(ctx: Any, a: an.Analysis, mem_mb: float) -> bool:
     offer, _ = an.pick_offer(ctx, req, a.burst, family.value if family else None, a.runtime.p50_s, [])
     if offer is None:
         return False
-    rate, _ = an.local_rate(ctx, req, a.partition)
+    rate, _ = an.local_rate(ctx, req, a.partition, a.placement)
     inputs = compare.Inputs(a.runtime, a.wait.p10_s or 0.0, a.wait.p50_s or 0.0, a.wait.p90_s or 0.0, rate, offer,
                             float(ctx.cfg.get("advisor.aws_startup_s", 300)),
                             float(ctx.cfg.get("user.value_of_hour_usd", 0.0) or 0.0))
@@ -42,6 +42,12 @@ def memory_to_flip(ctx: Any, a: an.Analysis) -> float | None:
 def fill(ctx: Any, a: an.Analysis, comparison: dict) -> None:
     comp = a.comparison
     basis = a.evaluation.conclusions.get("advice.basis")
+    if a.local_feasible is False:
+        comparison["break_even"] = "no break-even: the local cluster cannot run this job as written"
+        comparison["break_even_value_of_hour_usd"] = comparison["wait_to_flip_s"] = None
+        comparison["counterfactual"] = ("Local becomes an option only with a request one node can hold (fewer CPUs, "
+                                        "less memory or fewer GPUs per node, or no more nodes than the partition has).")
+        return
     if comp.aws is None:
         why = a.notes[-1] if a.notes else "no burst partition"
         comparison["counterfactual"] = "AWS is not an option here: " + why

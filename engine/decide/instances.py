@@ -21,7 +21,8 @@ def instance_block(ctx: Any, a: an.Analysis) -> tuple[list[dict], list[str]]:
 
     family = a.evaluation.conclusions.get("instance.family_class")
     workload = a.evaluation.conclusions.get("workload.class")
-    need = an.node_need(a.req, family.value if family else None, bool(family and family.value == "hpc"))
+    efa = bool(family and family.value == "hpc") and a.req.job.get("nodes_min", 1) > 1 and an.multi_node_mpi(a.req)
+    need = an.node_need(a.req, family.value if family else None, efa, an.whole_node_mb(None, a.partition))
     aws_runtime = a.comparison.aws.runtime_s if a.comparison.aws else a.runtime.p50_s
     match = match_instances(need, ctx.catalog, None, aws_runtime)
     notes = [f"Need: {need.describe()}",

@@ -18,13 +18,22 @@ def _text(resource: str, value: float) -> str:
     return f"{int(value)} CPUs"
 
 
+def _plan(a: an.Analysis) -> tuple[str, float]:
+    """What is recommended and what it costs: a job array's split when the pack offered it, else the platform."""
+    split = a.evaluation.conclusions.get("advice.array_split")
+    if a.array is not None and a.array.split is not None and split is not None and split.value == "split":
+        best = a.array.split.best
+        return f"split {best.local_tasks} local / {best.aws_tasks} on AWS", best.cost_usd
+    if a.platform == "aws" and a.comparison.aws is not None:
+        return "aws", a.comparison.aws.cost_usd
+    return a.platform, a.comparison.local.cost_usd
+
+
 def key_insight(current: an.Analysis, optimized: an.Analysis) -> str:
-    before, after = current.platform, optimized.platform
-    cost_before = current.comparison.aws.cost_usd if before == "aws" else current.comparison.local.cost_usd
-    cost_after = optimized.comparison.aws.cost_usd if after == "aws" else optimized.comparison.local.cost_usd
-    if before != after:
+    (before, cost_before), (after, cost_after) = _plan(current), _plan(optimized)
+    if before != after and not (before.startswith("split") and after.startswith("split")):
         why = ("the over-allocated request made local look better; the right-sized one favours AWS"
-               if after == "aws" else "the right-sized request makes local the better deal")
+               if after == "aws" else f"the right-sized request makes {after} the better deal")
         return f"Right-sizing changes the decision from {before} to {after}: {why}."
     local_a, local_b = current.comparison.local, optimized.comparison.local
     before_text, after_text = units.usd(cost_before), units.usd(cost_after)
@@ -33,7 +42,9 @@ def key_insight(current: an.Analysis, optimized: an.Analysis) -> str:
     time_a, time_b = units.duration(local_a.time_to_result_s), units.duration(local_b.time_to_result_s)
     local = (f"local time to result stays at {time_a}" if time_a == time_b
              else f"local time to result goes from {time_a} to {time_b}")
-    return f"Right-sizing keeps the recommendation ({after}) and {cost}; {local}."
+    kept = f"keeps the recommendation ({after})" if before == after else (
+        f"moves the split from {before.removeprefix('split ')} to {after.removeprefix('split ')}")
+    return f"Right-sizing {kept} and {cost}; {local}."
 
 
 def optimized_block(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, sizing: Any) -> dict:
@@ -56,7 +67,13 @@ def _patterns(pat: Any, job: dict) -> list[str]:
     if pat.runtime_p50_s and job.get("time_limit_s"):
         found.append(f"runtime: ~{units.duration(pat.runtime_p50_s)} (p95 {units.duration(pat.runtime_p95_s)}), "
                      f"you request {units.duration(job['time_limit_s'])}")
-    if pat.peak_memory_mb and job.get("mem_per_node_mb"):
+    nodes = max(int(job.get("nodes_min") or 1), 1)
+    if pat.peak_memory_mb and job.get("mem_per_node_mb") and nodes > 1:  # per node, as the request is
+        found.append(f"memory per node: peak {units.mem(pat.peak_memory_mb / nodes)}, typical "
+                     f"{units.mem((pat.memory_typical_mb or 0) / nodes)} (the job's {units.mem(pat.peak_memory_mb)} "
+                     f"over {nodes} nodes: an average, the busiest node may hold more); you request "
+                     f"{units.mem(job['mem_per_node_mb'])} per node")
+    elif pat.peak_memory_mb and job.get("mem_per_node_mb"):
         found.append(f"memory: peak {units.mem(pat.peak_memory_mb)}, typical {units.mem(pat.memory_typical_mb)}; "
                      f"you request {units.mem(job['mem_per_node_mb'])} per node")
     if pat.cpu_efficiency_pct is not None:

@@ -23,12 +23,14 @@ def request_dict(req: Any) -> dict:
 
 def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
     comp, rt = a.comparison, a.runtime
-    local = {"cost_usd": _r(comp.local.cost_usd, 4), "wait_p50_s": _r(comp.local.wait_p50_s, 0),
-             "wait_p90_s": _r(comp.local.wait_p90_s, 0), "runtime_s": _r(rt.p50_s, 0),
+    known = a.wait.p50_s is not None
+    local = {"cost_usd": _r(comp.local.cost_usd, 4), "wait_p50_s": _r(comp.local.wait_p50_s, 0) if known else None,
+             "wait_p90_s": _r(comp.local.wait_p90_s, 0) if known else None, "runtime_s": _r(rt.p50_s, 0),
              "time_to_result_s": _r(comp.local.time_to_result_s, 0),
              "time_to_result_p90_s": _r(comp.local.time_to_result_p90_s, 0), "runtime_basis": rt.basis,
              "runtime_detail": rt.detail, "wait_method": a.wait.method,
-             "wait_known": a.wait.p50_s is not None, "wait_starts_at_once": a.wait.starts_at_once,
+             "wait_known": known, "wait_starts_at_once": a.wait.starts_at_once,
+             "feasible": a.local_feasible, "infeasible_reason": _cannot(a),
              "cost_source": "local cost model" + (" (embedded default rates)" if ctx.cfg.is_default(
                  "cost_model") else "")}
     local.update(_recharge(ctx, a))
@@ -45,6 +47,11 @@ def sides(a: an.Analysis, ctx: Any) -> tuple[dict, dict | None]:
         "transfer_usd": _r(priced.transfer_usd, 4), "startup_s": float(ctx.cfg.get("advisor.aws_startup_s", 300)),
         "performance_factor": a.offer.performance_factor, "price_source": a.offer.price_source,
     }
+
+
+def _cannot(a: an.Analysis) -> str | None:
+    """'cannot run on cpu: needs 128 CPUs on one node (one task); the largest has 64', or None."""
+    return next((f.value for f in a.facts if f.name == "decision.local_infeasible_reason"), None)
 
 
 def _recharge(ctx: Any, a: an.Analysis) -> dict:
@@ -64,8 +71,13 @@ def recommendation(a: an.Analysis) -> dict:
     finding = next((f for f in ev.findings if f.rule_id == a.decided_by), None)
     reasons = [finding.found] if finding else ["no decision rule fired (see the trace)"]
     local = comp.local
-    reasons.append(f"local: wait {units.duration(local.wait_p50_s)} + run {units.duration(local.runtime_s)} = "
-                   f"{units.duration(local.time_to_result_s)}, {units.usd(local.cost_usd)}")
+    if a.local_feasible is False:
+        reasons.append(f"local: {_cannot(a)}")
+    else:
+        wait = units.duration(local.wait_p50_s) if a.wait.p50_s is not None else "unknown"
+        reasons.append(f"local: wait {wait} + run {units.duration(local.runtime_s)} = "
+                       f"{units.duration(local.time_to_result_s)}{'+' if a.wait.p50_s is None else ''}, "
+                       f"{units.usd(local.cost_usd)}")
     if comp.aws is not None:
         reasons.append(f"AWS: start-up + run = {units.duration(comp.aws.time_to_result_s)}, "
                        f"{units.usd(comp.aws.cost_usd)} on {comp.aws.instance_type} x{comp.aws.nodes} "
@@ -74,7 +86,8 @@ def recommendation(a: an.Analysis) -> dict:
     if on_aws:
         reasons.append(a.budget.message())
     forced = basis is not None and basis.value != "value"
-    return {"platform": a.platform, "instance_type": comp.aws.instance_type if on_aws else None,
+    return {"platform": a.platform, "local_cannot": _cannot(a),
+            "instance_type": comp.aws.instance_type if on_aws else None,
             "nodes": comp.aws.nodes if on_aws else int(a.req.job["nodes_min"] or 1),
             "purchasing": comp.aws.purchasing if on_aws else "local",
             "confidence": 1.0 if forced else round(comp.confidence, 3), "reasons": reasons, "rule": a.decided_by}
@@ -113,9 +126,18 @@ def trace(a: an.Analysis, level: str) -> tuple[list[dict], list[dict]]:
 
 
 def data_sources(ctx: Any, view: Any) -> dict:
+    from asba.decide.shape import CONTROLLER_DOWN, unreachable
+
     cluster = ctx.cluster_note or f"{view.source} SLURM"
-    if view.gaps:
-        cluster += f" (gaps: {'; '.join(view.gaps)})"
+    down = unreachable(view)
+    gaps = list(dict.fromkeys(view.gaps))
+    if down:  # one line, once: every command failed for the same reason
+        failed = [g for g in gaps if CONTROLLER_DOWN.search(g) or "not found in scontrol" in g]
+        gaps = [g for g in gaps if g not in failed]
+        cluster += (f": controller unreachable ({down}); {len(failed)} reads failed, so the queue, the partitions "
+                    "and the local wait are unknown")
+    if gaps:
+        cluster += f" (gaps: {'; '.join(gaps)})"
     files = ctx.cfg.files
     prices = ctx.catalog.price_label().removeprefix("prices: ")
     return {"cluster": cluster, "prices": prices, "history": ctx.history_label,

@@ -142,7 +142,9 @@ def compute(script: str, script_hash: str, runs: Sequence[tuple]) -> Pattern | N
     cpu_eff, mem_eff = _present(cols[CPU_EFF], measured), _present(cols[MEM_EFF], measured)
     peaks, runtimes = _present(cols[PEAK_MEM], measured), _present(cols[ELAPSED], ok)
     effective = _median(_present(cols[EFF_CPUS], measured))
-    typical_mem, peak = _median(peaks), (max(peaks) if peaks else None)
+    ok_peaks = _present(cols[PEAK_MEM], [m and good for m, good in zip(measured, ok)])
+    # "typical" is what successful runs used: a killed run's memory was sampled at the kill (issue 21, item 15)
+    typical_mem, peak = _median(ok_peaks or peaks), (max(peaks) if peaks else None)
     limit = _median(_known(cols[LIMIT]))
     p95 = percentile(runtimes, 95)
     req_cpus, req_mem = _median(_known(cols[CPUS])), _median(_known(cols[REQ_MEM]))
@@ -240,6 +242,8 @@ def scan_patterns(store, days: float | None = None, user: str | None = None) -> 
 
 def _grouped(key: str | None, name: str, runs: list[tuple], tracked: bool) -> Pattern | None:
     script_hash = "" if not tracked or key is None or key.startswith("name:") else key
+    if not script_hash and not (name or "").strip():
+        return None  # jobs with no JobName are unrelated: never pooled into one "script" (issue 21, item 8)
     return compute(name, script_hash, runs)
 
 

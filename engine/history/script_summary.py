@@ -99,7 +99,8 @@ def _refresh_names(conn: sqlite3.Connection, names: list[str]) -> None:
 
 def cached_patterns(conn: sqlite3.Connection) -> Iterator[Pattern]:
     """The stored patterns in script-name order (the order all_patterns yields them), one at a time."""
-    for (body,) in conn.execute("SELECT pattern FROM script_summary WHERE pattern IS NOT NULL ORDER BY name"):
+    for (body,) in conn.execute("SELECT pattern FROM script_summary WHERE pattern IS NOT NULL AND trim(name) != '' "
+                                "ORDER BY name"):  # unnamed jobs are never one script (issue 21, item 8)
         yield Pattern(**json.loads(body))
 
 

@@ -13,7 +13,7 @@ import fnmatch
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from asba.knowledge.catalog import Catalog, InstanceType
@@ -31,6 +31,9 @@ class NodeNeed:
     efa: bool = False  # tightly coupled multi-node MPI
     arch: str | None = None  # "x86_64" or "arm64"; None: any
     nodes: int = 1
+    task_cpus: int = 1  # CPUs one instance must hold at least: one task (x --ntasks-per-node)
+    fixed: bool = True  # the node count is the request's (--nodes); False: SLURM may spread the tasks
+    spread: bool = False  # spread the tasks over more instances (only when no type holds one node's share)
 
     def describe(self) -> str:
         from asba.report import units  # the one number formatter (a leaf module)
@@ -124,15 +127,22 @@ def expand_types(catalog: Catalog, allowed: Iterable[str]) -> tuple[list[Instanc
 
 
 def nodes_needed(t: InstanceType, need: NodeNeed) -> int | None:
-    """Instances of type `t` the job needs, or None when it cannot run on `t`."""
+    """Instances of type `t` the job needs, or None when it cannot run on `t`.
+
+    Every instance holds at least one whole task. Without spreading, one instance holds one node's share and the
+    node count is the request's; spreading (tasks free to move, no type big enough) packs whole tasks.
+    """
     mem = t.memory_mib * MEM_USABLE
-    if need.nodes <= 1:
+    if not need.spread:
         fits = t.vcpus >= need.cpus and mem >= need.mem_mb and t.gpus >= need.gpus
-        return 1 if fits else None
-    counts = [math.ceil(need.cpus * need.nodes / t.vcpus), math.ceil(need.mem_mb * need.nodes / mem)]
+        return need.nodes if fits else None
+    task_mem = need.mem_mb * need.task_cpus / max(need.cpus, 1)
+    if t.vcpus < need.task_cpus or mem < task_mem or (need.gpus and not t.gpus):
+        return None
+    tasks_per_instance = t.vcpus // need.task_cpus
+    counts = [math.ceil(need.cpus * need.nodes / (tasks_per_instance * need.task_cpus)),
+              math.ceil(need.mem_mb * need.nodes / mem)]
     if need.gpus:
-        if not t.gpus:
-            return None
         counts.append(math.ceil(need.gpus * need.nodes / t.gpus))
     return max(need.nodes, *counts)
 
@@ -151,6 +161,8 @@ def _stages(need: NodeNeed, region: str, named: bool) -> list[_Stage]:
     if need.gpus:
         label = f"{need.gpu_model.upper()} GPUs" if need.gpu_model else "GPUs"
         stages.append((label, lambda t: t.gpus > 0 and (not model or norm_gpu(t.gpu_model) == model)))
+    else:  # a CPU-only job never pays for GPUs it does not use
+        stages.append(("no GPUs (a CPU-only job)", lambda t: t.gpus == 0))
     if need.efa:
         stages.append(("EFA networking", lambda t: t.efa))
     stages.append(("enough CPUs, memory and GPUs per node", lambda t: nodes_needed(t, need) is not None))
@@ -167,6 +179,14 @@ def match_instances(
     purchasing: str = "on-demand",
 ) -> Match:
     """Feasible instance types for `need`, cheapest first (by `purchasing` price, unpriced types last)."""
+    found = _match(need, catalog, allowed_types, runtime_s, max_nodes, purchasing)
+    if not found.options and not need.fixed and not need.spread:  # no type holds it whole: spread the tasks
+        return _match(replace(need, spread=True), catalog, allowed_types, runtime_s, max_nodes, purchasing)
+    return found
+
+
+def _match(need: NodeNeed, catalog: Catalog, allowed_types: Iterable[str] | None, runtime_s: float,
+           max_nodes: int | None, purchasing: str) -> Match:
     named = allowed_types is not None
     pool, excluded = expand_types(catalog, allowed_types) if allowed_types is not None else (list(catalog), {})
     scope = "the burst partition's types" if named else "the catalog"
@@ -194,7 +214,9 @@ def _sort_key(purchasing: str) -> Callable[[InstanceOption], tuple]:
     def key(o: InstanceOption) -> tuple:
         per_hour = o.spot_usd_per_hour if purchasing == "spot" else o.on_demand_usd_per_hour
         total = per_hour * o.nodes_needed if per_hour is not None else math.inf
-        return (total, o.packing_waste_pct, o.vcpus, o.memory_gib, o.instance_type)  # unpriced: smallest first
+        # on equal cost, fewer and larger nodes
+        # unpriced: smallest first
+        return (round(total, 6), o.nodes_needed, o.packing_waste_pct, o.vcpus, o.memory_gib, o.instance_type)
 
     return key
 

@@ -29,11 +29,15 @@ def recommendation_line(rec: dict) -> str:
         from asba.report.array_text import headline
 
         return headline(rec) or ""
+    cannot = f"{rec['local_cannot']}. " if rec.get("local_cannot") else ""
+    if rec["platform"] == "none":
+        return f"RECOMMENDATION: {cannot}No AWS option can hold it either: reshape the request (see warnings)"
     if rec["platform"] == "aws":
         where = f"AWS: {rec['instance_type']} x{rec['nodes']}, {rec['purchasing']}"
     else:
         where = "the local cluster"
-    return f"RECOMMENDATION: run on {where} (confidence {units.pct(rec['confidence'])})"
+    return f"RECOMMENDATION: {cannot}Run on {where} (confidence {units.pct(rec['confidence'])})" if cannot else (
+        f"RECOMMENDATION: run on {where} (confidence {units.pct(rec['confidence'])})")
 
 
 def answer_lines(rec: dict) -> list[str]:
@@ -50,8 +54,10 @@ def answer_lines(rec: dict) -> list[str]:
 
 
 def _wait(local: dict) -> str:
+    if local.get("feasible") is False:
+        return "cannot run here (see recommendation)"
     if local.get("wait_known") is False:
-        return "wait unknown (counted as none; see notes)"
+        return "wait unknown (the time below excludes it; see notes)"
     p90 = f"(p90 {units.duration(local['wait_p90_s'])})"
     if local.get("wait_starts_at_once"):
         return f"starts almost at once {p90}"
@@ -60,6 +66,9 @@ def _wait(local: dict) -> str:
 
 def side_lines(local: dict, aws: dict | None) -> list[str]:
     waves = f"{local['array_waves']} waves x " if local.get("array_waves") else ""
+    if local.get("feasible") is False:
+        lines = [f"  Local: {local.get('infeasible_reason')} (as written it would be refused or never start)"]
+        return lines + _aws_lines(aws)
     lines = [
         f"  Local: {_wait(local)} + {waves}run "
         f"{units.duration(local['runtime_s'])} -> {units.duration(local['time_to_result_s'])}, "
@@ -67,19 +76,21 @@ def side_lines(local: dict, aws: dict | None) -> list[str]:
         + (f" (full cost; your site charges {units.usd(local['recharge_usd'])} at its recharge rate)"
            if local.get("recharge_usd") is not None else "")
     ]
+    return lines + _aws_lines(aws)
+
+
+def _aws_lines(aws: dict | None) -> list[str]:
     if aws is None:
-        lines.append("  AWS:   no option (see notes)")
-        return lines
+        return ["  AWS:   no option (see notes)"]
     spot = f", spot {units.usd(aws['spot_usd'])}" if aws.get("spot_usd") is not None else ""
     waves = f"{aws['array_waves']} waves x (" if aws.get("array_waves") else ""
-    lines.append(
+    return [
         f"  AWS:   {waves}start-up {units.duration(aws['startup_s'])} + run {units.duration(aws['runtime_s'])}"
         f"{')' if waves else ''} -> "
         f"{units.duration(aws['time_to_result_s'])}, cost {units.usd(aws['cost_usd'])} "
         f"({aws['instance_type']} x{aws['nodes']} {aws['purchasing']}; "
         f"on-demand {units.usd(aws['on_demand_usd'])}{spot})"
-    )
-    return lines
+    ]
 
 
 def _analysis(result: dict) -> list[str]:

@@ -40,7 +40,7 @@ def test_on_a_spot_partition_the_on_demand_rows_lose_for_that_reason(explain):
 
 
 def test_local_choice_explains_why_each_aws_option_lost(explain):
-    result = explain("overalloc.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-value2.yaml"))
+    result = explain("overalloc.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-value-low.yaml"))
     assert result["recommendation"]["platform"] == "local"
     rows = result["considered"]
     assert rows[0]["platform"] == "local" and rows[0]["chosen"]

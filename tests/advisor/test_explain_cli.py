@@ -41,7 +41,7 @@ def test_why_not_names_the_losing_rule_with_actual_value_and_threshold(explain):
 
 
 def test_counterfactual_memory_lever_is_computed(explain):
-    result = explain("overalloc.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-value2.yaml"))
+    result = explain("overalloc.sbatch", "cpu-aws", "--config", str(FIXTURES / "config-value-low.yaml"))
     assert result["recommendation"]["platform"] == "local"
     mem = result["comparison"]["memory_to_flip_mb"]
     assert 1024 <= mem < result["request"]["mem_per_node_mb"]
@@ -49,7 +49,7 @@ def test_counterfactual_memory_lever_is_computed(explain):
     assert line.startswith("AWS would win if the local wait exceeded ") and f"<= {mem / 1024:.0f} GiB" in line
     # the lever is real: asking for that much memory flips the decision
     smaller = explain("overalloc.sbatch", "cpu-aws", f"--mem={int(mem)}M", "--config",
-                      str(FIXTURES / "config-value2.yaml"))
+                      str(FIXTURES / "config-value-low.yaml"))
     assert smaller["recommendation"]["platform"] == "aws"
 
 
@@ -80,7 +80,7 @@ def test_no_log_leaves_the_decision_log_alone(explain):
 def test_text_sections_follow_the_flags(explain_text):
     code, out, _ = explain_text(str(EXAMPLES / "overalloc.sbatch"), "cpu-aws", "--cluster-snapshot", str(BUSY),
                                 "--optimize", "--with-history", "--recommend-instance", "--config",
-                                str(FIXTURES / "config-value2.yaml"))
+                                str(FIXTURES / "config-value-low.yaml"))
     assert code == 0
     for heading in ("RECOMMENDATION: run on the local cluster", "CURRENT ANALYSIS", "PERSONAL HISTORY INSIGHTS",
                     "CURRENT REQUEST (over-allocated):", "OPTIMIZED REQUEST (right-sized):", "KEY INSIGHT: ",

@@ -141,3 +141,20 @@ def test_gpu_facts_say_whether_use_was_recorded():
     assert (recorded["history.gpus_busy"], recorded["history.gpus_idle"]) == (1.0, 3.0)
     cpu_only = {f.name for f in history_facts(compute("x.sbatch", "", [_run("1"), _run("2")]))}
     assert not any(name.startswith("history.gpu") for name in cpu_only)
+
+
+def test_jobs_with_no_job_name_are_never_pooled_into_one_script(store, tmp_path):
+    """Issue 21 item 8: the real capture with every job's JobName blanked (as sacct shows a job submitted without
+    one through some tools): each unrelated job stays out of the patterns instead of forming one 'script'."""
+    from history_paths import SAMPLES
+
+    lines = (SAMPLES / "sacct_parsable2_ALL.psv").read_text().splitlines()
+    header = lines[0].split("|")
+    name = header.index("JobName")
+    blanked = [lines[0]] + ["|".join(c if i != name else "" for i, c in enumerate(line.split("|")))
+                            for line in lines[1:]]
+    dump = tmp_path / "unnamed.psv"
+    dump.write_text("\n".join(blanked) + "\n")
+    store.import_file(dump)
+    assert store.conn.execute("SELECT count(*) FROM jobs WHERE trim(script_name) = ''").fetchone()[0] >= 2
+    assert [p for p in all_patterns(store) if not p.script.strip()] == []

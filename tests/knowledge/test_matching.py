@@ -54,12 +54,30 @@ def test_two_node_mpi_job_needing_efa_gets_two_efa_nodes(catalog):
     assert m.excluded["c5.18xlarge"] == "fails: EFA networking"
 
 
-def test_small_instances_split_a_multi_node_job_over_more_nodes(catalog):
+def test_a_fixed_node_count_is_kept_and_each_instance_holds_one_nodes_share(catalog):
+    # --nodes=2 with 96 CPUs per node: a 64-vCPU type cannot hold one node's share (SLURM would not split it)
     need = NodeNeed(cpus=96, mem_mb=64 * GIB, nodes=2)
     m = match_instances(need, catalog, ["c6i.16xlarge"], runtime_s=3600)
-    assert m.best.nodes_needed == 3  # 192 CPUs in all over 64-vCPU instances
-    same = match_instances(NodeNeed(cpus=8, mem_mb=8 * GIB, nodes=2), catalog, ["c6i.16xlarge"])
+    assert m.best is None and "enough CPUs" in m.reason_none
+    # --nodes=2 --ntasks-per-node=1 -c16: two 16-vCPU instances, not sixteen 2-vCPU ones (the same price)
+    two = match_instances(NodeNeed(cpus=16, mem_mb=4 * GIB, nodes=2, task_cpus=16), catalog, ["c6i.*"])
+    assert (two.best.instance_type, two.best.nodes_needed) == ("c6i.4xlarge", 2)
+    assert all(o.vcpus >= 16 and o.nodes_needed == 2 for o in two.options)
+
+
+def test_tasks_free_to_move_spread_over_more_instances_only_when_none_holds_the_share(catalog):
+    need = NodeNeed(cpus=96, mem_mb=64 * GIB, nodes=2, task_cpus=4, fixed=False)
+    m = match_instances(need, catalog, ["c6i.16xlarge"], runtime_s=3600)
+    assert m.best.nodes_needed == 3  # 192 CPUs in all, whole 4-CPU tasks, over 64-vCPU instances
+    same = match_instances(NodeNeed(cpus=8, mem_mb=8 * GIB, nodes=2, fixed=False), catalog, ["c6i.16xlarge"])
     assert same.best.nodes_needed == 2  # never fewer nodes than the job asked for
+    big = match_instances(NodeNeed(cpus=8, mem_mb=8 * GIB, nodes=1, task_cpus=8, fixed=False), catalog, ["c6i.*"])
+    assert big.best.vcpus >= 8 and big.best.nodes_needed == 1  # holds whole: no spreading
+
+
+def test_cpu_only_job_never_gets_gpu_types(catalog):
+    m = match_instances(NodeNeed(cpus=64, mem_mb=200 * GIB, nodes=4, efa=True), catalog, runtime_s=3600)
+    assert m.options and all(o.gpus == 0 for o in m.options)
 
 
 def test_arm64_job_gets_only_graviton_types(catalog):
@@ -86,10 +104,11 @@ def test_unknown_gpu_model_is_named_in_the_reason(catalog):
 
 
 def test_partition_max_nodes_limits_options(catalog):
-    need = NodeNeed(cpus=96, mem_mb=64 * GIB, nodes=2)
+    need = NodeNeed(cpus=96, mem_mb=64 * GIB, nodes=2, fixed=False)
     m = match_instances(need, catalog, ["c6i.16xlarge", "c6i.32xlarge"], max_nodes=2)
     assert [o.instance_type for o in m.options] == ["c6i.32xlarge"]
-    assert m.excluded["c6i.16xlarge"] == "needs 3 nodes > max 2"
+    spread = match_instances(need, catalog, ["c6i.16xlarge"], max_nodes=2)  # tasks spread over 3 > max 2
+    assert not spread.options and spread.excluded["c6i.16xlarge"] == "needs 3 nodes > max 2"
 
 
 def test_named_types_missing_from_catalog_are_reported(catalog):
