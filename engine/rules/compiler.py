@@ -7,11 +7,13 @@ made sound by strata: ``pri = stratum * 1000 + (999 - priority)``. Known C-core 
 statically; a pack that would cross one is refused with a clear error instead of hanging the process.
 
 A comparison of one fact against another (``{fact: A, lt: {fact: B}}``, or any expression that reads a
-fact) is never handed to the C core as a right-side reference: a false reference test in a join crashes
-durable-rules 2.0.28 (SIGSEGV in ``reduceExpressionSequence`` under ``isBetaMatch``) for a layout that
-depends on how many constant tests each joined pattern carries, so no emission order is safe. Such a rule
-joins the facts by name only, and the comparison is re-checked in Python when it fires (``Branch.checks``);
-facts are single-valued, so the answer cannot change after the join.
+fact) is never handed to the C core as a right-side reference. Such a test lives in the join (beta) node,
+and when the last test of a join's ``$and`` is false, durable-rules 2.0.28's short-circuit in
+``reduceExpressionSequence`` steps past the sequence's OP_END and walks memory until something looks like
+one: valgrind shows ~2,300 invalid reads per assert, and the process segfaults when the walk leaves the
+heap, which depends on the ruleset's layout (equality joins are hashed and never reach it). So such a
+rule joins the facts by name only, and the comparison is checked in Python when the rule fires
+(``Branch.checks``); facts are single-valued, so the answer cannot change after the join.
 """
 
 from __future__ import annotations

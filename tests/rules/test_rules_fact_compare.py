@@ -1,10 +1,10 @@
 """A rule comparing one fact with another must fire exactly when Python's comparison is true, never crash.
 
-durable-rules 2.0.28 segfaults (SIGSEGV in reduceExpressionSequence, under isBetaMatch) when a right-side
-reference test (``{"$lt": {"v": {"c0": "v"}}}``) is false in a join, for some layouts of constant tests on
-the joined patterns. The compiler therefore never emits such a test: the facts are joined by name and the
-comparison is checked in Python when the rule fires. These tests pin both halves: the C core never sees a
-reference, and the firings equal Python's own comparison for every operator.
+durable-rules 2.0.28 walks past the end of a join's expression sequence (reduceExpressionSequence, under
+isBetaMatch) when the last right-side reference test (``{"$lt": {"v": {"c0": "v"}}}``) of the join is
+false, and segfaults for some ruleset layouts. The compiler therefore never emits such a test: the facts
+are joined by name and the comparison is checked in Python when the rule fires. These tests pin both
+halves: the C core never sees a reference, and the firings equal Python's own comparison for every operator.
 """
 
 from __future__ import annotations
