@@ -5,6 +5,15 @@ Encoding: every fact is its own durable fact ``{"t": "a", "n": name, "v": value}
 compiled (durable's ``$not`` is order-dependent); it is a guard re-checked in Python when the rule fires,
 made sound by strata: ``pri = stratum * 1000 + (999 - priority)``. Known C-core limits are checked
 statically; a pack that would cross one is refused with a clear error instead of hanging the process.
+
+A comparison of one fact against another (``{fact: A, lt: {fact: B}}``, or any expression that reads a
+fact) is never handed to the C core as a right-side reference. Such a test lives in the join (beta) node,
+and when the last test of a join's ``$and`` is false, durable-rules 2.0.28's short-circuit in
+``reduceExpressionSequence`` steps past the sequence's OP_END and walks memory until something looks like
+one: valgrind shows ~2,300 invalid reads per assert, and the process segfaults when the walk leaves the
+heap, which depends on the ruleset's layout (equality joins are hashed and never reach it). So such a
+rule joins the facts by name only, and the comparison is checked in Python when the rule fires
+(``Branch.checks``); facts are single-valued, so the answer cannot change after the join.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ class Branch:
     conjunct: Conjunct
     aliases: dict  # alias -> fact name
     pri: int
+    checks: tuple = ()  # leaves comparing facts with each other: checked in Python when the branch fires
 
 
 @dataclass
@@ -55,6 +65,8 @@ class Compiled:
 
 
 def _test(leaf: Leaf, alias_of: dict) -> list[dict]:
+    if leaf.refs():  # never a right-side reference in C (see the module docstring); Branch.checks has it
+        return []
     value = leaf.value
     if isinstance(value, Expr):
         value = exprlang.to_durable(value.node, alias_of)
@@ -122,7 +134,8 @@ def compile_packset(packset: PackSet) -> Compiled:
             patterns, aliases = _patterns(conj, rule)
             name = f"{rule.id}#{k}"
             rules_json[name] = {"all": patterns, "pri": pri}
-            branches[name] = Branch(rule, index, conj, aliases, pri)
+            checks = tuple(leaf for leaf in conj.positives if leaf.refs())
+            branches[name] = Branch(rule, index, conj, aliases, pri, checks)
     check_limits(rules_json, branches)
     text = json.dumps(rules_json, sort_keys=True, ensure_ascii=False)
     tested = frozenset(fact for b in branches.values() for fact in b.aliases.values())

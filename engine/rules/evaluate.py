@@ -16,7 +16,7 @@ from asba.facts.model import Fact
 from asba.rules import expr as exprlang
 from asba.rules.compiler import ANCHOR, SENTINEL_RULE, Compiled, compile_packset
 from asba.rules.model import Expr, PackSet, Rule
-from asba.rules.oracle import conjunct_holds, holds
+from asba.rules.oracle import conjunct_holds, holds, leaf_holds
 from asba.rules.result import Conclusion, Evaluation
 from asba.rules.values import normalise
 
@@ -80,6 +80,8 @@ class _Run:
         rule = branch.rule
         if rule.id in self.fired:
             return []
+        if branch.checks and not all(leaf_holds(leaf, self.wm) for leaf in branch.checks):
+            return []  # a fact-to-fact comparison the C core only joined (compiler docstring): it does not match
         guards = branch.conjunct.guards
         if guards and not all(holds(g, self.wm) for g in guards):
             self.ev.record_suppressed(rule, guards)
