@@ -269,14 +269,21 @@ def _print_report(report, as_json: bool, what: str, extra: dict | None = None) -
         print_json({**report.as_dict(), **(extra or {})})
         return 0
     out = console()
-    out.print(f"{what}: {report.rows} rows, {report.jobs} jobs ({report.new} new, {report.updated} updated, "
-              f"{report.unchanged} unchanged), {report.step_rows} step rows merged", markup=False, soft_wrap=True)
+    out.print(f"{what}: {report.rows} rows, {report.jobs} jobs ({report.new} new, {report.improved} improved, "
+              f"{report.unchanged} unchanged, {report.refused_older} refused as older), "
+              f"{report.step_rows} step rows merged", markup=False, soft_wrap=True)
+    for ids, total, how in ((report.counts.improved_ids, report.improved, "improved"),
+                            (report.counts.refused_ids, report.refused_older, "refused as older")):
+        if ids:
+            note = " (the history holds a newer state of them, kept as it was)" if how != "improved" else ""
+            out.print(f"jobs {how}: {', '.join(ids)}{' ...' if len(ids) < total else ''}{note}",
+                      markup=False, soft_wrap=True)
     if report.orphan_steps:
         out.print(f"{report.orphan_steps} step rows had no job row and were skipped", markup=False, soft_wrap=True)
     if report.malformed:
         shown = ", ".join(str(m.line_no) for m in report.malformed[:20])
         more = f" (and {len(report.malformed) - 20} more)" if len(report.malformed) > 20 else ""
-        out.print(f"{len(report.malformed)} malformed lines skipped, good lines kept: lines {shown}{more}; "
+        out.print(f"{len(report.malformed)} malformed lines skipped (the rest loaded): lines {shown}{more}; "
                   f"first: line {report.malformed[0].line_no}: {report.malformed[0].reason}",
                   markup=False, soft_wrap=True)
     return 0

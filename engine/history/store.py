@@ -18,6 +18,7 @@ from pathlib import Path
 from asba.errors import StoreError
 from asba.history.record import COLUMNS, JobRecord
 from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql, migrate  # noqa: F401 (SCHEMA_VERSION: the store's)
+from asba.history.upsert import NAMES_KEPT, outcomes_sql, upsert_from
 from asba.paths import asba_home
 
 BUSY_TIMEOUT_MS = 15000
@@ -28,9 +29,6 @@ BATCH = 10000
 CACHE_KIB = 16384
 SCAN_MMAP_BYTES = 1 << 30
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-# Columns that change while a job runs; an upsert that changes none of them is skipped (idempotent sync).
-_MOVING = ("state", "end_ts", "start_ts", "elapsed_s", "total_cpu_s", "max_memory_used_mb", "steps",
-           "exit_code", "job_id_raw", "cpu_efficiency", "memory_efficiency")
 
 
 def default_path() -> Path:
@@ -119,14 +117,6 @@ def _refuse_foreign_file(db: Path) -> None:
         raise _store_error(db, ValueError("the file is not an SQLite database"))
 
 
-_UPSERT = (
-    f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    f"ON CONFLICT (cluster, job_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("cluster", "job_id", "script_hash"))
-    + " WHERE " + " OR ".join(f"jobs.{c} IS NOT excluded.{c}" for c in _MOVING)
-)
-
-
 # Every transaction that changes jobs counts up the history's generation: a summary computed at an older
 # generation (asba.history.summary) is out of date.
 _BUMP_GENERATION = ("INSERT INTO history_meta (key, value) VALUES ('jobs_generation', 1) "
@@ -135,8 +125,6 @@ _BUMP_GENERATION = ("INSERT INTO history_meta (key, value) VALUES ('jobs_generat
 
 # Script names whose pattern must be computed again (asba.history.script_summary), noted by each write; a job
 # renamed by an update also marks its old name (trigger jobs_renamed).
-_NAME = COLUMNS.index("script_name")
-_MARK_NAME = "INSERT OR IGNORE INTO script_dirty (name) VALUES (?)"
 _MARK_PART_NAMES = "INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM part.jobs"
 
 
@@ -148,9 +136,23 @@ def generation(conn: sqlite3.Connection) -> int:
 
 @dataclass
 class WriteCounts:
+    """What a write did: rows new, improved, unchanged, refused as older (asba.history.upsert), and the first
+    NAMES_KEPT job ids improved and refused."""
+
     new: int = 0
-    updated: int = 0
+    improved: int = 0
     unchanged: int = 0
+    refused_older: int = 0
+    improved_ids: list[str] = field(default_factory=list)
+    refused_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: WriteCounts) -> None:
+        self.new += other.new
+        self.improved += other.improved
+        self.unchanged += other.unchanged
+        self.refused_older += other.refused_older
+        self.improved_ids += other.improved_ids[:NAMES_KEPT - len(self.improved_ids)]
+        self.refused_ids += other.refused_ids[:NAMES_KEPT - len(self.refused_ids)]
 
 
 def write_records(conn: sqlite3.Connection, rows: Iterable[tuple], db: Path,
@@ -172,41 +174,58 @@ def write_records(conn: sqlite3.Connection, rows: Iterable[tuple], db: Path,
     return counts
 
 
+# A batch is staged in a temporary table (not part of the history file), then merged like a part.
+_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS incoming ({column_sql()})"
+_STAGE_INSERT = f"INSERT INTO incoming VALUES ({', '.join('?' * len(COLUMNS))})"
+_UPSERT_STAGED = upsert_from("temp.incoming")
+_OUTCOMES_STAGED = outcomes_sql("temp.incoming")
+_MARK_STAGED_NAMES = "INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM temp.incoming"
+
+
 def _write_batch(conn: sqlite3.Connection, rows: list[tuple], counts: WriteCounts, db: Path) -> None:
-    names = [(name,) for name in {row[_NAME] for row in rows}]
-    _counted_write(conn, lambda: conn.executemany(_UPSERT, rows), len(rows), counts, db,
-                   lambda: conn.executemany(_MARK_NAME, names))
+    def stage() -> None:
+        conn.execute(_STAGE)
+        conn.execute("DELETE FROM temp.incoming")
+        conn.executemany(_STAGE_INSERT, rows)
+
+    _counted_write(conn, stage, _OUTCOMES_STAGED, _UPSERT_STAGED, len(rows), counts, db, _MARK_STAGED_NAMES)
 
 
-def _counted_write(conn: sqlite3.Connection, write: Callable[[], sqlite3.Cursor], rows: int, counts: WriteCounts,
-                   db: Path, mark: Callable[[], object]) -> None:
-    """One transaction of upserts, counted. Rows are never deleted, so new rows are exactly those above the
-    previous largest rowid; changed rows are the new ones plus the updated ones. When anything changed, the
-    generation counts up and `mark` notes the script names written (their patterns are out of date)."""
+def _counted_write(conn: sqlite3.Connection, stage: Callable[[], object], outcomes: str, upsert: str, rows: int,
+                   counts: WriteCounts, db: Path, mark: str) -> None:
+    """One transaction: the staged rows classified against the stored ones (improved / refused as older), then
+    merged. Rows are never deleted, so new rows are exactly those above the previous largest rowid. When
+    anything changed, the generation counts up and `mark` notes the script names written (their patterns are
+    out of date)."""
+    batch = WriteCounts()
     try:
         conn.execute("BEGIN IMMEDIATE")
+        stage()
+        for job_id, is_older, _ in conn.execute(outcomes):
+            ids, number = (batch.refused_ids, "refused_older") if is_older else (batch.improved_ids, "improved")
+            setattr(batch, number, getattr(batch, number) + 1)
+            if len(ids) < NAMES_KEPT:
+                ids.append(job_id)
         top = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0]
-        cursor = write()
-        new = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0] - top
-        changed = max(cursor.rowcount, 0)  # the upsert's own rows (total_changes would count the trigger's too)
-        if changed:
+        conn.execute(upsert)
+        batch.new = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0] - top
+        if batch.new or batch.improved:
             conn.execute(_BUMP_GENERATION)
-            mark()
+            conn.execute(mark)
         conn.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise _store_error(db, exc) from None
-    counts.new += new
-    counts.updated += changed - new
-    counts.unchanged += rows - changed
+    batch.unchanged = rows - batch.new - batch.improved - batch.refused_older
+    counts.add(batch)
 
 
 # A part of a big import: a plain table of job rows, written by one worker process (asba.history.parts),
 # then upserted into the history in one statement, in the order the rows were written.
 _PART_INSERT = f"INSERT INTO jobs VALUES ({', '.join('?' * len(COLUMNS))})"
-_PART_UPSERT = _UPSERT.replace(f" VALUES ({', '.join('?' * len(COLUMNS))}) ",
-                               f" SELECT {', '.join(COLUMNS)} FROM part.jobs WHERE true ORDER BY rowid ")
+_PART_UPSERT = upsert_from("part.jobs")
+_PART_OUTCOMES = outcomes_sql("part.jobs")
 
 
 def write_part(path: Path, rows: Iterable[tuple]) -> None:
@@ -232,8 +251,7 @@ def merge_part(conn: sqlite3.Connection, part: Path, db: Path) -> WriteCounts:
         raise _store_error(db, exc) from None
     try:
         rows = conn.execute("SELECT count(*) FROM part.jobs").fetchone()[0]
-        _counted_write(conn, lambda: conn.execute(_PART_UPSERT), rows, counts, db,
-                       lambda: conn.execute(_MARK_PART_NAMES))
+        _counted_write(conn, lambda: None, _PART_OUTCOMES, _PART_UPSERT, rows, counts, db, _MARK_PART_NAMES)
     finally:
         conn.execute("DETACH DATABASE part")
     return counts

@@ -96,7 +96,7 @@ def test_importing_twice_in_parts_changes_nothing_and_leaves_no_scratch_files(tm
     dump = _generated_dump(tmp_path / "dump.psv", 1500)
     first = _import(tmp_path / "jobs.db", dump, 2)
     again = _import(tmp_path / "jobs.db", dump, 2)
-    assert (again.new, again.updated, again.unchanged) == (0, 0, first.jobs)
+    assert (again.new, again.improved, again.unchanged) == (0, 0, first.jobs)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".asba-import")] == []
 
 

@@ -15,8 +15,8 @@ from history_paths import SAMPLES
 def test_import_twice_changes_nothing(store):
     first = store.import_file(SAMPLES / "sacct_parsable2_ALL.psv")
     second = store.import_file(SAMPLES / "sacct_parsable2_ALL.psv")
-    assert (first.new, first.updated) == (20, 0)
-    assert (second.new, second.updated, second.unchanged) == (0, 0, 20)
+    assert (first.new, first.improved) == (20, 0)
+    assert (second.new, second.improved, second.unchanged) == (0, 0, 20)
     assert store.count() == 20
 
 
@@ -28,7 +28,7 @@ def test_a_job_that_moved_on_is_updated(store, tmp_path):
     store.import_file(tmp_path / "early.psv")
     assert store.jobs(job_id="5")[0].state == "RUNNING"
     report = store.import_file(SAMPLES / "sacct_parsable2_header.psv")
-    assert (report.new, report.updated, report.unchanged) == (0, 1, 19)
+    assert (report.new, report.improved, report.unchanged) == (0, 1, 19)
     assert store.jobs(job_id="5")[0].state == "TIMEOUT"
 
 
