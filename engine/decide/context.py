@@ -90,10 +90,13 @@ def example_history(script: Path) -> Path | None:
 
 def _store(path: Any, aws_partitions: frozenset[str]) -> Any:
     """A HistoryStore that marks jobs on this run's burst partitions (from --config too) as platform aws."""
+    from asba.history.connection import READ_LOCK_WAIT_S
     from asba.history.store import HistoryStore, connect, default_path
 
     db = Path(path) if path else default_path()
-    return HistoryStore(connect(db), db, aws_partitions)
+    # a history another process is writing is waited for a second at most: the advice goes on without it
+    return HistoryStore(connect(db, lock_wait_s=READ_LOCK_WAIT_S if str(db) != ":memory:" else None), db,
+                        aws_partitions)
 
 
 def _memory_store(dump: Path, aws_partitions: frozenset[str]) -> Any:

@@ -15,106 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asba.errors import StoreError
+from asba.history.connection import BUSY_TIMEOUT_MS, CACHE_KIB, _store_error, connect, default_path  # noqa: F401
 from asba.history.record import COLUMNS, JobRecord
-from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql, migrate  # noqa: F401 (SCHEMA_VERSION: the store's)
+from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql  # noqa: F401 (SCHEMA_VERSION: the store's)
 from asba.history.upsert import NAMES_KEPT, outcomes_sql, upsert_from
-from asba.paths import asba_home
 
-BUSY_TIMEOUT_MS = 15000
 # Jobs per transaction, and the page cache (KiB) that holds the index pages a batch touches: jobs arrive in
 # submit order, so the (script_name, submit_ts) index takes them at random places. Bigger batches with a cache
 # that holds those pages write each one once per batch instead of once per few hundred jobs.
 BATCH = 10000
-CACHE_KIB = 16384
 SCAN_MMAP_BYTES = 1 << 30
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def default_path() -> Path:
-    """The ``history.db`` config key when set, else ``$ASBA_HOME/jobs.db``."""
-    from asba.history.settings import configured_db
-
-    return configured_db() or asba_home() / "jobs.db"
-
-
-def connect(path: Path | str | None = None) -> sqlite3.Connection:
-    """An open connection (autocommit; use BEGIN/COMMIT) with WAL, a busy timeout and the schema in place."""
-    db = Path(path) if path else default_path()
-    _refuse_foreign_file(db)
-    try:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        _set_up(conn, db)
-    except sqlite3.DatabaseError as exc:
-        raise _store_error(db, exc) from None
-    except OSError as exc:
-        raise StoreError(f"cannot open the history database: {exc.strerror}", where=str(db),
-                         hint="check the directory's permissions or set ASBA_HOME", code="ASBA-HIST-011") from None
-    return conn
-
-
-def _set_up(conn: sqlite3.Connection, db: Path) -> None:
-    """WAL mode and the schema. Two processes opening a new database at once can find it locked in a way
-    SQLite's busy timeout does not wait for (switching the journal mode, or upgrading a read lock while the
-    other creates the schema): such a clash is retried, with growing pauses, for up to the busy timeout."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    pause = 0.01
-    while True:
-        try:
-            _refuse_foreign_schema(conn, db)  # before anything is written (the journal mode is a write)
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            migrate(conn, db)
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                raise
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            time.sleep(pause)
-            pause = min(pause * 2, 0.5)
-
-
-def _refuse_foreign_schema(conn: sqlite3.Connection, db: Path) -> None:
-    """An SQLite file whose tables are not asba's (a `jobs` table of another shape, or asba's version number
-    without its tables) is refused untouched; other tables beside asba's are fine."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    missing: list[str] = []
-    if "jobs" in tables:
-        have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
-        missing = [f"jobs.{name}" for name in COLUMNS if name not in have]
-    if 0 < version <= SCHEMA_VERSION:
-        missing += [name for name in ("jobs", "submissions", "sync_state") if name not in tables]
-    if missing:
-        raise _store_error(db, ValueError(f"its tables are not asba's: no {', '.join(missing[:3])}"))
-
-
-def _store_error(db: Path, exc: Exception) -> StoreError:
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-        return StoreError(f"the history database is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s)",
-                          where=str(db), hint="let the other asba (an import or a sync) finish, then run this again",
-                          code="ASBA-HIST-014")
-    return StoreError(f"not a usable asba history database ({exc})", where=str(db),
-                      hint="asba leaves the file as it is: move it aside and run `asba history sync` again",
-                      code="ASBA-HIST-010")
-
-
-def _refuse_foreign_file(db: Path) -> None:
-    try:
-        if not db.is_file() or db.stat().st_size == 0:
-            return
-        with db.open("rb") as handle:
-            magic = handle.read(16)
-    except OSError as exc:
-        raise StoreError(f"cannot read the history database: {exc.strerror}", where=str(db),
-                         code="ASBA-HIST-011") from None
-    if magic != _SQLITE_MAGIC:
-        raise _store_error(db, ValueError("the file is not an SQLite database"))
 
 
 # Every transaction that changes jobs counts up the history's generation: a summary computed at an older

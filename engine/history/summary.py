@@ -52,12 +52,13 @@ SUMMARIES: dict[str, Callable[[sqlite3.Connection], tuple]] = {
 def refresh(conn: sqlite3.Connection) -> None:
     """Bring every summary up to the history's generation (after an import or a sync)."""
     for name in SUMMARIES:
-        _summary(conn, name)
+        _summary(conn, name, remember=True)
 
 
-def _summary(conn: sqlite3.Connection, name: str) -> tuple:
+def _summary(conn: sqlite3.Connection, name: str, remember: bool = False) -> tuple:
     """The stored summary when it is as new as the history, else computed now (in one read transaction, so
-    the generation and the figures agree) and stored for the next reader."""
+    the generation and the figures agree); stored for the next reader only by a write path (`remember`):
+    a read never writes to the history."""
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN")
@@ -70,7 +71,8 @@ def _summary(conn: sqlite3.Connection, name: str) -> tuple:
     finally:
         if own:
             conn.execute("COMMIT")
-    _store(conn, name, current, value)
+    if remember:
+        _store(conn, name, current, value)
     return value
 
 

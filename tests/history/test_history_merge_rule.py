@@ -145,3 +145,27 @@ def test_any_import_order_keeps_the_most_complete_figures(order):
                     finals = {job: usage[7] for job, usage in _usage(store).items()}
             assert _usage(store) == expected
             assert {job: usage[7] for job, usage in _usage(store).items()} == finals
+
+
+def _snapshot(folder: Path, text: str) -> Path:
+    """A --cluster-snapshot answer for both of sync's sacct calls."""
+    folder.mkdir()
+    for key in ("sacct_window", "sacct_ended"):
+        (folder / f"{key}.out").write_text(text)
+    return folder
+
+
+def test_sync_after_sacct_purged_the_step_rows_keeps_the_measured_figures(store, tmp_path):
+    """PurgeStepAfter shorter than PurgeJobAfter: a later sync sees the same jobs without their step rows
+    (a real sync capture from the test cluster, its step rows removed)."""
+    from asba.inputs.slurm import SlurmRunner
+    from history_paths import FIXTURES
+
+    text = (FIXTURES / "live" / "sacct_ended_sync.out").read_text()
+    purged = "\n".join(line for line in text.splitlines() if "." not in line.split("\x1f")[1]) + "\n"
+    store.sync(SlurmRunner(snapshot_dir=_snapshot(tmp_path / "a", text)), days=3650)
+    before = _usage(store)
+    assert sum(usage[5] > 0 for usage in before.values()) >= 4  # jobs measured by their steps
+    report = store.sync(SlurmRunner(snapshot_dir=_snapshot(tmp_path / "b", purged)), days=3650)
+    assert _usage(store) == before
+    assert report.improved == 0 and report.unchanged == len(before)

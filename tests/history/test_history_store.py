@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from asba.errors import InputError, StoreError
+from asba.history.schema import SCHEMA_VERSION
 from asba.history.store import HistoryStore, connect
 from history_paths import SAMPLES
 
@@ -99,7 +100,7 @@ def test_a_schema_1_history_is_upgraded_in_place_and_keeps_its_jobs(store, tmp_p
     store.conn.execute("PRAGMA user_version=1")
     store.close()
     upgraded = connect(tmp_path / "jobs.db")
-    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert upgraded.execute("SELECT * FROM jobs ORDER BY job_id").fetchall() == before
     indexes = {row[0] for row in upgraded.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "jobs_job_name" not in indexes and {"jobs_script", "jobs_submit"} <= indexes
