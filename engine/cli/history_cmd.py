@@ -94,9 +94,9 @@ def _store(args, *, check: bool = False):
 
 
 def _check_days(days: float | None) -> None:
-    if days is not None and days <= 0:
-        raise InputError(f"--days {days:g} is not a positive number", code="ASBA-HIST-020",
-                         hint="give the number of days to look back, e.g. --days 30")
+    from asba.inputs.bounds import check_option
+
+    check_option("--days", days, code="ASBA-HIST-020")
 
 
 def run_list(args) -> int:
