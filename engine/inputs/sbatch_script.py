@@ -200,8 +200,8 @@ class BodyInfo:
 
 def analyse_body(lines: list[str], start: int) -> BodyInfo:
     """What the script body runs: MPI launchers, programs (first words of commands) and loaded modules."""
-    programs: list[str] = []
-    modules: list[str] = []
+    programs: dict[str, None] = {}  # ordered sets: membership in constant time (a list made it quadratic)
+    modules: dict[str, None] = {}
     mpi_line = 0
     for number in range(start, len(lines) + 1) if start else ():
         code = _strip_comment(lines[number - 1])
@@ -212,7 +212,7 @@ def analyse_body(lines: list[str], start: int) -> BodyInfo:
         for command in _SPLIT_RE.split(code):
             words = command.split()
             _collect(words, programs, modules)
-    return BodyInfo(bool(mpi_line), mpi_line, programs, modules)
+    return BodyInfo(bool(mpi_line), mpi_line, list(programs), list(modules))
 
 
 def _strip_comment(line: str) -> str:
@@ -223,13 +223,13 @@ def _strip_comment(line: str) -> str:
     return line[: match.start()] if match else line
 
 
-def _collect(words: list[str], programs: list[str], modules: list[str]) -> None:
+def _collect(words: list[str], programs: dict[str, None], modules: dict[str, None]) -> None:
     words = [w.strip("\"'") for w in words if not _ASSIGN_RE.match(w)] if words else []
     if not words:
         return
     head = words[0]
     if head in ("module", "ml"):
-        modules.extend(m for m in _module_args(words) if not m.startswith("-") and m not in modules)
+        modules.update((m, None) for m in _module_args(words) if not m.startswith("-"))
         return
     while words and words[0] in LAUNCHERS:
         words = [w for w in words[1:] if not w.startswith("-") and not w.isdigit()]
@@ -237,7 +237,7 @@ def _collect(words: list[str], programs: list[str], modules: list[str]) -> None:
         name = words[0].rsplit("/", 1)[-1]
         if name and name not in NOT_PROGRAMS and not name.startswith("$") and name not in programs:
             if re.match(r"^[\w.+-]+$", name):
-                programs.append(name)
+                programs[name] = None
 
 
 def _module_args(words: list[str]) -> list[str]:
