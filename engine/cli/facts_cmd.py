@@ -44,6 +44,19 @@ def run(args) -> int:
     return 0
 
 
+SHOWN_ITEMS = 20  # a list fact's items in the table (a body of 60,000 programs took minutes to lay out)
+SHOWN_SOURCE = 300
+
+
+def _shown_list(items: list) -> str:
+    more = f", ... ({len(items) - SHOWN_ITEMS} more; --json lists all)" if len(items) > SHOWN_ITEMS else ""
+    return ", ".join(str(item) for item in items[:SHOWN_ITEMS]) + more
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= SHOWN_SOURCE else f"{text[:SHOWN_SOURCE]}... ({len(text)} characters)"
+
+
 def _print_text(req, facts) -> None:
     from rich.table import Table
 
@@ -53,8 +66,8 @@ def _print_text(req, facts) -> None:
     table.add_column("value", justify="right", max_width=28, overflow="fold")
     table.add_column("source", overflow="fold")
     for fact in facts:
-        value = ", ".join(fact.value) if isinstance(fact.value, list) else fact.value
-        table.add_row(fact.name, "" if value is None else str(value), fact.source)
+        value = _shown_list(fact.value) if isinstance(fact.value, list) else fact.value
+        table.add_row(fact.name, "" if value is None else str(value), _clipped(str(fact.source)))
     out.print(table)
     for warning in req.warnings:
         out.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)

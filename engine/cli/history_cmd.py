@@ -278,6 +278,9 @@ def _print_report(report, as_json: bool, what: str, extra: dict | None = None) -
             note = " (the history holds a newer state of them, kept as it was)" if how != "improved" else ""
             out.print(f"jobs {how}: {', '.join(ids)}{' ...' if len(ids) < total else ''}{note}",
                       markup=False, soft_wrap=True)
+    if report.cut_jobs:
+        out.print(f"{report.cut_jobs} jobs had a name, submit line or work directory over 4096 characters: "
+                  "kept cut to its start and end", markup=False, soft_wrap=True)
     if report.orphan_steps:
         out.print(f"{report.orphan_steps} step rows had no job row and were skipped", markup=False, soft_wrap=True)
     if report.malformed:

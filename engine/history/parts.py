@@ -62,6 +62,7 @@ class PartResult:
     rows_read: int = 0
     step_rows: int = 0
     orphan_steps: int = 0
+    cut_jobs: int = 0
     malformed: list[Malformed] = field(default_factory=list)  # line numbers within the part (1 = first line)
     error: str = ""  # an unexpected failure in the worker, as one line
 
@@ -113,6 +114,7 @@ def import_part(path: str, part: Part, layout: DumpLayout, cluster: str, aws_par
     result.rows_read = stream.rows_read
     result.step_rows = merger.stats.step_rows
     result.orphan_steps = merger.stats.orphan_steps
+    result.cut_jobs = merger.stats.cut_jobs
     result.malformed = stream.malformed + merger.stats.bad_values
     return result
 
@@ -222,6 +224,7 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
                     report.add_counts(result.rows_read, result.step_rows, result.orphan_steps,
                                       [Malformed(m.line_no + line_no - 1, m.reason) for m in result.malformed],
                                       counts)
+                    report.cut_jobs += result.cut_jobs
                     line_no += result.lines
             except BaseException:
                 _stop_workers(pool)

@@ -26,12 +26,14 @@ class LoadReport:
     counts: WriteCounts = field(default_factory=WriteCounts)
     step_rows: int = 0
     orphan_steps: int = 0
+    cut_jobs: int = 0  # jobs with a name, submit line or work dir cut to asba.history.merge.FIELD_CAP
     malformed: list[Malformed] = field(default_factory=list)
     window_start: str | None = None
 
     def add(self, stream: SacctStream, merger: Merger, counts: WriteCounts) -> None:
         self.add_counts(stream.rows_read, merger.stats.step_rows, merger.stats.orphan_steps,
                         stream.malformed + merger.stats.bad_values, counts)
+        self.cut_jobs += merger.stats.cut_jobs
 
     def add_counts(self, rows: int, step_rows: int, orphan_steps: int, malformed: list[Malformed],
                    counts: WriteCounts) -> None:

@@ -169,3 +169,19 @@ def test_sync_after_sacct_purged_the_step_rows_keeps_the_measured_figures(store,
     report = store.sync(SlurmRunner(snapshot_dir=_snapshot(tmp_path / "b", purged)), days=3650)
     assert _usage(store) == before
     assert report.improved == 0 and report.unchanged == len(before)
+
+
+def test_a_50_mb_job_name_is_cut_with_a_note_and_the_history_stays_small(store, tmp_path, capsys):
+    from asba.history.merge import FIELD_CAP
+
+    lines = (SAMPLES / "sacct_parsable2_header.psv").read_text().splitlines()
+    fields = lines[1].split("|")
+    fields[1] = "n" * 50_000_000
+    lines[1] = "|".join(fields)
+    (tmp_path / "huge.psv").write_text("\n".join(lines) + "\n")
+    report = store.import_file(tmp_path / "huge.psv")
+    assert report.cut_jobs == 1 and report.malformed == []
+    [job] = store.jobs(job_id="1")
+    assert len(job.job_name) <= FIELD_CAP and "[... cut ...]" in job.job_name
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert (tmp_path / "jobs.db").stat().st_size < 2_000_000  # was 350 MB
