@@ -190,12 +190,18 @@ LAUNCHERS = frozenset("srun mpirun mpiexec mpiexec.hydra ibrun orterun time exec
                       "numactl taskset".split())
 
 
+# Distinct programs (and modules) kept from a body: the rules engine takes lists of at most 10,000 items
+# (asba.rules.values.MAX_LIST_ITEMS) and body.tools joins four such lists; real scripts run a few dozen.
+MAX_BODY_ITEMS = 1000
+
+
 @dataclass(frozen=True)
 class BodyInfo:
     is_mpi: bool
     mpi_line: int  # 0 when not MPI-style
     programs: list[str]
     modules: list[str]
+    cut: bool = False  # more than MAX_BODY_ITEMS distinct programs or modules: the first ones are kept
 
 
 def analyse_body(lines: list[str], start: int) -> BodyInfo:
@@ -212,7 +218,8 @@ def analyse_body(lines: list[str], start: int) -> BodyInfo:
         for command in _SPLIT_RE.split(code):
             words = command.split()
             _collect(words, programs, modules)
-    return BodyInfo(bool(mpi_line), mpi_line, list(programs), list(modules))
+    cut = len(programs) > MAX_BODY_ITEMS or len(modules) > MAX_BODY_ITEMS
+    return BodyInfo(bool(mpi_line), mpi_line, list(programs)[:MAX_BODY_ITEMS], list(modules)[:MAX_BODY_ITEMS], cut)
 
 
 def _strip_comment(line: str) -> str:

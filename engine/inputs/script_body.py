@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asba.inputs import body_tables as t
+from asba.inputs.sbatch_script import MAX_BODY_ITEMS
 from asba.inputs.shell_words import Command, commands, function_names
 
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
@@ -43,7 +44,7 @@ class Body:
         if len(seen) != len(self.values.get(key, ())):  # the list was set directly
             seen.clear()
             seen.update(self.values.get(key, ()))
-        if item not in seen:
+        if item not in seen and len(seen) < MAX_BODY_ITEMS:
             seen.add(item)
             self.values.setdefault(key, []).append(item)
             self._line(key, cmd)
