@@ -174,6 +174,10 @@ def run_sync(args) -> int:
     if args.all_users and args.user:
         raise InputError("--user and --all-users cannot be combined", code="ASBA-HIST-021",
                          hint="give one of them")
+    if args.capture is not None:
+        from asba.inputs.cluster_snapshot import check_capture_dir
+
+        check_capture_dir(args.capture)
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
     with _store(args, check=True) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
@@ -187,7 +191,9 @@ def run_sync(args) -> int:
 
 def run_import(args) -> int:
     if not args.file.is_file():
-        raise InputError(f"no such file: {args.file}", where=str(args.file), code="ASBA-HIST-004",
+        from asba.paths import missing_file_reason
+
+        raise InputError(f"{missing_file_reason(args.file)}: {args.file}", where=str(args.file), code="ASBA-HIST-004",
                          hint="give the path of a saved sacct dump")
     fields = _fields(args.fields)
     delimiter = _delimiter(args.delimiter)

@@ -111,7 +111,10 @@ def open_history(options: Options, cfg: Any, notes: list[str], bursts: dict[str,
 
     if options.history_dump is not None:
         if not options.history_dump.is_file():
-            raise InputError(f"no such sacct dump: {options.history_dump}", where=str(options.history_dump),
+            from asba.paths import missing_file_reason
+
+            raise InputError(f"sacct dump {options.history_dump}: {missing_file_reason(options.history_dump)}",
+                             where=str(options.history_dump),
                              hint="give a file written by sacct --parsable2 (with a header line)",
                              code="ASBA-ADVISE-002")
         return _memory_store(options.history_dump, aws), f"sacct dump {options.history_dump} (read for this run only)"

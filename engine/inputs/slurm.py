@@ -194,12 +194,14 @@ class SlurmRunner:
         if not path.is_file():
             raise ExternalCommandError(f"snapshot has no {path.name}", where=str(self.snapshot_dir))
         meta = _read_meta(self.snapshot_dir / f"{key}.meta.json")
-        captured = float(meta.get("captured_at", path.stat().st_mtime))
+        captured, code, saved_argv = _meta_values(meta, path, argv)
         err_path = self.snapshot_dir / f"{key}.err"
-        stderr = err_path.read_text(errors="replace") if err_path.is_file() else ""
+        if path.stat().st_size > self.max_output_bytes:
+            raise ExternalCommandError(f"snapshot file {path.name} is over {self.max_output_bytes >> 20} MiB: "
+                                       "not read", where=str(self.snapshot_dir), code="ASBA-SLURM-002")
+        stderr = err_path.read_text(errors="replace")[:1 << 20] if err_path.is_file() else ""
         stdout = path.read_text(errors="replace")
-        code = int(meta.get("returncode", 0))
-        return CommandOutput(key, list(meta.get("argv", argv)), stdout, captured, True, stderr, code)
+        return CommandOutput(key, saved_argv, stdout, captured, True, stderr, code)
 
     def _save(self, out: CommandOutput) -> None:
         assert self.capture_dir is not None
@@ -261,8 +263,24 @@ def supports_json(version: tuple[int, int, int]) -> bool:
     return version >= (21, 8, 0)
 
 
+def _meta_values(meta: dict, path: Path, argv: list[str]) -> tuple[float, int, list[str]]:
+    """(captured_at, returncode, argv) of a snapshot's .meta.json, checked: one line when one is not usable."""
+    captured, code, saved = meta.get("captured_at", path.stat().st_mtime), meta.get("returncode", 0), meta.get(
+        "argv", argv)
+    ok = (isinstance(captured, (int, float)) and not isinstance(captured, bool) and 0 <= captured < 1e11
+          and isinstance(code, int) and not isinstance(code, bool)
+          and isinstance(saved, list) and all(isinstance(word, str) for word in saved))
+    if not ok:
+        raise ExternalCommandError(f"snapshot file {path.stem}.meta.json is not usable: captured_at must be epoch "
+                                   "seconds, returncode an integer and argv a list of words",
+                                   where=str(path.parent), hint="capture it again with --capture DIR",
+                                   code="ASBA-SLURM-003")
+    return float(captured), code, list(saved)
+
+
 def _read_meta(path: Path) -> dict:
     try:
-        return json.loads(path.read_text())
+        meta = json.loads(path.read_text()[:1 << 20])
     except (OSError, ValueError):
         return {}
+    return meta if isinstance(meta, dict) else {}

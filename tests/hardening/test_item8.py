@@ -1,0 +1,79 @@
+"""Issue 22 item 8: inputs that were internal errors are one line with a code (exit 2, or a gap in the advice)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from asba.cli.main import main
+
+REPO = Path(__file__).parents[2]
+SNAPSHOT = REPO / "tests" / "fixtures" / "cluster" / "loaded"
+DUMP = REPO / "tests" / "fixtures" / "history" / "samples" / "sacct_parsable2_ALL.psv"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASBA_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ASBA_CONFIG", raising=False)
+    return tmp_path / "home"
+
+
+def _one_line(capsys, code: int, *argv: str) -> str:
+    assert main(list(argv)) == code
+    err = capsys.readouterr().err
+    assert "internal error" not in err and err.count("asba: error:") == 1, err
+    return err
+
+
+@pytest.mark.parametrize("command", [["history", "import"], ["facts"]])
+def test_a_fifo_given_as_input_is_named_as_one(capsys, tmp_path, command):
+    fifo = tmp_path / "dump.psv"
+    os.mkfifo(fifo)
+    err = _one_line(capsys, 2, *command, str(fifo))
+    assert "no such file" not in err and "not a regular file" in err
+
+
+def test_a_fifo_as_history_dump(capsys, tmp_path):
+    fifo = tmp_path / "dump.psv"
+    os.mkfifo(fifo)
+    err = _one_line(capsys, 2, "explain", str(REPO / "examples" / "tiny.sbatch"), "--history-dump", str(fifo),
+                    "--cluster-snapshot", str(SNAPSHOT), "--no-log")
+    assert "FIFO" in err
+
+
+@pytest.mark.parametrize("make", ["file", "missing_parent_file"])
+def test_capture_into_a_file_or_an_unwritable_path(capsys, tmp_path, make):
+    target = tmp_path / "afile"
+    target.write_text("")
+    capture = target if make == "file" else target / "below"
+    for argv in (["cluster", "--capture", str(capture)], ["history", "sync", "--capture", str(capture)]):
+        err = _one_line(capsys, 2, *argv)
+        assert "ASBA-CLUSTER-011" in err and str(capture) in err
+
+
+@pytest.mark.parametrize("value", ['"yesterday"', "null", "[1]", "true", "1e300"])
+def test_a_snapshot_with_a_non_numeric_captured_at_is_a_named_gap(capsys, tmp_path, value):
+    snapshot = tmp_path / "snap"
+    shutil.copytree(SNAPSHOT, snapshot)
+    meta = snapshot / "squeue_json.meta.json"
+    data = json.loads(meta.read_text())
+    meta.write_text(json.dumps(data).replace(json.dumps(data["captured_at"]), value, 1))
+    assert main(["explain", str(REPO / "examples" / "tiny.sbatch"), "--cluster-snapshot", str(snapshot),
+                 "--no-log"]) == 0
+    captured = capsys.readouterr()
+    assert "internal error" not in captured.err
+    assert "squeue_json.meta.json is not usable" in captured.out
+
+
+def test_import_report_does_not_call_skipped_lines_kept(capsys, tmp_path):
+    lines = DUMP.read_text().splitlines()
+    lines[3] = "garbage"
+    dump = tmp_path / "d.psv"
+    dump.write_text("\n".join(lines) + "\n")
+    assert main(["history", "import", str(dump)]) == 0
+    out = capsys.readouterr().out
+    assert "1 malformed lines skipped (the rest loaded): lines 4" in out and "good lines kept" not in out
