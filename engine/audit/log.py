@@ -107,8 +107,13 @@ def record_decision(ctx: Any, advice: Any) -> str | None:
 
 def _decision(row: tuple) -> Decision:
     values = dict(zip(COLUMNS, row))
-    for key in ("facts", "packs", "result", "trace"):
-        values[key] = json.loads(values[key])
+    try:
+        for key in ("facts", "packs", "result", "trace"):
+            values[key] = json.loads(values[key])
+    except (ValueError, TypeError):
+        raise StoreError(f"decision {values.get('id')} in the decision log is damaged: its {key} is not valid JSON",
+                         hint="the other decisions are intact; `asba explain` logs a new decision for the script",
+                         code="ASBA-AUDIT-020") from None
     return Decision(**values)
 
 

@@ -227,4 +227,9 @@ def stored(conn: sqlite3.Connection, since_iso: str | None = None) -> list[Outco
         sql += " WHERE decided_at >= ?"
         params = (since_iso,)
     rows = conn.execute(sql + " ORDER BY submit_ts, job_id", params).fetchall()
-    return [Outcome(**json.loads(row[0])) for row in rows]
+    try:
+        return [Outcome(**json.loads(row[0])) for row in rows]
+    except (ValueError, TypeError):
+        raise StoreError("a row of the decision outcomes table is damaged (not the JSON asba wrote)",
+                         hint="`asba audit outcomes` writes the table again from the decisions and the jobs",
+                         code="ASBA-AUDIT-021") from None

@@ -47,7 +47,20 @@ def ready(conn: sqlite3.Connection) -> bool:
     row = conn.execute("SELECT value FROM history_meta WHERE key = 'script_summary_format'").fetchone()
     if row is None or row[0] != FORMAT:
         return False
-    return conn.execute("SELECT 1 FROM script_dirty LIMIT 1").fetchone() is None
+    return conn.execute("SELECT 1 FROM script_dirty LIMIT 1").fetchone() is None and _intact(conn)
+
+
+def _intact(conn: sqlite3.Connection) -> bool:
+    """Every stored body is the JSON asba wrote (a damaged one sends the reader to the jobs themselves)."""
+    try:
+        for pattern, wastes in conn.execute("SELECT pattern, wastes FROM script_summary"):
+            if pattern is not None:
+                Pattern(**json.loads(pattern))
+            if wastes is not None and not isinstance(json.loads(wastes), dict):
+                return False
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _check_format(conn: sqlite3.Connection) -> None:

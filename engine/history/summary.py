@@ -66,7 +66,9 @@ def _summary(conn: sqlite3.Connection, name: str, remember: bool = False) -> tup
         current = generation(conn)
         row = conn.execute("SELECT generation, body FROM summaries WHERE name = ?", (name,)).fetchone()
         if row is not None and row[0] == current:
-            return tuple(json.loads(row[1]))
+            cached = _cached(row[1])
+            if cached is not None:
+                return cached
         value = SUMMARIES[name](conn)
     finally:
         if own:
@@ -74,6 +76,15 @@ def _summary(conn: sqlite3.Connection, name: str, remember: bool = False) -> tup
     if remember:
         _store(conn, name, current, value)
     return value
+
+
+def _cached(body: object) -> tuple | None:
+    """A stored summary's figures; None when the row is not what asba wrote (computed again then)."""
+    try:
+        value = json.loads(body)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return None
+    return tuple(value) if isinstance(value, list) else None
 
 
 def _store(conn: sqlite3.Connection, name: str, at: int, value: tuple) -> None:

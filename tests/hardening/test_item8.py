@@ -77,3 +77,37 @@ def test_import_report_does_not_call_skipped_lines_kept(capsys, tmp_path):
     assert main(["history", "import", str(dump)]) == 0
     out = capsys.readouterr().out
     assert "1 malformed lines skipped (the rest loaded): lines 4" in out and "good lines kept" not in out
+
+
+def _import(capsys, home: Path) -> Path:
+    assert main(["history", "import", str(DUMP)]) == 0
+    capsys.readouterr()
+    return home / "jobs.db"
+
+
+def test_a_damaged_cached_pattern_sends_the_reader_to_the_jobs(capsys, home):
+    import sqlite3
+
+    db = _import(capsys, home)
+    assert main(["history", "--patterns", "--json"]) == 0
+    before = capsys.readouterr().out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("UPDATE script_summary SET pattern = '{not json' WHERE pattern IS NOT NULL").rowcount
+        conn.execute("UPDATE summaries SET body = 'garbage'")
+    assert main(["history", "--patterns", "--json"]) == 0
+    assert capsys.readouterr().out == before
+    assert main(["insights"]) == 0
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_a_damaged_decision_log_row_is_one_line(capsys, home):
+    import sqlite3
+
+    db = _import(capsys, home)
+    assert main(["explain", str(REPO / "examples" / "tiny.sbatch"), "--cluster-snapshot", str(SNAPSHOT)]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(db) as conn:
+        [decision] = [row[0] for row in conn.execute("SELECT id FROM decisions")]
+        conn.execute("UPDATE decisions SET facts = '[{broken'")
+    err = _one_line(capsys, 1, "audit", "show", decision)
+    assert f"decision {decision} in the decision log is damaged" in err and "[ASBA-AUDIT-020]" in err
