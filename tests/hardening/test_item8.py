@@ -111,3 +111,21 @@ def test_a_damaged_decision_log_row_is_one_line(capsys, home):
         conn.execute("UPDATE decisions SET facts = '[{broken'")
     err = _one_line(capsys, 1, "audit", "show", decision)
     assert f"decision {decision} in the decision log is damaged" in err and "[ASBA-AUDIT-020]" in err
+
+
+def test_terminal_escapes_in_a_job_name_are_shown_not_obeyed(capsys, tmp_path):
+    header = DUMP.parent / "sacct_parsable2_header.psv"
+    lines = header.read_text().splitlines()
+    fields = lines[1].split("|")
+    fields[1] = "evil\x1b[2J\x1b]0;pwned\x07name"  # clear the screen, retitle the terminal
+    lines[1] = "|".join(fields)
+    dump = tmp_path / "esc.psv"
+    dump.write_text("\n".join(lines) + "\n")
+    assert main(["history", "import", str(dump)]) == 0
+    for argv in (["insights", "--job-id", "1"], ["history", "--days", "36500"]):
+        capsys.readouterr()
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out and "evil\\x1b[2J" in out
+    assert main(["insights", "--job-id", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["job_name"] == fields[1]  # the data itself is kept
