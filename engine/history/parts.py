@@ -182,8 +182,9 @@ def _alive(pid: int) -> bool:
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """On an interrupt: cancel what has not started and end the workers now, not after their parts."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # taken first: shutdown may clear it
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in processes:
         process.terminate()
 
 
@@ -257,6 +258,11 @@ def _result(future: Future, counter, progress, path: Path, line_no: int) -> Part
         raise InputError("an import worker process died (out of memory, or killed)", where=f"{path}:{line_no}",
                          hint="the parts before it are stored; run the import again with --workers 1",
                          code="ASBA-HIST-005") from None
+    if result.error and ("disk is full" in result.error or "No space left" in result.error):
+        raise StoreError("the disk is full: an import worker could not write its part beside the history "
+                         "database", where=f"{path}:{line_no}", code="ASBA-HIST-017",
+                         hint="the parts before it are stored; free space on the history's filesystem (or set "
+                              "ASBA_HOME elsewhere) and run the import again")
     if result.error:
         raise InputError(f"the import of the part from this line failed: {result.error}",
                          where=f"{path}:{line_no}", hint="the parts before it are stored; run again with --workers 1",

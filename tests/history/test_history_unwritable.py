@@ -156,3 +156,23 @@ def test_reads_never_write(home, capsys):
     capsys.readouterr()
     wal = db.with_name("jobs.db-wal")
     assert db.read_bytes() == before and (not wal.exists() or wal.stat().st_size == 0)
+
+
+def test_a_full_disk_during_a_worker_import_is_one_line(home, capsys, tmp_path):
+    """Before: AttributeError from stopping the workers (the pool had already dropped its processes)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from history_dump import write_dump
+
+    dump = tmp_path / "dump.psv"
+    write_dump(dump, 0, max_jobs=20000)  # 27 MB: its parts do not fit beside the history on 3 MB
+    mnt = tmp_path / "small"
+    _mount_tmpfs(mnt, "3m")
+    try:
+        os.environ["ASBA_HOME"] = str(mnt)
+        code = main(["history", "import", str(dump), "--workers", "2"])
+        err = capsys.readouterr().err
+        assert code in (1, 2) and "internal error" not in err and err.count("asba: error:") == 1
+        assert "disk is full" in err and "[ASBA-HIST-017]" in err
+        assert [p.name for p in mnt.iterdir() if p.name.startswith(".")] == []  # scratch removed
+    finally:
+        _umount(mnt)
