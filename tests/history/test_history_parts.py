@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from asba.cli.main import main
-from asba.errors import InputError
+from asba.errors import InputError, StoreError
 from asba.history import parts
 from asba.history.store import HistoryStore
 from asba.inputs.sacct import dump_layout
@@ -103,10 +103,15 @@ def test_importing_twice_in_parts_changes_nothing_and_leaves_no_scratch_files(tm
 def test_a_failed_part_is_one_line_with_where_it_started(tmp_path):
     future: Future = Future()
     future.set_result(parts.PartResult(error="OSError: [Errno 28] No space left on device"))
-    with pytest.raises(InputError, match="No space left on device") as caught:
+    with pytest.raises(StoreError, match="the disk is full") as caught:
         parts._result(future, None, None, tmp_path / "dump.psv", 40001)
     assert caught.value.one_line().startswith(f"{tmp_path / 'dump.psv'}:40001:")
-    assert "--workers 1" in caught.value.one_line()
+    assert "free space" in caught.value.one_line() and caught.value.code == "ASBA-HIST-017"
+    future = Future()
+    future.set_result(parts.PartResult(error="ValueError: something else"))
+    with pytest.raises(InputError, match="something else") as failed:
+        parts._result(future, None, None, tmp_path / "dump.psv", 40001)
+    assert "--workers 1" in failed.value.one_line()
 
 
 def test_cli_workers_option(asba_home, capsys, tmp_path, small_parts):
