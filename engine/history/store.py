@@ -18,7 +18,7 @@ from pathlib import Path
 from asba.history.connection import BUSY_TIMEOUT_MS, CACHE_KIB, _store_error, connect, default_path  # noqa: F401
 from asba.history.record import COLUMNS, JobRecord
 from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql  # noqa: F401 (SCHEMA_VERSION: the store's)
-from asba.history.upsert import NAMES_KEPT, outcomes_sql, upsert_from
+from asba.history.upsert import KEYS, NAMES_KEPT, outcomes_sql, upsert_from
 
 # Jobs per transaction, and the page cache (KiB) that holds the index pages a batch touches: jobs arrive in
 # submit order, so the (script_name, submit_ts) index takes them at random places. Bigger batches with a cache
@@ -173,6 +173,26 @@ def now_epoch() -> int:
     return int(time.time()) + (lt.tm_gmtoff or 0)
 
 
+def _typed_columns() -> dict[str, str]:
+    """A job row read back as the type JobRecord declares: a value of another type (a row written by hand or
+    by another program: 'abc' as an elapsed time) reads as unknown (NULL), text as text, so no command fails on
+    it further in. Declared types come from JobRecord, so a column added there gets its guard too."""
+    kinds = {"int": "('integer')", "float": "('integer', 'real')"}
+    typed = {}
+    for name, hint in JobRecord.__annotations__.items():
+        kind = str(hint).split("|")[0].strip()
+        if kind in kinds:
+            typed[name] = f"CASE WHEN typeof(j.{name}) IN {kinds[kind]} THEN j.{name} END"
+            if "None" not in str(hint):  # a count that is never unknown (requested_gpus, steps)
+                typed[name] = f"COALESCE({typed[name]}, 0)"
+        elif kind == "str" and name not in KEYS:
+            typed[name] = f"COALESCE(CAST(j.{name} AS TEXT), '')"
+    return typed
+
+
+_TYPED = _typed_columns()
+
+
 @dataclass
 class JobQuery:
     script_hash: str | None = None
@@ -188,7 +208,7 @@ class JobQuery:
             "COALESCE(s.script_hash, j.script_hash)" if c == "script_hash"
             else "COALESCE(s.script_name, j.script_name)" if c == "script_name"
             else "COALESCE(s.script_path, j.script_path)" if c == "script_path"
-            else f"j.{c}" for c in self.columns)
+            else _TYPED.get(c, f"j.{c}") for c in self.columns)
         where, self.params = self._where()
         return (f"SELECT {cols} FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id"
                 f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY j.submit_ts, j.job_id")

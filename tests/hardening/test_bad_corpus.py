@@ -161,7 +161,7 @@ def _database(kind: str, path: Path, good: Path) -> None:
     elif kind in ("damaged_page", "damaged_schema"):
         page = 4096
         pages = len(data) // page
-        at = page * (pages // 2) if kind == "damaged_page" else 200
+        at = page * (pages // 2) if kind == "damaged_page" else 100  # page 1: the schema table's root
         path.write_bytes(data[:at] + b"\xff" * 3000 + data[at + 3000:])
     elif kind == "foreign_jobs":
         conn = sqlite3.connect(path)

@@ -129,3 +129,22 @@ def test_terminal_escapes_in_a_job_name_are_shown_not_obeyed(capsys, tmp_path):
         assert "\x1b" not in out and "\x07" not in out and "evil\\x1b[2J" in out
     assert main(["insights", "--job-id", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["job_name"] == fields[1]  # the data itself is kept
+
+
+def test_wrongly_typed_job_rows_read_as_unknown(capsys, home):
+    """A row written by hand or by another program ('abc' as an elapsed time): the commands that read jobs
+    treat the value as unknown instead of failing on it."""
+    import sqlite3
+
+    db = _import(capsys, home)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE jobs SET elapsed_s = 'abc', alloc_cpus = 'x', max_memory_used_mb = 'big', "
+                     "steps = 'many', job_name = NULL WHERE job_id IN ('2', '3')")
+    for argv in (["history", "--days", "36500"], ["history", "--json"], ["profile"], ["insights", "--job-id", "2"],
+                 ["explain", str(REPO / "examples" / "tiny.sbatch"), "--cluster-snapshot", str(SNAPSHOT),
+                  "--no-log"]):
+        assert main(argv) == 0, argv
+        assert "internal error" not in capsys.readouterr().err
+    assert main(["insights", "--job-id", "2", "--json"]) == 0
+    [job] = json.loads(capsys.readouterr().out)
+    assert (job["elapsed_s"], job["alloc_cpus"], job["max_memory_used_mb"], job["steps"]) == (None, None, None, 0)
