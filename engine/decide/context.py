@@ -85,7 +85,10 @@ def load_context(options: Options) -> Context:
 
 def example_history(script: Path) -> Path | None:
     candidate = script.parent / EXAMPLE_HISTORY_DIR / (script.stem + EXAMPLE_HISTORY_SUFFIX)
-    return candidate if candidate.is_file() else None
+    try:
+        return candidate if candidate.is_file() and os.access(candidate, os.R_OK) else None
+    except OSError:  # a history/ folder beside the script that cannot be read: no example history
+        return None
 
 
 def _store(path: Any, aws_partitions: frozenset[str]) -> Any:

@@ -146,7 +146,14 @@ def load_config(path: str | os.PathLike | None = None, *, env: Mapping[str, str]
     env = os.environ if env is None else env
     layers = [_default_layer()]
     for candidate, required in _candidates(path, env):
-        if candidate.is_file() or required and candidate.exists():  # a FIFO or folder given is refused by name
+        try:
+            present = candidate.is_file() or required and candidate.exists()
+        except OSError as exc:  # a folder on the way this user may not enter
+            if required:
+                raise InputError(f"cannot read config file: {exc.strerror}", where=str(candidate),
+                                 code="ASBA-CONFIG-004") from None
+            continue
+        if present:  # a FIFO or folder given is refused by name
             layers.append(_file_layer(candidate))
         elif required:
             raise InputError(

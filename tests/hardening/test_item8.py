@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,35 @@ def test_wrongly_typed_job_rows_read_as_unknown(capsys, home):
     assert main(["insights", "--job-id", "2", "--json"]) == 0
     [job] = json.loads(capsys.readouterr().out)
     assert (job["elapsed_s"], job["alloc_cpus"], job["max_memory_used_mb"], job["steps"]) == (None, None, None, 0)
+
+
+def test_a_script_beside_an_unreadable_history_folder():
+    """Run as another user (root reads anything): the history/ folder beside the script cannot be read, so
+    there is no example history, and the advice goes on."""
+    import subprocess
+
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to run asba as a user who cannot read the folder")
+    import tempfile
+
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own folder is root's alone
+    folder = tmp_path / "job"
+    (folder / "history").mkdir(parents=True)
+    shutil.copy(REPO / "examples" / "tiny.sbatch", folder)
+    shutil.copy(REPO / "examples" / "history" / "tiny.sacct.psv", folder / "history")
+    (folder / "history").chmod(0)
+    home = tmp_path / "nobody"
+    home.mkdir()
+    for path in (tmp_path, folder, home):
+        path.chmod(0o777)
+    done = subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-m",
+                           "asba", "explain", str(folder / "tiny.sbatch"), "--cluster-snapshot", str(SNAPSHOT),
+                           "--no-log"], capture_output=True, text=True, timeout=120, cwd="/",
+                          env={**os.environ, "ASBA_HOME": str(home)})
+    if "Permission denied" in done.stderr and "asba" not in done.stderr:
+        pytest.skip(f"nobody cannot run this checkout's python: {done.stderr[:200]}")
+    assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr[-400:]
+    assert "EXAMPLE history" not in done.stdout
+    (folder / "history").chmod(0o755)
+    shutil.rmtree(tmp_path)
