@@ -88,3 +88,20 @@ def test_sigint_during_a_hung_slurm_read_leaves_no_child(tmp_path):
             break
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in pids)
+
+
+def test_a_hung_sacct_is_waited_for_once_and_the_hint_names_the_daemon(tmp_path, monkeypatch, capsys):
+    """history sync's two sacct calls share one wait (was 300 s each), and the hint no longer suggests
+    slurm.deadline_s, which sync does not use."""
+    from asba.cli.main import main
+    from asba.inputs import sacct
+
+    _exe(tmp_path / "sacct", f"echo started >> {tmp_path}/starts; exec sleep 60")
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}/bin:/usr/bin")
+    monkeypatch.setenv("ASBA_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sacct, "SYNC_TIMEOUT_S", 1.0)
+    assert main(["history", "sync", "--no-wait-record"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("asba: error:") == 1 and "sacct did not answer in 1 s" in err and "[ASBA-SLURM-001]" in err
+    assert "deadline_s" not in err and "accounting daemon" in err
+    assert (tmp_path / "starts").read_text().count("started") == 1
