@@ -23,9 +23,10 @@ def _bounded(text: str) -> str:
 
 
 class AsbaError(Exception):
-    """An error a user can act on: what went wrong, where, and how to fix it."""
+    """An error a user can act on: what went wrong, where, and how to fix it. Every code follows the
+    ASBA-AREA-NNN scheme; a raise that names no code of its own gets its class's (AREA-000)."""
 
-    code = "ASBA000"
+    code = "ASBA-ERROR-000"
     exit_code = EXIT_USAGE
 
     def __init__(
@@ -56,33 +57,33 @@ class AsbaError(Exception):
 class InputError(AsbaError):
     """Bad input from the user: a script, a file, an option value."""
 
-    code = "ASBA100"
+    code = "ASBA-INPUT-000"
 
 
 class ConfigError(AsbaError):
-    code = "ASBA200"
+    code = "ASBA-CONFIG-000"
 
 
 class RulePackError(AsbaError):
-    code = "ASBA300"
+    code = "ASBA-RULES-000"
 
 
 class EngineError(AsbaError):
     """The rules engine failed while evaluating (a runaway loop, an action error, a C-core error)."""
 
-    code = "ASBA400"
+    code = "ASBA-ENGINE-000"
     exit_code = EXIT_FINDING
 
 
 class ExternalCommandError(AsbaError):
     """A SLURM or other external command was missing, failed or timed out."""
 
-    code = "ASBA500"
+    code = "ASBA-SLURM-000"
     exit_code = EXIT_FINDING
 
 
 class StoreError(AsbaError):
     """The history database could not be opened or written."""
 
-    code = "ASBA600"
+    code = "ASBA-STORE-000"
     exit_code = EXIT_FINDING

@@ -36,3 +36,18 @@ def asba_home() -> Path:
     if env:
         return Path(env).expanduser()
     return Path.home() / ".asba"
+
+
+def missing_file_reason(path: Path) -> str:
+    """Why `path` is not a regular file to read: 'no such file', or what it is instead (a FIFO, a folder, a
+    device: before, a FIFO given as input was called 'no such file')."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return "no such file" if not path.exists() else f"cannot be read ({exc.strerror})"
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a directory" if stat.S_ISDIR(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISBLK(mode) or stat.S_ISCHR(mode)
+            else "not a regular file")
+    return f"not a regular file: it is {kind}" if kind != "not a regular file" else kind

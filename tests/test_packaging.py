@@ -29,3 +29,14 @@ def test_rule_packs_and_knowledge_ship_as_data_not_code():
     assert paths.packs_dir().is_dir() and any(paths.packs_dir().glob("*/*.yaml"))
     assert paths.knowledge_dir().is_dir() and any(paths.knowledge_dir().glob("vocabulary/*.yaml"))
     assert not list(paths.packs_dir().rglob("*.py")), "rule packs are data: no Python inside rules/"
+
+
+def test_the_test_gate_is_pinned_to_the_versions_installed():
+    """Issue 22: ruff, mypy, pytest and hypothesis are pinned (==) in the test extra, to what is installed:
+    `>=` let a new release fail the gate with no change to the code; a bump is a deliberate commit."""
+    from importlib.metadata import version
+
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    pins = dict(item.split("==") for item in extra)
+    assert {"pytest", "hypothesis", "ruff", "mypy"} <= pins.keys() and all("==" in item for item in extra)
+    assert {name: version(name) for name in pins} == pins

@@ -7,15 +7,13 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from asba.errors import InputError, StoreError
+from asba.history.schema import DECISIONS_SQL
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS decisions (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, script TEXT, "
-    "script_hash TEXT, platform TEXT, instance_type TEXT, confidence REAL, facts TEXT NOT NULL, "
-    "packs TEXT NOT NULL, knowledge TEXT, result TEXT NOT NULL, trace TEXT NOT NULL)"
-)
+SCHEMA = DECISIONS_SQL  # created when the history is opened (schema 4)
 COLUMNS = ("id", "created_at", "script", "script_hash", "platform", "instance_type", "confidence", "facts",
            "packs", "knowledge", "result", "trace")
 
@@ -55,12 +53,12 @@ def packs_of(packset: Any) -> list[dict]:
             for p in packset.packs]
 
 
-def connect(path: Any = None, *, check: bool = False) -> sqlite3.Connection:
+def connect(path: Any = None, *, check: bool = False, lock_wait_s: float | None = None) -> sqlite3.Connection:
     """The decision log's connection; `check` first refuses a damaged database (see asba.history.integrity)."""
     from asba.history.store import connect as history_connect
     from asba.history.store import default_path
 
-    conn = history_connect(path)
+    conn = history_connect(path, lock_wait_s=lock_wait_s)
     if check:
         from asba.history.integrity import refuse_damaged
 
@@ -69,11 +67,7 @@ def connect(path: Any = None, *, check: bool = False) -> sqlite3.Connection:
         except StoreError:
             conn.close()
             raise
-    try:
-        conn.execute(SCHEMA)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot create the decision log table: {exc}", code="ASBA-AUDIT-001") from None
-    return conn
+    return conn  # the decisions table is created at open (asba.history.schema, schema 4)
 
 
 def _store_path(ctx: Any) -> Any:
@@ -92,14 +86,20 @@ def record_decision(ctx: Any, advice: Any) -> str | None:
            rec["platform"], rec["instance_type"], rec["confidence"], json.dumps(facts),
            json.dumps(packs_of(current.evaluation.packset)), result["data_sources"]["prices"],
            json.dumps({**result, "decision_id": decision_id}), json.dumps(result["trace"]))
+    from asba.history.connection import READ_LOCK_WAIT_S
+
     try:
-        conn = connect(_store_path(ctx))
+        conn = connect(_store_path(ctx), lock_wait_s=READ_LOCK_WAIT_S)  # explain waits a second at most
         with conn:
             conn.execute(f"INSERT OR REPLACE INTO decisions ({', '.join(COLUMNS)}) VALUES "
                          f"({', '.join('?' * len(COLUMNS))})", row)
         conn.close()
     except (StoreError, sqlite3.DatabaseError) as exc:
-        message = exc.one_line() if isinstance(exc, StoreError) else str(exc)
+        from asba.history.connection import _store_error
+
+        if isinstance(exc, sqlite3.DatabaseError):
+            exc = _store_error(Path(str(_store_path(ctx) or "jobs.db")), exc, int(READ_LOCK_WAIT_S * 1000))
+        message = exc.one_line()
         result.setdefault("notes", []).append(f"decision not logged: {message}")
         return None
     return decision_id
@@ -107,8 +107,13 @@ def record_decision(ctx: Any, advice: Any) -> str | None:
 
 def _decision(row: tuple) -> Decision:
     values = dict(zip(COLUMNS, row))
-    for key in ("facts", "packs", "result", "trace"):
-        values[key] = json.loads(values[key])
+    try:
+        for key in ("facts", "packs", "result", "trace"):
+            values[key] = json.loads(values[key])
+    except (ValueError, TypeError):
+        raise StoreError(f"decision {values.get('id')} in the decision log is damaged: its {key} is not valid JSON",
+                         hint="the other decisions are intact; `asba explain` logs a new decision for the script",
+                         code="ASBA-AUDIT-020") from None
     return Decision(**values)
 
 

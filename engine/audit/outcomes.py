@@ -29,15 +29,10 @@ from typing import Any
 
 from asba.audit.regret import AWS, LOCAL, GoInputs, Hindsight, go_rule
 from asba.errors import StoreError
+from asba.history.schema import OUTCOMES_INDEX_SQL, OUTCOMES_SQL
 
 WINDOW_S = 24 * 3600
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS decision_outcomes (decision_id TEXT NOT NULL, cluster TEXT NOT NULL, "
-    "job_id TEXT NOT NULL, decided_at TEXT NOT NULL, submit_ts INTEGER, script TEXT, matched_by TEXT, "
-    "advised TEXT, ran TEXT, partition TEXT, followed INTEGER, state TEXT, data TEXT NOT NULL, "
-    "PRIMARY KEY (decision_id, cluster, job_id))"
-)
-INDEX = "CREATE INDEX IF NOT EXISTS decision_outcomes_decided ON decision_outcomes (decided_at)"
+SCHEMA, INDEX = OUTCOMES_SQL, OUTCOMES_INDEX_SQL  # created when the history is opened (schema 4)
 _JOB_COLS = ("cluster", "job_id", "job_name", "partition", "state", "submit_ts", "queue_wait_s", "elapsed_s",
              "alloc_cpus", "requested_memory_mb", "requested_gpus", "nodes", "execution_platform",
              "time_limit_s", "user")
@@ -82,13 +77,7 @@ def connect(path: Any = None) -> sqlite3.Connection:
     """The history database with the decision log and this table in place."""
     from asba.audit.log import connect as log_connect
 
-    conn = log_connect(path)
-    try:
-        conn.execute(SCHEMA)
-        conn.execute(INDEX)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot create the decision outcomes table: {exc}", code="ASBA-AUDIT-010") from None
-    return conn
+    return log_connect(path)  # the outcomes table is created at open (asba.history.schema, schema 4)
 
 
 def store_epoch(iso_utc: str) -> int:
@@ -260,4 +249,9 @@ def stored(conn: sqlite3.Connection, since_iso: str | None = None) -> list[Outco
         sql += " WHERE decided_at >= ?"
         params = (since_iso,)
     rows = conn.execute(sql + " ORDER BY submit_ts, job_id", params).fetchall()
-    return [Outcome(**json.loads(row[0])) for row in rows]
+    try:
+        return [Outcome(**json.loads(row[0])) for row in rows]
+    except (ValueError, TypeError):
+        raise StoreError("a row of the decision outcomes table is damaged (not the JSON asba wrote)",
+                         hint="`asba audit outcomes` writes the table again from the decisions and the jobs",
+                         code="ASBA-AUDIT-021") from None

@@ -15,12 +15,7 @@ from typing import Any
 
 from asba.errors import ExternalCommandError, StoreError
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS decision_jobs (decision_id TEXT NOT NULL, job_id TEXT NOT NULL, "
-    "cluster TEXT NOT NULL DEFAULT '', step INTEGER NOT NULL DEFAULT 0, submitted_at TEXT NOT NULL, "
-    "argv TEXT NOT NULL, PRIMARY KEY (decision_id, job_id, cluster))"
-)
-INDEX = "CREATE INDEX IF NOT EXISTS decision_jobs_job ON decision_jobs (job_id)"
+from asba.history.schema import DECISION_JOBS_SQL  # created at open (schema 4), like every table asba writes
 
 
 @dataclass(frozen=True)
@@ -47,27 +42,17 @@ def parse_parsable(stdout: str) -> tuple[str, str]:
     return job_id, cluster.strip()
 
 
-def ensure(conn: sqlite3.Connection) -> None:
-    try:
-        conn.execute(SCHEMA)
-        conn.execute(INDEX)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot create the submitted-jobs table: {exc}", code="ASBA-AUDIT-020") from None
-
-
 def record(conn: sqlite3.Connection, job: SubmittedJob) -> None:
-    ensure(conn)
     try:
         with conn:
             conn.execute("INSERT OR REPLACE INTO decision_jobs (decision_id, job_id, cluster, step, submitted_at, "
                          "argv) VALUES (?, ?, ?, ?, ?, ?)", (job.decision_id, job.job_id, job.cluster, job.step,
                                                               job.submitted_at, json.dumps(list(job.argv))))
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot log submitted job {job.job_id}: {exc}", code="ASBA-AUDIT-021") from None
+        raise StoreError(f"cannot log submitted job {job.job_id}: {exc}", code="ASBA-AUDIT-031") from None
 
 
 def of_decision(conn: sqlite3.Connection, decision_id: str) -> list[SubmittedJob]:
-    ensure(conn)
     rows = conn.execute("SELECT decision_id, job_id, cluster, step, submitted_at, argv FROM decision_jobs "
                         "WHERE decision_id = ? ORDER BY step, job_id", (decision_id,)).fetchall()
     return [SubmittedJob(r[0], r[1], r[2], int(r[3]), r[4], tuple(json.loads(r[5]))) for r in rows]
@@ -75,7 +60,6 @@ def of_decision(conn: sqlite3.Connection, decision_id: str) -> list[SubmittedJob
 
 def submitted_ids(conn: sqlite3.Connection, decisions: Any) -> dict[str, list[tuple[str, str]]]:
     """decision id -> [(job id, cluster)] for the given decisions (empty lists for none)."""
-    ensure(conn)
     out: dict[str, list[tuple[str, str]]] = {d.id: [] for d in decisions}
     for decision_id, job_id, cluster in conn.execute("SELECT decision_id, job_id, cluster FROM decision_jobs"):
         if decision_id in out:

@@ -94,7 +94,10 @@ def run_wait(args) -> int:
 
     sbatch = _split_wait_args(args)
     if not args.script.is_file():
-        raise InputError(f"no such batch script: {args.script}", where=str(args.script), code="ASBA-CLUSTER-001",
+        from asba.paths import missing_file_reason
+
+        raise InputError(f"batch script {args.script}: {missing_file_reason(args.script)}", where=str(args.script),
+                         code="ASBA-CLUSTER-001",
                          hint="give the path of an existing sbatch script")
     if args.runtime_ratio is not None and not 0 < args.runtime_ratio <= 1:
         raise InputError(f"--runtime-ratio {args.runtime_ratio} is not in (0, 1]", code="ASBA-CLUSTER-002",

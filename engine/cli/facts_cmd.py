@@ -44,6 +44,19 @@ def run(args) -> int:
     return 0
 
 
+SHOWN_ITEMS = 20  # a list fact's items in the table (a body of 60,000 programs took minutes to lay out)
+SHOWN_SOURCE = 300
+
+
+def _shown_list(items: list) -> str:
+    more = f", ... ({len(items) - SHOWN_ITEMS} more; --json lists all)" if len(items) > SHOWN_ITEMS else ""
+    return ", ".join(str(item) for item in items[:SHOWN_ITEMS]) + more
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= SHOWN_SOURCE else f"{text[:SHOWN_SOURCE]}... ({len(text)} characters)"
+
+
 def _print_text(req, facts) -> None:
     from pathlib import Path
 
@@ -64,8 +77,8 @@ def _print_text(req, facts) -> None:
     table.add_column("value", justify="right", max_width=28, overflow="fold")
     table.add_column("source")
     for fact in facts:
-        value = ", ".join(fact.value) if isinstance(fact.value, list) else fact.value
-        source = str(fact.source).replace(f"{req.script}:", "line ")
+        value = _shown_list(fact.value) if isinstance(fact.value, list) else fact.value
+        source = _clipped(str(fact.source).replace(f"{req.script}:", "line "))
         table.add_row(fact.name, "" if value is None else str(value), source)
     out.print(table)
     for warning in req.warnings:

@@ -108,9 +108,9 @@ def _store(args, *, check: bool = False):
 
 
 def _check_days(days: float | None) -> None:
-    if days is not None and days <= 0:
-        raise InputError(f"--days {days:g} is not a positive number", code="ASBA-HIST-020",
-                         hint="give the number of days to look back, e.g. --days 30")
+    from asba.inputs.bounds import check_option
+
+    check_option("--days", days, code="ASBA-HIST-020")
 
 
 def run_list(args) -> int:
@@ -186,6 +186,10 @@ def run_sync(args) -> int:
                          hint="give one of them")
     if _synced_recently(args):
         return 0
+    if args.capture is not None:
+        from asba.inputs.cluster_snapshot import check_capture_dir
+
+        check_capture_dir(args.capture)
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
     with _store(args, check=True) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
@@ -222,7 +226,9 @@ def _synced_recently(args) -> bool:
 
 def run_import(args) -> int:
     if not args.file.is_file():
-        raise InputError(f"no such file: {args.file}", where=str(args.file), code="ASBA-HIST-004",
+        from asba.paths import missing_file_reason
+
+        raise InputError(f"{missing_file_reason(args.file)}: {args.file}", where=str(args.file), code="ASBA-HIST-004",
                          hint="give the path of a saved sacct dump")
     fields = _fields(args.fields)
     delimiter = _delimiter(args.delimiter)
@@ -304,14 +310,24 @@ def _print_report(report, as_json: bool, what: str, extra: dict | None = None) -
         print_json({**report.as_dict(), **(extra or {})})
         return 0
     out = console()
-    out.print(f"{what}: {report.rows} rows, {report.jobs} jobs ({report.new} new, {report.updated} updated, "
-              f"{report.unchanged} unchanged), {report.step_rows} step rows merged", markup=False, soft_wrap=True)
+    out.print(f"{what}: {report.rows} rows, {report.jobs} jobs ({report.new} new, {report.improved} improved, "
+              f"{report.unchanged} unchanged, {report.refused_older} refused as older), "
+              f"{report.step_rows} step rows merged", markup=False, soft_wrap=True)
+    for ids, total, how in ((report.counts.improved_ids, report.improved, "improved"),
+                            (report.counts.refused_ids, report.refused_older, "refused as older")):
+        if ids:
+            note = " (the history holds a newer state of them, kept as it was)" if how != "improved" else ""
+            out.print(f"jobs {how}: {', '.join(ids)}{' ...' if len(ids) < total else ''}{note}",
+                      markup=False, soft_wrap=True)
+    if report.cut_jobs:
+        out.print(f"{report.cut_jobs} jobs had a name, submit line or work directory over 4096 characters: "
+                  "kept cut to its start and end", markup=False, soft_wrap=True)
     if report.orphan_steps:
         out.print(f"{report.orphan_steps} step rows had no job row and were skipped", markup=False, soft_wrap=True)
     if report.malformed:
         shown = ", ".join(str(m.line_no) for m in report.malformed[:20])
         more = f" (and {len(report.malformed) - 20} more)" if len(report.malformed) > 20 else ""
-        out.print(f"{len(report.malformed)} malformed lines skipped, good lines kept: lines {shown}{more}; "
+        out.print(f"{len(report.malformed)} malformed lines skipped (the rest loaded): lines {shown}{more}; "
                   f"first: line {report.malformed[0].line_no}: {report.malformed[0].reason}",
                   markup=False, soft_wrap=True)
     return 0

@@ -62,11 +62,9 @@ def compute(args: argparse.Namespace) -> dict:
 
 
 def run_outcomes(args: argparse.Namespace) -> int:
-    if args.days is not None and args.days <= 0:
-        from asba.errors import InputError
+    from asba.inputs.bounds import check_option
 
-        raise InputError(f"--days must be positive, got {args.days:g}", where="command line",
-                         code="ASBA-AUDIT-012")
+    check_option("--days", args.days, code="ASBA-AUDIT-012")
     data = compute(args)
     if args.json:
         print_json(data)

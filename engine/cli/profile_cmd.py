@@ -50,10 +50,9 @@ def compute(args: argparse.Namespace) -> tuple[Any, list[str]]:
 
 
 def run_profile(args: argparse.Namespace) -> int:
-    if args.days is not None and args.days <= 0:
-        from asba.errors import InputError
+    from asba.inputs.bounds import check_option
 
-        raise InputError(f"--days must be positive, got {args.days:g}", where="command line", code="ASBA-PROFILE-001")
+    check_option("--days", args.days, code="ASBA-PROFILE-001")
     profile, notes = compute(args)
     if args.json:
         print_json({**profile.as_dict(), "notes": notes})

@@ -88,7 +88,9 @@ class _history:
             self.store = HistoryStore.open(":memory:")
             for dump in self.args.history_dump:
                 if not dump.is_file():
-                    raise InputError("no such sacct dump", where=str(dump), code="ASBA-SHARE-012",
+                    from asba.paths import missing_file_reason
+
+                    raise InputError(f"sacct dump: {missing_file_reason(dump)}", where=str(dump), code="ASBA-SHARE-012",
                                      hint="give a file written by sacct --parsable2 (with a header line)")
                 self.store.import_file(dump)
         else:

@@ -87,15 +87,21 @@ def load_context(options: Options) -> Context:
 
 def example_history(script: Path) -> Path | None:
     candidate = script.parent / EXAMPLE_HISTORY_DIR / (script.stem + EXAMPLE_HISTORY_SUFFIX)
-    return candidate if candidate.is_file() else None
+    try:
+        return candidate if candidate.is_file() and os.access(candidate, os.R_OK) else None
+    except OSError:  # a history/ folder beside the script that cannot be read: no example history
+        return None
 
 
 def _store(path: Any, aws_partitions: frozenset[str]) -> Any:
     """A HistoryStore that marks jobs on this run's burst partitions (from --config too) as platform aws."""
+    from asba.history.connection import READ_LOCK_WAIT_S
     from asba.history.store import HistoryStore, connect, default_path
 
     db = Path(path) if path else default_path()
-    return HistoryStore(connect(db), db, aws_partitions)
+    # a history another process is writing is waited for a second at most: the advice goes on without it
+    return HistoryStore(connect(db, lock_wait_s=READ_LOCK_WAIT_S if str(db) != ":memory:" else None), db,
+                        aws_partitions)
 
 
 def _memory_store(dump: Path, aws_partitions: frozenset[str]) -> Any:
@@ -110,7 +116,10 @@ def open_history(options: Options, cfg: Any, notes: list[str], bursts: dict[str,
 
     if options.history_dump is not None:
         if not options.history_dump.is_file():
-            raise InputError(f"no such sacct dump: {options.history_dump}", where=str(options.history_dump),
+            from asba.paths import missing_file_reason
+
+            raise InputError(f"sacct dump {options.history_dump}: {missing_file_reason(options.history_dump)}",
+                             where=str(options.history_dump),
                              hint="give a file written by sacct --parsable2 (with a header line)",
                              code="ASBA-ADVISE-002")
         return _memory_store(options.history_dump, aws), f"sacct dump {options.history_dump} (read for this run only)"

@@ -35,12 +35,17 @@ _JOB_FIELDS = (
     "reqmem", "reqtres", "alloctres", "totalcpu", "submitline", "workdir",
 )
 _STEP_FIELDS = ("totalcpu", "maxrss", "ntasks", "tresusageintot", "tresusageinave", "tresusageinmax")
+# Free-text fields a user sets (a 50 MB JobName grew jobs.db from 120 KB to 350 MB): at most FIELD_CAP
+# characters are kept, the start and the end (a submit line ends with the script's path), with a note.
+FIELD_CAP = 4096
+_CAPPED = tuple(_JOB_FIELDS.index(name) for name in ("jobname", "submitline", "workdir"))
 
 @dataclass
 class MergeStats:
     jobs: int = 0
     step_rows: int = 0
     orphan_steps: int = 0
+    cut_jobs: int = 0  # jobs whose name, submit line or work dir was cut to FIELD_CAP
     bad_values: list[Malformed] = field(default_factory=list)
 
 
@@ -167,6 +172,9 @@ class Merger:
                 yield row
 
     def _finish(self, job: OpenJob) -> tuple | None:
+        if any(len(job.values[i]) > FIELD_CAP for i in _CAPPED):
+            job.values = cut_fields(job.values)
+            self.stats.cut_jobs += 1
         try:
             row = build_row(job, self.default_cluster, self.alloc_known, self.aws_partitions)
         except (ValueError, KeyError, ArithmeticError) as exc:  # one bad job is reported, never stored
@@ -174,6 +182,13 @@ class Merger:
             return None
         self.stats.jobs += 1
         return row
+
+
+def cut_fields(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The job row's values with each capped field longer than FIELD_CAP cut in the middle."""
+    half = FIELD_CAP // 2 - 8
+    return tuple(f"{v[:half]} [... cut ...] {v[-half:]}" if i in _CAPPED and len(v) > FIELD_CAP else v
+                 for i, v in enumerate(values))
 
 
 def build_row(job: OpenJob, default_cluster: str, alloc_known: bool = False,

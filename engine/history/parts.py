@@ -62,6 +62,7 @@ class PartResult:
     rows_read: int = 0
     step_rows: int = 0
     orphan_steps: int = 0
+    cut_jobs: int = 0
     malformed: list[Malformed] = field(default_factory=list)  # line numbers within the part (1 = first line)
     error: str = ""  # an unexpected failure in the worker, as one line
 
@@ -113,6 +114,7 @@ def import_part(path: str, part: Part, layout: DumpLayout, cluster: str, aws_par
     result.rows_read = stream.rows_read
     result.step_rows = merger.stats.step_rows
     result.orphan_steps = merger.stats.orphan_steps
+    result.cut_jobs = merger.stats.cut_jobs
     result.malformed = stream.malformed + merger.stats.bad_values
     return result
 
@@ -180,8 +182,9 @@ def _alive(pid: int) -> bool:
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """On an interrupt: cancel what has not started and end the workers now, not after their parts."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # taken first: shutdown may clear it
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in processes:
         process.terminate()
 
 
@@ -222,6 +225,7 @@ def import_in_parts(conn, db: Path, path: Path, layout: DumpLayout, workers: int
                     report.add_counts(result.rows_read, result.step_rows, result.orphan_steps,
                                       [Malformed(m.line_no + line_no - 1, m.reason) for m in result.malformed],
                                       counts)
+                    report.cut_jobs += result.cut_jobs
                     line_no += result.lines
             except BaseException:
                 _stop_workers(pool)
@@ -254,6 +258,11 @@ def _result(future: Future, counter, progress, path: Path, line_no: int) -> Part
         raise InputError("an import worker process died (out of memory, or killed)", where=f"{path}:{line_no}",
                          hint="the parts before it are stored; run the import again with --workers 1",
                          code="ASBA-HIST-005") from None
+    if result.error and ("disk is full" in result.error or "No space left" in result.error):
+        raise StoreError("the disk is full: an import worker could not write its part beside the history "
+                         "database", where=f"{path}:{line_no}", code="ASBA-HIST-017",
+                         hint="the parts before it are stored; free space on the history's filesystem (or set "
+                              "ASBA_HOME elsewhere) and run the import again")
     if result.error:
         raise InputError(f"the import of the part from this line failed: {result.error}",
                          where=f"{path}:{line_no}", hint="the parts before it are stored; run again with --workers 1",

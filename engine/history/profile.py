@@ -103,7 +103,10 @@ def instance_of_jobs(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
         return {}
     found = {}
     for cluster, job_id, data in rows:
-        advised = json.loads(data).get("advised_instance")
+        try:
+            advised = json.loads(data).get("advised_instance")
+        except (ValueError, TypeError, AttributeError):  # a damaged row tells nothing: the job counts as not followed
+            continue
         if advised:
             found[(cluster, job_id)] = advised
     return found

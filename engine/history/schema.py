@@ -34,20 +34,55 @@ _INDEXES = (
 )
 
 
-def migrate(conn: sqlite3.Connection, db: Path) -> None:
+# Schema 4: every table asba writes is created here, once, at open: before, the wait record, the decision log
+# and the outcomes table were created by the first command that read them, so a read failed (rc 3) where the
+# history could not be written (locked, read-only, full). Their owners (asba.history.wait_record,
+# asba.audit.log, asba.audit.outcomes) name them from here.
+CLUSTER_WAITS_SQL = (
+    "CREATE TABLE IF NOT EXISTS cluster_waits (cluster TEXT NOT NULL DEFAULT '', job_id TEXT NOT NULL, "
+    "partition TEXT NOT NULL, qos TEXT, submit INTEGER NOT NULL, eligible INTEGER, start INTEGER, end_time INTEGER, "
+    "req_cpus INTEGER, req_mem_mb REAL, req_gpus INTEGER, req_nodes INTEGER, timelimit_s INTEGER, "
+    "queue_ahead INTEGER, PRIMARY KEY (cluster, job_id))",
+    "CREATE INDEX IF NOT EXISTS cluster_waits_partition_submit ON cluster_waits (partition, submit)",
+    "CREATE INDEX IF NOT EXISTS cluster_waits_submit ON cluster_waits (submit)",
+)
+DECISIONS_SQL = (
+    "CREATE TABLE IF NOT EXISTS decisions (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, script TEXT, "
+    "script_hash TEXT, platform TEXT, instance_type TEXT, confidence REAL, facts TEXT NOT NULL, "
+    "packs TEXT NOT NULL, knowledge TEXT, result TEXT NOT NULL, trace TEXT NOT NULL)"
+)
+OUTCOMES_SQL = (
+    "CREATE TABLE IF NOT EXISTS decision_outcomes (decision_id TEXT NOT NULL, cluster TEXT NOT NULL, "
+    "job_id TEXT NOT NULL, decided_at TEXT NOT NULL, submit_ts INTEGER, script TEXT, matched_by TEXT, "
+    "advised TEXT, ran TEXT, partition TEXT, followed INTEGER, state TEXT, data TEXT NOT NULL, "
+    "PRIMARY KEY (decision_id, cluster, job_id))"
+)
+OUTCOMES_INDEX_SQL = "CREATE INDEX IF NOT EXISTS decision_outcomes_decided ON decision_outcomes (decided_at)"
+# The jobs `asba submit` started for a logged decision (asba.audit.submitted).
+DECISION_JOBS_SQL = (
+    "CREATE TABLE IF NOT EXISTS decision_jobs (decision_id TEXT NOT NULL, job_id TEXT NOT NULL, "
+    "cluster TEXT NOT NULL DEFAULT '', step INTEGER NOT NULL DEFAULT 0, submitted_at TEXT NOT NULL, "
+    "argv TEXT NOT NULL, PRIMARY KEY (decision_id, job_id, cluster))",
+    "CREATE INDEX IF NOT EXISTS decision_jobs_job ON decision_jobs (job_id)",
+)
+
+
+def migrate(conn: sqlite3.Connection, db: Path) -> bool:
     """Create the schema, or bring an older one up to date (rows are kept; only indexes and tables are added).
 
     Schema 2 dropped the index on job_name (schema 1): no query could use it, and every import paid for it.
     Schema 4 added the GPU columns (_add_columns).
     Schema 3 added the indexes `asba explain` needs (_INDEXES) and the tables of summaries kept up to date on
     import (asba.history.summary): upgrading a big history builds them once.
+    Schema 4 creates the wait record, decision log and outcomes tables here (reads no longer create them).
+    True when an older history was upgraded.
     """
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(f"written by a newer asba (schema {version}, this asba knows {SCHEMA_VERSION})",
                          where=str(db), hint="upgrade asba", code="ASBA-HIST-012")
     if version == SCHEMA_VERSION:
-        return
+        return False
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(f"CREATE TABLE IF NOT EXISTS jobs ({column_sql()}, PRIMARY KEY (cluster, job_id))")
     _add_columns(conn)
@@ -65,11 +100,14 @@ def migrate(conn: sqlite3.Connection, db: Path) -> None:
                  "WHEN old.script_name IS NOT new.script_name "
                  "BEGIN INSERT INTO script_dirty (name) SELECT old.script_name "
                  "WHERE NOT EXISTS (SELECT 1 FROM script_dirty WHERE name IS old.script_name); END")
+    for statement in (*CLUSTER_WAITS_SQL, DECISIONS_SQL, OUTCOMES_SQL, OUTCOMES_INDEX_SQL, *DECISION_JOBS_SQL):
+        conn.execute(statement)
     # (not INSERT OR IGNORE: an upsert's own conflict handling overrides a trigger's, so IGNORE would not hold)
     if version:  # an older history's jobs have no cached pattern yet: every name is to be computed
         conn.execute("INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM jobs")
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     conn.execute("COMMIT")
+    return bool(version)  # an older history was upgraded (its summaries are to be computed)
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:

@@ -39,16 +39,26 @@ def _runs_sql(names: int) -> str:
 
 
 def ready(conn: sqlite3.Connection) -> bool:
-    """True when the summaries answer for the whole history: no job is tied to a script hash, and every noted
-    name has been computed again (done here when another program wrote jobs; False when this process may not
-    write to the history, so the caller goes over the jobs itself)."""
+    """True when the summaries answer for the whole history: no job is tied to a script hash, they are of
+    this asba's format, and no noted name waits to be computed again (an import or a sync computes them;
+    a read never writes, so otherwise the caller goes over the jobs itself)."""
     if conn.execute("SELECT 1 FROM submissions LIMIT 1").fetchone() is not None:
         return False
+    row = conn.execute("SELECT value FROM history_meta WHERE key = 'script_summary_format'").fetchone()
+    if row is None or row[0] != FORMAT:
+        return False
+    return conn.execute("SELECT 1 FROM script_dirty LIMIT 1").fetchone() is None and _intact(conn)
+
+
+def _intact(conn: sqlite3.Connection) -> bool:
+    """Every stored body is the JSON asba wrote (a damaged one sends the reader to the jobs themselves)."""
     try:
-        _check_format(conn)
-        if conn.execute("SELECT 1 FROM script_dirty LIMIT 1").fetchone() is not None:
-            refresh(conn)
-    except sqlite3.OperationalError:  # read-only, or locked past the busy timeout
+        for pattern, wastes in conn.execute("SELECT pattern, wastes FROM script_summary"):
+            if pattern is not None:
+                Pattern(**json.loads(pattern))
+            if wastes is not None and not isinstance(json.loads(wastes), dict):
+                return False
+    except (ValueError, TypeError):
         return False
     return True
 

@@ -15,117 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asba.errors import StoreError
-from asba.history.record import ADDED_COLUMNS, COLUMNS, JobRecord
-from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql, migrate  # noqa: F401 (SCHEMA_VERSION: the store's)
-from asba.paths import asba_home
+from asba.history.connection import BUSY_TIMEOUT_MS, CACHE_KIB, _store_error, connect, default_path  # noqa: F401
+from asba.history.record import COLUMNS, JobRecord
+from asba.history.schema import BY_NAME_SQL, SCHEMA_VERSION, column_sql  # noqa: F401 (SCHEMA_VERSION: the store's)
+from asba.history.upsert import KEYS, NAMES_KEPT, outcomes_sql, upsert_from
 
-BUSY_TIMEOUT_MS = 15000
 # Jobs per transaction, and the page cache (KiB) that holds the index pages a batch touches: jobs arrive in
 # submit order, so the (script_name, submit_ts) index takes them at random places. Bigger batches with a cache
 # that holds those pages write each one once per batch instead of once per few hundred jobs.
 BATCH = 10000
-CACHE_KIB = 16384
 SCAN_MMAP_BYTES = 1 << 30
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-# Columns that change while a job runs; an upsert that changes none of them is skipped (idempotent sync).
-_MOVING = ("state", "end_ts", "start_ts", "elapsed_s", "total_cpu_s", "max_memory_used_mb", "steps",
-           "exit_code", "job_id_raw", "cpu_efficiency", "memory_efficiency", "gpu_utilization_pct",
-           "gpu_memory_peak_mb")
-
-
-def default_path() -> Path:
-    """The ``history.db`` config key when set, else ``$ASBA_HOME/jobs.db``."""
-    from asba.history.settings import configured_db
-
-    return configured_db() or asba_home() / "jobs.db"
-
-
-def connect(path: Path | str | None = None) -> sqlite3.Connection:
-    """An open connection (autocommit; use BEGIN/COMMIT) with WAL, a busy timeout and the schema in place."""
-    db = Path(path) if path else default_path()
-    _refuse_foreign_file(db)
-    try:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        _set_up(conn, db)
-    except sqlite3.DatabaseError as exc:
-        raise _store_error(db, exc) from None
-    except OSError as exc:
-        raise StoreError(f"cannot open the history database: {exc.strerror}", where=str(db),
-                         hint="check the directory's permissions or set ASBA_HOME", code="ASBA-HIST-011") from None
-    return conn
-
-
-def _set_up(conn: sqlite3.Connection, db: Path) -> None:
-    """WAL mode and the schema. Two processes opening a new database at once can find it locked in a way
-    SQLite's busy timeout does not wait for (switching the journal mode, or upgrading a read lock while the
-    other creates the schema): such a clash is retried, with growing pauses, for up to the busy timeout."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    pause = 0.01
-    while True:
-        try:
-            _refuse_foreign_schema(conn, db)  # before anything is written (the journal mode is a write)
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            migrate(conn, db)
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                raise
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            time.sleep(pause)
-            pause = min(pause * 2, 0.5)
-
-
-def _refuse_foreign_schema(conn: sqlite3.Connection, db: Path) -> None:
-    """An SQLite file whose tables are not asba's (a `jobs` table of another shape, or asba's version number
-    without its tables) is refused untouched; other tables beside asba's are fine."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    missing: list[str] = []
-    if "jobs" in tables:
-        have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
-        missing = [f"jobs.{name}" for name in COLUMNS if name not in have and name not in ADDED_COLUMNS]
-    if 0 < version <= SCHEMA_VERSION:
-        missing += [name for name in ("jobs", "submissions", "sync_state") if name not in tables]
-    if missing:
-        raise _store_error(db, ValueError(f"its tables are not asba's: no {', '.join(missing[:3])}"))
-
-
-def _store_error(db: Path, exc: Exception) -> StoreError:
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-        return StoreError(f"the history database is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s)",
-                          where=str(db), hint="let the other asba (an import or a sync) finish, then run this again",
-                          code="ASBA-HIST-014")
-    return StoreError(f"not a usable asba history database ({exc})", where=str(db),
-                      hint="asba leaves the file as it is: move it aside and run `asba history sync` again",
-                      code="ASBA-HIST-010")
-
-
-def _refuse_foreign_file(db: Path) -> None:
-    try:
-        if not db.is_file() or db.stat().st_size == 0:
-            return
-        with db.open("rb") as handle:
-            magic = handle.read(16)
-    except OSError as exc:
-        raise StoreError(f"cannot read the history database: {exc.strerror}", where=str(db),
-                         code="ASBA-HIST-011") from None
-    if magic != _SQLITE_MAGIC:
-        raise _store_error(db, ValueError("the file is not an SQLite database"))
-
-
-_UPSERT = (
-    f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    f"ON CONFLICT (cluster, job_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("cluster", "job_id", "script_hash"))
-    + " WHERE " + " OR ".join(f"jobs.{c} IS NOT excluded.{c}" for c in _MOVING)
-)
 
 
 # Every transaction that changes jobs counts up the history's generation: a summary computed at an older
@@ -136,8 +35,6 @@ _BUMP_GENERATION = ("INSERT INTO history_meta (key, value) VALUES ('jobs_generat
 
 # Script names whose pattern must be computed again (asba.history.script_summary), noted by each write; a job
 # renamed by an update also marks its old name (trigger jobs_renamed).
-_NAME = COLUMNS.index("script_name")
-_MARK_NAME = "INSERT OR IGNORE INTO script_dirty (name) VALUES (?)"
 _MARK_PART_NAMES = "INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM part.jobs"
 
 
@@ -149,9 +46,23 @@ def generation(conn: sqlite3.Connection) -> int:
 
 @dataclass
 class WriteCounts:
+    """What a write did: rows new, improved, unchanged, refused as older (asba.history.upsert), and the first
+    NAMES_KEPT job ids improved and refused."""
+
     new: int = 0
-    updated: int = 0
+    improved: int = 0
     unchanged: int = 0
+    refused_older: int = 0
+    improved_ids: list[str] = field(default_factory=list)
+    refused_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: WriteCounts) -> None:
+        self.new += other.new
+        self.improved += other.improved
+        self.unchanged += other.unchanged
+        self.refused_older += other.refused_older
+        self.improved_ids += other.improved_ids[:NAMES_KEPT - len(self.improved_ids)]
+        self.refused_ids += other.refused_ids[:NAMES_KEPT - len(self.refused_ids)]
 
 
 def write_records(conn: sqlite3.Connection, rows: Iterable[tuple], db: Path,
@@ -173,41 +84,58 @@ def write_records(conn: sqlite3.Connection, rows: Iterable[tuple], db: Path,
     return counts
 
 
+# A batch is staged in a temporary table (not part of the history file), then merged like a part.
+_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS incoming ({column_sql()})"
+_STAGE_INSERT = f"INSERT INTO incoming VALUES ({', '.join('?' * len(COLUMNS))})"
+_UPSERT_STAGED = upsert_from("temp.incoming")
+_OUTCOMES_STAGED = outcomes_sql("temp.incoming")
+_MARK_STAGED_NAMES = "INSERT OR IGNORE INTO script_dirty (name) SELECT DISTINCT script_name FROM temp.incoming"
+
+
 def _write_batch(conn: sqlite3.Connection, rows: list[tuple], counts: WriteCounts, db: Path) -> None:
-    names = [(name,) for name in {row[_NAME] for row in rows}]
-    _counted_write(conn, lambda: conn.executemany(_UPSERT, rows), len(rows), counts, db,
-                   lambda: conn.executemany(_MARK_NAME, names))
+    def stage() -> None:
+        conn.execute(_STAGE)
+        conn.execute("DELETE FROM temp.incoming")
+        conn.executemany(_STAGE_INSERT, rows)
+
+    _counted_write(conn, stage, _OUTCOMES_STAGED, _UPSERT_STAGED, len(rows), counts, db, _MARK_STAGED_NAMES)
 
 
-def _counted_write(conn: sqlite3.Connection, write: Callable[[], sqlite3.Cursor], rows: int, counts: WriteCounts,
-                   db: Path, mark: Callable[[], object]) -> None:
-    """One transaction of upserts, counted. Rows are never deleted, so new rows are exactly those above the
-    previous largest rowid; changed rows are the new ones plus the updated ones. When anything changed, the
-    generation counts up and `mark` notes the script names written (their patterns are out of date)."""
+def _counted_write(conn: sqlite3.Connection, stage: Callable[[], object], outcomes: str, upsert: str, rows: int,
+                   counts: WriteCounts, db: Path, mark: str) -> None:
+    """One transaction: the staged rows classified against the stored ones (improved / refused as older), then
+    merged. Rows are never deleted, so new rows are exactly those above the previous largest rowid. When
+    anything changed, the generation counts up and `mark` notes the script names written (their patterns are
+    out of date)."""
+    batch = WriteCounts()
     try:
         conn.execute("BEGIN IMMEDIATE")
+        stage()
+        for job_id, is_older, _ in conn.execute(outcomes):
+            ids, number = (batch.refused_ids, "refused_older") if is_older else (batch.improved_ids, "improved")
+            setattr(batch, number, getattr(batch, number) + 1)
+            if len(ids) < NAMES_KEPT:
+                ids.append(job_id)
         top = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0]
-        cursor = write()
-        new = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0] - top
-        changed = max(cursor.rowcount, 0)  # the upsert's own rows (total_changes would count the trigger's too)
-        if changed:
+        conn.execute(upsert)
+        batch.new = conn.execute("SELECT coalesce(max(rowid), 0) FROM jobs").fetchone()[0] - top
+        if batch.new or batch.improved:
             conn.execute(_BUMP_GENERATION)
-            mark()
+            conn.execute(mark)
         conn.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise _store_error(db, exc) from None
-    counts.new += new
-    counts.updated += changed - new
-    counts.unchanged += rows - changed
+    batch.unchanged = rows - batch.new - batch.improved - batch.refused_older
+    counts.add(batch)
 
 
 # A part of a big import: a plain table of job rows, written by one worker process (asba.history.parts),
 # then upserted into the history in one statement, in the order the rows were written.
 _PART_INSERT = f"INSERT INTO jobs VALUES ({', '.join('?' * len(COLUMNS))})"
-_PART_UPSERT = _UPSERT.replace(f" VALUES ({', '.join('?' * len(COLUMNS))}) ",
-                               f" SELECT {', '.join(COLUMNS)} FROM part.jobs WHERE true ORDER BY rowid ")
+_PART_UPSERT = upsert_from("part.jobs")
+_PART_OUTCOMES = outcomes_sql("part.jobs")
 
 
 def write_part(path: Path, rows: Iterable[tuple]) -> None:
@@ -233,8 +161,7 @@ def merge_part(conn: sqlite3.Connection, part: Path, db: Path) -> WriteCounts:
         raise _store_error(db, exc) from None
     try:
         rows = conn.execute("SELECT count(*) FROM part.jobs").fetchone()[0]
-        _counted_write(conn, lambda: conn.execute(_PART_UPSERT), rows, counts, db,
-                       lambda: conn.execute(_MARK_PART_NAMES))
+        _counted_write(conn, lambda: None, _PART_OUTCOMES, _PART_UPSERT, rows, counts, db, _MARK_PART_NAMES)
     finally:
         conn.execute("DETACH DATABASE part")
     return counts
@@ -246,13 +173,24 @@ def now_epoch() -> int:
     return int(time.time()) + (lt.tm_gmtoff or 0)
 
 
-# How a listing may be sorted (asba history --sort): name -> ORDER BY. Ties always by job id.
-SORT_KEYS = {
-    "submit": "j.submit_ts, j.job_id", "newest": "j.submit_ts DESC, j.job_id DESC",
-    "wait": "j.queue_wait_s DESC, j.job_id", "runtime": "j.elapsed_s DESC, j.job_id",
-    "cpu-eff": "j.cpu_efficiency IS NULL, j.cpu_efficiency, j.job_id",
-    "mem-eff": "j.memory_efficiency IS NULL, j.memory_efficiency, j.job_id",
-}
+def _typed_columns() -> dict[str, str]:
+    """A job row read back as the type JobRecord declares: a value of another type (a row written by hand or
+    by another program: 'abc' as an elapsed time) reads as unknown (NULL), text as text, so no command fails on
+    it further in. Declared types come from JobRecord, so a column added there gets its guard too."""
+    kinds = {"int": "('integer')", "float": "('integer', 'real')"}
+    typed = {}
+    for name, hint in JobRecord.__annotations__.items():
+        kind = str(hint).split("|")[0].strip()
+        if kind in kinds:
+            typed[name] = f"CASE WHEN typeof(j.{name}) IN {kinds[kind]} THEN j.{name} END"
+            if "None" not in str(hint):  # a count that is never unknown (requested_gpus, steps)
+                typed[name] = f"COALESCE({typed[name]}, 0)"
+        elif kind == "str" and name not in KEYS:
+            typed[name] = f"COALESCE(CAST(j.{name} AS TEXT), '')"
+    return typed
+
+
+_TYPED = _typed_columns()
 
 
 @dataclass
@@ -264,19 +202,16 @@ class JobQuery:
     job_id: str | None = None
     params: list = field(default_factory=list)
     columns: tuple[str, ...] = COLUMNS
-    sort: str = "submit"  # a key of SORT_KEYS
-    limit: int | None = None  # at most this many rows (after sorting)
 
     def sql(self) -> str:
         cols = ", ".join(
             "COALESCE(s.script_hash, j.script_hash)" if c == "script_hash"
             else "COALESCE(s.script_name, j.script_name)" if c == "script_name"
             else "COALESCE(s.script_path, j.script_path)" if c == "script_path"
-            else f"j.{c}" for c in self.columns)
+            else _TYPED.get(c, f"j.{c}") for c in self.columns)
         where, self.params = self._where()
         return (f"SELECT {cols} FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id"
-                f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {SORT_KEYS[self.sort]}"
-                + (f" LIMIT {int(self.limit)}" if self.limit is not None else ""))
+                f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY j.submit_ts, j.job_id")
 
     def _where(self) -> tuple[list[str], list]:
         where: list[str] = []

@@ -52,12 +52,13 @@ SUMMARIES: dict[str, Callable[[sqlite3.Connection], tuple]] = {
 def refresh(conn: sqlite3.Connection) -> None:
     """Bring every summary up to the history's generation (after an import or a sync)."""
     for name in SUMMARIES:
-        _summary(conn, name)
+        _summary(conn, name, remember=True)
 
 
-def _summary(conn: sqlite3.Connection, name: str) -> tuple:
+def _summary(conn: sqlite3.Connection, name: str, remember: bool = False) -> tuple:
     """The stored summary when it is as new as the history, else computed now (in one read transaction, so
-    the generation and the figures agree) and stored for the next reader."""
+    the generation and the figures agree); stored for the next reader only by a write path (`remember`):
+    a read never writes to the history."""
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN")
@@ -65,13 +66,25 @@ def _summary(conn: sqlite3.Connection, name: str) -> tuple:
         current = generation(conn)
         row = conn.execute("SELECT generation, body FROM summaries WHERE name = ?", (name,)).fetchone()
         if row is not None and row[0] == current:
-            return tuple(json.loads(row[1]))
+            cached = _cached(row[1])
+            if cached is not None:
+                return cached
         value = SUMMARIES[name](conn)
     finally:
         if own:
             conn.execute("COMMIT")
-    _store(conn, name, current, value)
+    if remember:
+        _store(conn, name, current, value)
     return value
+
+
+def _cached(body: object) -> tuple | None:
+    """A stored summary's figures; None when the row is not what asba wrote (computed again then)."""
+    try:
+        value = json.loads(body)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return None
+    return tuple(value) if isinstance(value, list) else None
 
 
 def _store(conn: sqlite3.Connection, name: str, at: int, value: tuple) -> None:

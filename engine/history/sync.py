@@ -23,32 +23,47 @@ class LoadReport:
     source: str
     rows: int = 0
     jobs: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    counts: WriteCounts = field(default_factory=WriteCounts)
     step_rows: int = 0
     orphan_steps: int = 0
+    cut_jobs: int = 0  # jobs with a name, submit line or work dir cut to asba.history.merge.FIELD_CAP
     malformed: list[Malformed] = field(default_factory=list)
     window_start: str | None = None
 
     def add(self, stream: SacctStream, merger: Merger, counts: WriteCounts) -> None:
         self.add_counts(stream.rows_read, merger.stats.step_rows, merger.stats.orphan_steps,
                         stream.malformed + merger.stats.bad_values, counts)
+        self.cut_jobs += merger.stats.cut_jobs
 
     def add_counts(self, rows: int, step_rows: int, orphan_steps: int, malformed: list[Malformed],
                    counts: WriteCounts) -> None:
         """One load's figures (a sacct call, a dump, or a part of one; in file order)."""
         self.rows += rows
-        self.jobs += counts.new + counts.updated + counts.unchanged  # written once, even if both sacct calls list it
+        self.jobs += counts.new + counts.improved + counts.unchanged + counts.refused_older  # once, even if both
         self.step_rows += step_rows
         self.orphan_steps += orphan_steps
         self.malformed += sorted(malformed, key=lambda m: m.line_no)
-        self.new += counts.new
-        self.updated += counts.updated
-        self.unchanged += counts.unchanged
+        self.counts.add(counts)
+
+    @property
+    def new(self) -> int:
+        return self.counts.new
+
+    @property
+    def improved(self) -> int:
+        return self.counts.improved
+
+    @property
+    def unchanged(self) -> int:
+        return self.counts.unchanged
+
+    @property
+    def refused_older(self) -> int:
+        return self.counts.refused_older
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
+        data.update(data.pop("counts").__dict__)
         data["malformed"] = [{"line": m.line_no, "reason": m.reason} for m in self.malformed]
         return data
 

@@ -4,7 +4,7 @@
 ``PrivateData=jobs`` hides them: asba then says the record holds only your own jobs); ``asba history import
 --wait-record DUMP`` loads a saved dump. It keeps ``wait.record_days`` (default 14) days and at most
 ``MAX_ROWS`` jobs; rows are upserted by (cluster, job id), so a job seen pending and later started is updated.
-The table is this module's own (``CREATE TABLE IF NOT EXISTS``); every read goes through the index on
+The table is created when the history is opened (asba.history.schema); every read goes through the index on
 (partition, submit).
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from asba.decide.wait_classes import JobClass
 from asba.decide.wait_km import KaplanMeierRecord
+from asba.history.schema import CLUSTER_WAITS_SQL
 from asba.inputs.slurm import SlurmRunner
 from asba.inputs.wait_traces import TraceJob, parse_trace, read_trace
 
@@ -26,14 +27,7 @@ DEFAULT_DAYS = 14.0
 SACCT_TIMEOUT_S = 120.0
 FIELDS = ("JobID", "User", "Submit", "Eligible", "Start", "End", "Partition", "QOS", "ReqCPUS", "ReqMem", "ReqTRES",
           "ReqNodes", "Timelimit", "State")
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS cluster_waits (cluster TEXT NOT NULL DEFAULT '', job_id TEXT NOT NULL, "
-    "partition TEXT NOT NULL, qos TEXT, submit INTEGER NOT NULL, eligible INTEGER, start INTEGER, end_time INTEGER, "
-    "req_cpus INTEGER, req_mem_mb REAL, req_gpus INTEGER, req_nodes INTEGER, timelimit_s INTEGER, "
-    "queue_ahead INTEGER, PRIMARY KEY (cluster, job_id))",
-    "CREATE INDEX IF NOT EXISTS cluster_waits_partition_submit ON cluster_waits (partition, submit)",
-    "CREATE INDEX IF NOT EXISTS cluster_waits_submit ON cluster_waits (submit)",
-)
+_SCHEMA = CLUSTER_WAITS_SQL  # created at open (asba.history.schema); kept for a connection made elsewhere
 
 
 @dataclass
@@ -144,8 +138,8 @@ def _privacy_note(runner: SlurmRunner, users: set[str]) -> str:
 def model_for(conn: sqlite3.Connection, partition: str, now: float, days: float = DEFAULT_DAYS) -> tuple[
         KaplanMeierRecord, int]:
     """The wait record of one partition as known at ``now`` (indexed by partition and submit), and its size: every
-    job submitted in the window, a job that had not started by ``now`` right-censored (``decide.wait_km``)."""
-    ensure_table(conn)
+    job submitted in the window, a job that had not started by ``now`` right-censored (``decide.wait_km``). A read:
+    the table is there since the history was opened (schema 4)."""
     model = KaplanMeierRecord(window_s=days * 86400)
     rows = conn.execute(
         "SELECT qos, submit, start, end_time, req_cpus, req_gpus, timelimit_s, queue_ahead FROM cluster_waits "

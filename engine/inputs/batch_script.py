@@ -22,7 +22,7 @@ from asba.errors import InputError
 from asba.inputs.sbatch_options import OptionValue, env_options, read_argv
 from asba.inputs.sbatch_pbs import pbs_options
 from asba.inputs.sbatch_resolve import Resolver, effective_options
-from asba.inputs.sbatch_script import analyse_body, directive_words, read_script
+from asba.inputs.sbatch_script import MAX_BODY_ITEMS, analyse_body, directive_words, read_script
 
 # The keys every job dict has, in output order (the list first).
 JOB_KEYS = (
@@ -73,6 +73,9 @@ def parse_script(
     resolver = Resolver(effective_options(options), partition_defaults)
     resolver.resolve()
     body = analyse_body(script.lines, body_start)
+    if body.cut:
+        warnings.append(f"{script.display}: the body runs more than {MAX_BODY_ITEMS} distinct programs or modules: "
+                        f"the first {MAX_BODY_ITEMS} are used")
     job, sources = resolver.job, resolver.sources
     if job["job_name"] is None:
         job["job_name"], sources["job_name"] = Path(script.display).name, "SLURM default (the script's name)"

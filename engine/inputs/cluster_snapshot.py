@@ -3,6 +3,7 @@ installed at all, the example snapshot shipped in ``knowledge/cluster-snapshot/`
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -26,4 +27,20 @@ def choose_runner(capture: Path | None, snapshot: Path | None, fallback: bool = 
         note = (f"no SLURM installed here: showing the shipped example snapshot {shipped_snapshot()} "
                 "(a real capture of the test cluster), not your cluster")
         return SlurmRunner(snapshot_dir=shipped_snapshot()), note
+    if capture is not None:
+        check_capture_dir(capture)
     return SlurmRunner(capture_dir=capture), ""
+
+
+def check_capture_dir(capture: Path) -> None:
+    """--capture DIR must be a directory asba can write to (made if missing): checked before SLURM is read."""
+    try:
+        capture.mkdir(parents=True, exist_ok=True)
+        probe = capture / f".asba-capture-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        what = "is a file, not a directory" if capture.exists() and not capture.is_dir() else (
+            f"cannot be written ({exc.strerror})")
+        raise InputError(f"--capture {capture} {what}", where=str(capture), code="ASBA-CLUSTER-011",
+                         hint="give a directory the outputs can be saved in") from None

@@ -146,7 +146,14 @@ def load_config(path: str | os.PathLike | None = None, *, env: Mapping[str, str]
     env = os.environ if env is None else env
     layers = [_default_layer()]
     for candidate, required in _candidates(path, env):
-        if candidate.is_file() or required and candidate.exists():  # a FIFO or folder given is refused by name
+        try:
+            present = candidate.is_file() or required and candidate.exists()
+        except OSError as exc:  # a folder on the way this user may not enter
+            if required:
+                raise InputError(f"cannot read config file: {exc.strerror}", where=str(candidate),
+                                 code="ASBA-CONFIG-004") from None
+            continue
+        if present:  # a FIFO or folder given is refused by name
             layers.append(_file_layer(candidate))
         elif required:
             raise InputError(
@@ -194,8 +201,21 @@ def _file_layer(path: Path) -> Layer:
     from asba.checked import check_once
 
     check_once(knowledge_dir() / "schemas" / "config.schema.json", text.encode(), lambda: validate(layer))
+    from asba.inputs.bounds import check_config
+
+    check_config(list(_numbers(layer, data, ())))  # the bounds the command line has too (asba.inputs.bounds)
     _resolve_paths(data, path.resolve().parent)
     return layer
+
+
+def _numbers(layer: Layer, node: dict, prefix: tuple) -> Iterator[tuple[str, Any, str]]:
+    """A layer's leaves as (dotted key, value, FILE:LINE)."""
+    for key, value in node.items():
+        path = (*prefix, key)
+        if isinstance(value, dict):
+            yield from _numbers(layer, value, path)
+        elif not isinstance(value, list):
+            yield ".".join(map(str, path)), value, layer.where(path)
 
 
 def _parse_yaml(text: str, label: str) -> tuple[dict[str, Any], dict[tuple, int]]:

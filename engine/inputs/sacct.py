@@ -5,6 +5,7 @@ merging a job's step rows into one record is `asba.history.merge`'s job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -253,12 +254,20 @@ def sacct_argv(start: datetime, *, user: str | None, all_users: bool, ended_only
     return argv
 
 
+# A sync's two sacct calls together wait at most this long (a hung slurmdbd), and each prints at most this
+# much (about 300 bytes a row: some 3.5 million job and step rows).
+SYNC_TIMEOUT_S = 300.0
+SYNC_MAX_BYTES = 1 << 30
+
+
 def run_sacct(runner: SlurmRunner, start: datetime, *, user: str | None, all_users: bool) -> list[CommandOutput]:
     """Two calls: every job active in the window, and every ended job (which adds never-started ones)."""
+    began = time.monotonic()
     window = runner.run("sacct_window", sacct_argv(start, user=user, all_users=all_users, ended_only=False),
-                        timeout_s=300)
+                        timeout_s=SYNC_TIMEOUT_S, max_bytes=SYNC_MAX_BYTES)
+    left = max(1.0, SYNC_TIMEOUT_S - (time.monotonic() - began))  # both calls share the one wait
     ended = runner.run("sacct_ended", sacct_argv(start, user=user, all_users=all_users, ended_only=True),
-                       timeout_s=300)
+                       timeout_s=left, max_bytes=SYNC_MAX_BYTES)
     return [window, ended]
 
 

@@ -190,18 +190,24 @@ LAUNCHERS = frozenset("srun mpirun mpiexec mpiexec.hydra ibrun orterun time exec
                       "numactl taskset".split())
 
 
+# Distinct programs (and modules) kept from a body: the rules engine takes lists of at most 10,000 items
+# (asba.rules.values.MAX_LIST_ITEMS) and body.tools joins four such lists; real scripts run a few dozen.
+MAX_BODY_ITEMS = 1000
+
+
 @dataclass(frozen=True)
 class BodyInfo:
     is_mpi: bool
     mpi_line: int  # 0 when not MPI-style
     programs: list[str]
     modules: list[str]
+    cut: bool = False  # more than MAX_BODY_ITEMS distinct programs or modules: the first ones are kept
 
 
 def analyse_body(lines: list[str], start: int) -> BodyInfo:
     """What the script body runs: MPI launchers, programs (first words of commands) and loaded modules."""
-    programs: list[str] = []
-    modules: list[str] = []
+    programs: dict[str, None] = {}  # ordered sets: membership in constant time (a list made it quadratic)
+    modules: dict[str, None] = {}
     mpi_line = 0
     for number in range(start, len(lines) + 1) if start else ():
         code = _strip_comment(lines[number - 1])
@@ -212,7 +218,8 @@ def analyse_body(lines: list[str], start: int) -> BodyInfo:
         for command in _SPLIT_RE.split(code):
             words = command.split()
             _collect(words, programs, modules)
-    return BodyInfo(bool(mpi_line), mpi_line, programs, modules)
+    cut = len(programs) > MAX_BODY_ITEMS or len(modules) > MAX_BODY_ITEMS
+    return BodyInfo(bool(mpi_line), mpi_line, list(programs)[:MAX_BODY_ITEMS], list(modules)[:MAX_BODY_ITEMS], cut)
 
 
 def _strip_comment(line: str) -> str:
@@ -223,13 +230,13 @@ def _strip_comment(line: str) -> str:
     return line[: match.start()] if match else line
 
 
-def _collect(words: list[str], programs: list[str], modules: list[str]) -> None:
+def _collect(words: list[str], programs: dict[str, None], modules: dict[str, None]) -> None:
     words = [w.strip("\"'") for w in words if not _ASSIGN_RE.match(w)] if words else []
     if not words:
         return
     head = words[0]
     if head in ("module", "ml"):
-        modules.extend(m for m in _module_args(words) if not m.startswith("-") and m not in modules)
+        modules.update((m, None) for m in _module_args(words) if not m.startswith("-"))
         return
     while words and words[0] in LAUNCHERS:
         words = [w for w in words[1:] if not w.startswith("-") and not w.isdigit()]
@@ -237,7 +244,7 @@ def _collect(words: list[str], programs: list[str], modules: list[str]) -> None:
         name = words[0].rsplit("/", 1)[-1]
         if name and name not in NOT_PROGRAMS and not name.startswith("$") and name not in programs:
             if re.match(r"^[\w.+-]+$", name):
-                programs.append(name)
+                programs[name] = None
 
 
 def _module_args(words: list[str]) -> list[str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asba.inputs import body_tables as t
+from asba.inputs.sbatch_script import MAX_BODY_ITEMS
 from asba.inputs.shell_words import Command, commands, function_names
 
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
@@ -34,11 +35,18 @@ class Body:
     values: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, list[int]] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # line -> the command text there
+    # what each list already holds, as sets: membership in constant time (a list search made a body of 60,000
+    # distinct programs take minutes)
+    _seen: dict[str, set] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, key: str, item: str, cmd: Command) -> None:
-        items = self.values.setdefault(key, [])
-        if item not in items:
-            items.append(item)
+        seen = self._seen.setdefault(key, set())
+        if len(seen) != len(self.values.get(key, ())):  # the list was set directly
+            seen.clear()
+            seen.update(self.values.get(key, ()))
+        if item not in seen and len(seen) < MAX_BODY_ITEMS:
+            seen.add(item)
+            self.values.setdefault(key, []).append(item)
             self._line(key, cmd)
 
     def first(self, key: str, value: Any, cmd: Command) -> None:
@@ -48,7 +56,12 @@ class Body:
 
     def _line(self, key: str, cmd: Command) -> None:
         lines = self.lines.setdefault(key, [])
-        if cmd.line not in lines:
+        seen = self._seen.setdefault(f"line:{key}", set())
+        if len(seen) != len(lines):  # the list was set or shared directly (last_program, program)
+            seen.clear()
+            seen.update(lines)
+        if cmd.line not in seen:
+            seen.add(cmd.line)
             lines.append(cmd.line)
         self.texts[cmd.line] = cmd.text
 

@@ -31,6 +31,52 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_DEADLINE_S = 20.0
 KILL_GRACE_S = 1.0  # after the kill, how long to wait for the pipes to close
+# The most asba reads from one SLURM command. squeue --json of 22.05 prints about 5 KiB per job: 64 MiB is
+# some 13,000 jobs; a whole output was read at once before, and 100 MB of it took 2 GB of memory to parse.
+MAX_OUTPUT_BYTES = 64 << 20
+_CHUNK = 1 << 16
+
+
+class _TooBig(Exception):
+    """The command printed more than the cap."""
+
+
+def _read_capped(proc: subprocess.Popen, limit_s: float, cap: int) -> tuple[str, str]:
+    """The command's stdout and stderr, read as they come within `limit_s` seconds; _TooBig past `cap` bytes
+    of either, subprocess.TimeoutExpired when it takes longer. Bytes that are not UTF-8 become U+FFFD."""
+    import selectors
+    import subprocess
+
+    deadline = time.monotonic() + limit_s
+    chunks: dict[int, list[bytes]] = {}
+    sizes: dict[int, int] = {}
+    with selectors.DefaultSelector() as selector:
+        for pipe in (proc.stdout, proc.stderr):
+            assert pipe is not None
+            selector.register(pipe, selectors.EVENT_READ)
+            chunks[pipe.fileno()], sizes[pipe.fileno()] = [], 0
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, limit_s)
+            for key, _ in selector.select(left):
+                data = os.read(key.fd, _CHUNK)
+                if not data:
+                    selector.unregister(key.fileobj)
+                    continue
+                chunks[key.fd].append(data)
+                sizes[key.fd] += len(data)
+                if sizes[key.fd] > cap:
+                    raise _TooBig()
+    proc.wait(timeout=max(0.01, deadline - time.monotonic()))
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()  # type: ignore[union-attr]
+    return _text(chunks.pop(out_fd)), _text(chunks.pop(err_fd))
+
+
+def _text(chunks: list[bytes]) -> str:
+    data = b"".join(chunks)
+    chunks.clear()
+    return data.decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -51,6 +97,7 @@ class SlurmRunner:
     timeout_s: float = DEFAULT_TIMEOUT_S
     calls: list[CommandOutput] = field(default_factory=list)
     deadline_s: float = DEFAULT_DEADLINE_S
+    max_output_bytes: int = MAX_OUTPUT_BYTES
     _deadline: float | None = None  # time.monotonic() by which every command must have answered
 
     def start_deadline(self, seconds: float | None = None) -> None:
@@ -81,9 +128,10 @@ class SlurmRunner:
     def mode(self) -> str:
         return "snapshot" if self.snapshot_dir else "live"
 
-    def run(self, key: str, argv: list[str], *, timeout_s: float | None = None) -> CommandOutput:
+    def run(self, key: str, argv: list[str], *, timeout_s: float | None = None,
+            max_bytes: int | None = None) -> CommandOutput:
         """Run one SLURM command (or read it from the snapshot). Raises ExternalCommandError."""
-        out = self._from_snapshot(key, argv) if self.snapshot_dir else self._live(key, argv, timeout_s)
+        out = self._from_snapshot(key, argv) if self.snapshot_dir else self._live(key, argv, timeout_s, max_bytes)
         self.calls.append(out)
         if self.capture_dir and not out.from_snapshot:
             self._save(out)  # a refusal (non-zero exit) is part of what asba read: kept for the replay too
@@ -91,7 +139,7 @@ class SlurmRunner:
             raise _failed(out)
         return out
 
-    def _live(self, key: str, argv: list[str], timeout_s: float | None) -> CommandOutput:
+    def _live(self, key: str, argv: list[str], timeout_s: float | None, max_bytes: int | None) -> CommandOutput:
         exe = argv[0]
         if shutil.which(exe) is None:
             raise ExternalCommandError(
@@ -102,19 +150,31 @@ class SlurmRunner:
         limit, shown = self._limit(timeout_s, exe, key)
         try:
             proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                    text=True, errors="replace",  # bytes that are not UTF-8 reach the parsers as U+FFFD
                                     start_new_session=True)
         except OSError as exc:
             raise ExternalCommandError(f"{exe} could not be started: {exc.strerror}", where=key) from None
         if self._deadline is not None:  # starting the process may itself have taken a while on a busy machine
             limit = max(0.01, min(limit, self._deadline - time.monotonic()))
-        try:
-            stdout, stderr = proc.communicate(timeout=limit)
+        cap = max_bytes or self.max_output_bytes
+        try:  # any way out of the read (Ctrl-C too) stops the command and everything it started
+            stdout, stderr = _read_capped(proc, limit, cap)
         except subprocess.TimeoutExpired:
             _kill(proc)
-            raise ExternalCommandError(f"{exe} did not answer in {shown:g} s", where=key,
-                                       hint="the advice goes on without it; raise slurm.deadline_s "
-                                            "if the controller is just slow") from None
+            hint = ("the advice goes on without it; raise slurm.deadline_s if the controller is just slow"
+                    if timeout_s is None or self._deadline is not None and shown == self.deadline_s else
+                    f"{exe} waits for SLURM's controller or accounting daemon: check it answers "
+                    f"(`{exe} --version`, `sdiag`), or read a shorter window")
+            raise ExternalCommandError(f"{exe} did not answer in {shown:g} s", where=key, hint=hint,
+                                       code="ASBA-SLURM-001") from None
+        except _TooBig:
+            _kill(proc)
+            raise ExternalCommandError(f"{exe} printed more than {cap // (1 << 20)} MiB: not read further",
+                                       where=key, hint="asba reads at most this much from one SLURM command; "
+                                       "narrow the query (a partition, a user, a shorter window)",
+                                       code="ASBA-SLURM-002") from None
+        except BaseException:
+            _kill(proc)
+            raise
         return CommandOutput(key, list(argv), stdout, time.time(), stderr=stderr, returncode=proc.returncode)
 
     def _limit(self, timeout_s: float | None, exe: str, key: str) -> tuple[float, float]:
@@ -134,12 +194,14 @@ class SlurmRunner:
         if not path.is_file():
             raise ExternalCommandError(f"snapshot has no {path.name}", where=str(self.snapshot_dir))
         meta = _read_meta(self.snapshot_dir / f"{key}.meta.json")
-        captured = float(meta.get("captured_at", path.stat().st_mtime))
+        captured, code, saved_argv = _meta_values(meta, path, argv)
         err_path = self.snapshot_dir / f"{key}.err"
-        stderr = err_path.read_text(errors="replace") if err_path.is_file() else ""
+        if path.stat().st_size > self.max_output_bytes:
+            raise ExternalCommandError(f"snapshot file {path.name} is over {self.max_output_bytes >> 20} MiB: "
+                                       "not read", where=str(self.snapshot_dir), code="ASBA-SLURM-002")
+        stderr = err_path.read_text(errors="replace")[:1 << 20] if err_path.is_file() else ""
         stdout = path.read_text(errors="replace")
-        code = int(meta.get("returncode", 0))
-        return CommandOutput(key, list(meta.get("argv", argv)), stdout, captured, True, stderr, code)
+        return CommandOutput(key, saved_argv, stdout, captured, True, stderr, code)
 
     def _save(self, out: CommandOutput) -> None:
         assert self.capture_dir is not None
@@ -201,8 +263,24 @@ def supports_json(version: tuple[int, int, int]) -> bool:
     return version >= (21, 8, 0)
 
 
+def _meta_values(meta: dict, path: Path, argv: list[str]) -> tuple[float, int, list[str]]:
+    """(captured_at, returncode, argv) of a snapshot's .meta.json, checked: one line when one is not usable."""
+    captured, code, saved = meta.get("captured_at", path.stat().st_mtime), meta.get("returncode", 0), meta.get(
+        "argv", argv)
+    ok = (isinstance(captured, (int, float)) and not isinstance(captured, bool) and 0 <= captured < 1e11
+          and isinstance(code, int) and not isinstance(code, bool)
+          and isinstance(saved, list) and all(isinstance(word, str) for word in saved))
+    if not ok:
+        raise ExternalCommandError(f"snapshot file {path.stem}.meta.json is not usable: captured_at must be epoch "
+                                   "seconds, returncode an integer and argv a list of words",
+                                   where=str(path.parent), hint="capture it again with --capture DIR",
+                                   code="ASBA-SLURM-003")
+    return float(captured), code, list(saved)
+
+
 def _read_meta(path: Path) -> dict:
     try:
-        return json.loads(path.read_text())
+        meta = json.loads(path.read_text()[:1 << 20])
     except (OSError, ValueError):
         return {}
+    return meta if isinstance(meta, dict) else {}

@@ -121,7 +121,7 @@ def test_short_form_is_explain_brief(asba_home, monkeypatch, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["missing.sbatch"], "missing.sbatch"),
     (["{tiny}", "gpu-awz"], "unknown burst partition 'gpu-awz' [ASBA-ADVISE-010] — did you mean 'gpu-aws'?"),
-    (["{tiny}", "--history-dump", "/nonexistent.psv"], "no such sacct dump"),
+    (["{tiny}", "--history-dump", "/nonexistent.psv"], "sacct dump /nonexistent.psv: no such file"),
     (["{tiny}", "--cluster-snapshot", "/nonexistent-dir"], "no such snapshot directory"),
     (["{tiny}", "--mem=lots"], "lots"),
 ])

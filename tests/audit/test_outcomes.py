@@ -98,4 +98,4 @@ def test_no_decisions_and_bad_days_are_one_line(asba_home, capsys):
     assert main(["audit", "outcomes", "--db", str(asba_home / "jobs.db")]) == 0
     assert "no job in the history followed a logged decision yet" in capsys.readouterr().out
     assert main(["audit", "outcomes", "--days", "-1"]) == 2
-    assert "--days must be positive" in capsys.readouterr().err
+    assert "--days -1 is out of range" in capsys.readouterr().err

@@ -5,6 +5,7 @@ internal error (exit 3), none hangs, and a refused database is left byte for byt
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from asba.cli.main import main
 
+CODE = re.compile(r"\[ASBA-[A-Z]+-\d{3}\]")
 BAD = Path(__file__).parents[1] / "fixtures" / "bad"
 SNAPSHOT = Path(__file__).parents[1] / "fixtures" / "cluster" / "loaded"
 GOOD = BAD / "good.sbatch"
@@ -35,6 +37,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     assert len(errors) <= 1 and all(len(line) < 1600 for line in errors), errors
     if code == 2:
         assert errors and "[ASBA" in errors[0], err[-500:]
+    assert all(CODE.search(line) for line in errors), errors  # the ASBA-AREA-NNN scheme (ASBA500 broke it)
     return code, err
 
 
@@ -158,7 +161,7 @@ def _database(kind: str, path: Path, good: Path) -> None:
     elif kind in ("damaged_page", "damaged_schema"):
         page = 4096
         pages = len(data) // page
-        at = page * (pages // 2) if kind == "damaged_page" else 200
+        at = page * (pages // 2) if kind == "damaged_page" else 100  # page 1: the schema table's root
         path.write_bytes(data[:at] + b"\xff" * 3000 + data[at + 3000:])
     elif kind == "foreign_jobs":
         conn = sqlite3.connect(path)

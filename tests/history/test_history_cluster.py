@@ -104,7 +104,7 @@ def test_never_started_job_is_kept(synced):
 def test_second_sync_changes_nothing(synced):
     _, ids, first, (live_again, replay, ours_before, ours_after), _ = synced
     assert first.malformed == [] and live_again.malformed == []
-    assert (replay.new, replay.updated) == (0, 0) and replay.unchanged == first.jobs
+    assert (replay.new, replay.improved) == (0, 0) and replay.unchanged == first.jobs
     assert ours_after == ours_before
 
 

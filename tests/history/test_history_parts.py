@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from asba.cli.main import main
-from asba.errors import InputError
+from asba.errors import InputError, StoreError
 from asba.history import parts
 from asba.history.store import HistoryStore
 from asba.inputs.sacct import dump_layout
@@ -96,17 +96,22 @@ def test_importing_twice_in_parts_changes_nothing_and_leaves_no_scratch_files(tm
     dump = _generated_dump(tmp_path / "dump.psv", 1500)
     first = _import(tmp_path / "jobs.db", dump, 2)
     again = _import(tmp_path / "jobs.db", dump, 2)
-    assert (again.new, again.updated, again.unchanged) == (0, 0, first.jobs)
+    assert (again.new, again.improved, again.unchanged) == (0, 0, first.jobs)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".asba-import")] == []
 
 
 def test_a_failed_part_is_one_line_with_where_it_started(tmp_path):
     future: Future = Future()
     future.set_result(parts.PartResult(error="OSError: [Errno 28] No space left on device"))
-    with pytest.raises(InputError, match="No space left on device") as caught:
+    with pytest.raises(StoreError, match="the disk is full") as caught:
         parts._result(future, None, None, tmp_path / "dump.psv", 40001)
     assert caught.value.one_line().startswith(f"{tmp_path / 'dump.psv'}:40001:")
-    assert "--workers 1" in caught.value.one_line()
+    assert "free space" in caught.value.one_line() and caught.value.code == "ASBA-HIST-017"
+    future = Future()
+    future.set_result(parts.PartResult(error="ValueError: something else"))
+    with pytest.raises(InputError, match="something else") as failed:
+        parts._result(future, None, None, tmp_path / "dump.psv", 40001)
+    assert "--workers 1" in failed.value.one_line()
 
 
 def test_cli_workers_option(asba_home, capsys, tmp_path, small_parts):

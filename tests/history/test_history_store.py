@@ -8,15 +8,16 @@ import sys
 
 import pytest
 from asba.errors import InputError, StoreError
-from asba.history.store import SCHEMA_VERSION, HistoryStore, connect
+from asba.history.schema import SCHEMA_VERSION
+from asba.history.store import HistoryStore, connect
 from history_paths import SAMPLES
 
 
 def test_import_twice_changes_nothing(store):
     first = store.import_file(SAMPLES / "sacct_parsable2_ALL.psv")
     second = store.import_file(SAMPLES / "sacct_parsable2_ALL.psv")
-    assert (first.new, first.updated) == (20, 0)
-    assert (second.new, second.updated, second.unchanged) == (0, 0, 20)
+    assert (first.new, first.improved) == (20, 0)
+    assert (second.new, second.improved, second.unchanged) == (0, 0, 20)
     assert store.count() == 20
 
 
@@ -28,7 +29,7 @@ def test_a_job_that_moved_on_is_updated(store, tmp_path):
     store.import_file(tmp_path / "early.psv")
     assert store.jobs(job_id="5")[0].state == "RUNNING"
     report = store.import_file(SAMPLES / "sacct_parsable2_header.psv")
-    assert (report.new, report.updated, report.unchanged) == (0, 1, 19)
+    assert (report.new, report.improved, report.unchanged) == (0, 1, 19)
     assert store.jobs(job_id="5")[0].state == "TIMEOUT"
 
 
@@ -99,7 +100,7 @@ def test_a_schema_1_history_is_upgraded_in_place_and_keeps_its_jobs(store, tmp_p
     store.conn.execute("PRAGMA user_version=1")
     store.close()
     upgraded = connect(tmp_path / "jobs.db")
-    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert upgraded.execute("SELECT * FROM jobs ORDER BY job_id").fetchall() == before
     indexes = {row[0] for row in upgraded.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "jobs_job_name" not in indexes and {"jobs_script", "jobs_submit"} <= indexes

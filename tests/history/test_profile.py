@@ -62,7 +62,7 @@ def test_text_and_unknown_user(imported, capsys):
     p = _profile(capsys, "--user", "nobody")
     assert p["jobs"] == 0 and p["notes"] == ["no jobs of user nobody in the history"]
     assert main(["profile", "--days", "0"]) == 2
-    assert "--days must be positive" in capsys.readouterr().err
+    assert "--days 0 is out of range" in capsys.readouterr().err
 
 
 def test_days_limits_the_jobs(imported, capsys, monkeypatch):
