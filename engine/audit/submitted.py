@@ -15,8 +15,6 @@ from typing import Any
 
 from asba.errors import ExternalCommandError, StoreError
 
-from asba.history.schema import DECISION_JOBS_SQL  # created at open (schema 4), like every table asba writes
-
 
 @dataclass(frozen=True)
 class SubmittedJob:
