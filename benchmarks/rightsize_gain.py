@@ -9,7 +9,8 @@ that would have failed (out of memory or out of time). The rule is the config's 
 
 Histories (every real sacct usage capture the project has; see each file's SOURCE note):
 * the test cluster under a generated load whose memory and run time vary run to run
-  (tests/fixtures/history/rightsize/, captured by benchmarks/capture_rightsize_load.py);
+  (tests/fixtures/history/rightsize/, captured by benchmarks/capture_rightsize_load.py; a second, shorter capture
+  with another seed was taken after the rule had been looked at on the first, to check it);
 * the test cluster's bring-up jobs (/work/shared/slurm/samples/sacct_parsable2_ALL.psv);
 * asba history sync's capture of its live-cluster test jobs (tests/fixtures/history/live/sacct_ended_sync.out);
 * slurm2sql's test data (two Aalto Triton jobs, /work/shared/data/sacct/slurm2sql/).
@@ -30,6 +31,8 @@ SHARED = REPO.parent / "shared"
 SOURCES = {
     "test cluster, varied usage (2026-12-06)":
         [REPO / "tests/fixtures/history/rightsize/sacct_varied_usage_2026-12-06.psv"],
+    "test cluster, varied usage, second seed (2026-12-06)":
+        [REPO / "tests/fixtures/history/rightsize/sacct_varied_usage_seed2312_2026-12-06.psv"],
     "test cluster bring-up (2026-11-28)": [SHARED / "slurm/samples/sacct_parsable2_ALL.psv"],
     "asba history sync capture (2026-11-28)": [REPO / "tests/fixtures/history/live/sacct_ended_sync.out"],
     "slurm2sql test data (Aalto Triton, 2019)": sorted((SHARED / "data/sacct/slurm2sql").glob("test-data*.csv")),
@@ -58,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: not found, skipped", file=sys.stderr)
             continue
         summaries.append(replay.replay(name, replay.load_runs(present), rule))
+    summaries.append(replay.pooled("**all histories**", summaries))
     text = "\n".join([f"Rule: memory headroom {rule.memory_headroom:.0%}, time headroom {rule.time_headroom:.0%}, "
                       f"at least {rule.min_runs} earlier ended runs.", "", *replay.table(summaries)]) + "\n"
     print(text)

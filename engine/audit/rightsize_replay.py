@@ -182,6 +182,11 @@ def replay(name: str, jobs: Iterable[Any], rule: Rule) -> ReplaySummary:
     return summary
 
 
+def pooled(name: str, summaries: list[ReplaySummary]) -> ReplaySummary:
+    """All histories as one: shares of everything they requested together."""
+    return ReplaySummary(name, [r for s in summaries for r in s.runs], sum(s.skipped for s in summaries))
+
+
 def _pct(share: float | None) -> str:
     return "n/a" if share is None else f"{100 * share:.1f} %"
 
