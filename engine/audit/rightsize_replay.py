@@ -103,7 +103,7 @@ def load_runs(paths: Iterable[Path]) -> list[Any]:
     return list(store.jobs())
 
 
-def _request(run: Any) -> rightsize.Request | None:
+def request_of(run: Any) -> rightsize.Request | None:
     if not run.alloc_cpus or not run.time_limit_s or run.submit_ts is None:
         return None
     nodes = max(int(run.nodes or 1), 1)
@@ -149,7 +149,7 @@ def replay_script(runs: list[Any], rule: Rule) -> tuple[list[RunReplay], int]:
     """Each run of one script (submission order) against the proposal from the runs ended before it."""
     out, skipped = [], 0
     for run in runs:
-        req = _request(run)
+        req = request_of(run)
         if req is None:
             skipped += 1
             continue

@@ -70,3 +70,15 @@ def test_more_memory_headroom_frees_less_and_runs_out_of_memory_less(jobs, summa
 def test_table_reports_each_history(summary):
     text = "\n".join(rr.table([summary]))
     assert "| capture | 48 | 40 |" in text and "2 of 48 = 4.2 % (2 + 0)" in text
+
+
+def test_runs_submitted_together_learn_nothing_from_each_other():
+    """The bring-up capture's four queued_work runs were all submitted before any ended: none gets a proposal,
+    although asked afterwards (`--optimize` on the whole history) they would."""
+    bring_up = Path(__file__).resolve().parents[1] / "fixtures" / "history" / "samples" / "sacct_parsable2_ALL.psv"
+    jobs = rr.load_runs([bring_up])
+    queued = [r for r in rr.replay("bring-up", jobs, rr.Rule()).runs if r.script == "queued_work.sbatch"]
+    assert len(queued) == 4 and {r.status for r in queued} == {"no-earlier-run"}
+    runs = rr.scripts(jobs)[("root", "queued_work.sbatch")]
+    req = rr.request_of(runs[-1])
+    assert req is not None and rr.propose(req, runs[:-1], rr.Rule()) is not None
