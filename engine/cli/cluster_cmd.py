@@ -28,9 +28,10 @@ def register(subparsers) -> None:
                       help="a past Submit->Start wait of a similar job (repeatable)")
     _common(wait, argparse.SUPPRESS)
     wait.set_defaults(func=run_wait)
-    from asba.cli import backtest_cmd
+    from asba.cli import backtest_cmd, rightsize_backtest_cmd
 
     backtest_cmd.register(actions)
+    rightsize_backtest_cmd.register(actions)
 
 
 def _common(parser: argparse.ArgumentParser, default) -> None:

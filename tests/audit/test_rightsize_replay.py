@@ -3,6 +3,7 @@ scripts whose memory and run time vary run to run (tests/fixtures/history/rights
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,22 @@ def test_runs_submitted_together_learn_nothing_from_each_other():
     runs = rr.scripts(jobs)[("root", "queued_work.sbatch")]
     req = rr.request_of(runs[-1])
     assert req is not None and rr.propose(req, runs[:-1], rr.Rule()) is not None
+
+
+def test_the_command_reports_the_replay(capsys):
+    from asba.cli.main import main
+
+    assert main(["cluster", "rightsize-backtest", str(CAPTURE), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["runs"] == 48 and out["would_fail"] == 2 and out["out_of_memory"] == 2
+    assert out["freed_gb_h_share"] > 0.5 and len(out["jobs"]) == 48
+    assert main(["cluster", "rightsize-backtest", str(CAPTURE), "--min-runs", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["would_fail"] == 0
+
+
+def test_the_command_refuses_a_missing_dump_in_one_line(capsys, tmp_path):
+    from asba.cli.main import main
+
+    assert main(["cluster", "rightsize-backtest", str(tmp_path / "none.psv")]) != 0
+    err = capsys.readouterr().err
+    assert "ASBA-BACKTEST-001" in err and "Traceback" not in err
