@@ -25,9 +25,10 @@ def register(subparsers) -> None:
     wait.add_argument("sbatch_options", nargs=argparse.REMAINDER, metavar="SBATCH_OPTION",
                       help="sbatch options that override the script's, as in asba explain (e.g. -c 36 --mem=154G)")
     wait.set_defaults(func=run_wait)
-    from asba.cli import backtest_cmd
+    from asba.cli import backtest_cmd, rightsize_backtest_cmd
 
     backtest_cmd.register(actions)
+    rightsize_backtest_cmd.register(actions)
 
 
 def _wait_flags(parser: argparse.ArgumentParser) -> None:
