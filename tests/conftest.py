@@ -41,6 +41,19 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_asba_home(tmp_path_factory):
+    """No test reads or writes the real ~/.asba (a developer's or CI's own history, at whatever schema it has):
+    tests that do not ask for `asba_home` share one empty home for the session."""
+    saved = os.environ.get("ASBA_HOME")
+    os.environ["ASBA_HOME"] = str(tmp_path_factory.mktemp("session-asba-home"))
+    yield
+    if saved is None:
+        os.environ.pop("ASBA_HOME", None)
+    else:
+        os.environ["ASBA_HOME"] = saved
+
+
 @pytest.fixture
 def asba_home(tmp_path, monkeypatch):
     """An empty ASBA_HOME for one test, so no test touches the user's ~/.asba."""
