@@ -89,7 +89,7 @@ def advise(options: Options) -> Advice:
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
                        spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst),
                        _wait_record(ctx, partition, view))
-    sizing = _rightsize(ctx, req, hist) if hist.runs else None
+    sizing = _rightsize(ctx, req, hist, view) if hist.runs else None
     carried = _carried(sizing, hist)
     priced = req
     if carried is not None:
@@ -99,7 +99,7 @@ def advise(options: Options) -> Advice:
     if not options.optimize:
         sizing = None
     elif sizing is None:
-        sizing = _rightsize(ctx, req, hist)
+        sizing = _rightsize(ctx, req, hist, view)
     if sizing is not None:
         if sizing.status == rightsize.CHANGED:
             new_req = _parse(options, sizing.cli_args, view.partition_defaults or None)
@@ -238,17 +238,20 @@ def _default_partition(view: Any) -> str:
     return default_partition(view.state) or "default"
 
 
-def _rightsize(ctx: Context, req: Any, hist: history_view.ScriptHistory) -> rightsize.RightSizing:
+def _rightsize(ctx: Context, req: Any, hist: history_view.ScriptHistory, view: Any) -> rightsize.RightSizing:
+    from asba.decide.gpu_rightsize import site_offers
+
     job = req.job
     current = rightsize.Request(
         nodes=int(job["nodes_min"] or 1), ntasks=int(job["ntasks"] or 1), cpus_per_task=int(job["cpus_per_task"] or 1),
         total_cpus=int(job["total_cpus"] or 1), mem_per_node_mb=job["mem_per_node_mb"],
-        time_limit_s=int(job["time_limit_s"] or 0))
+        time_limit_s=int(job["time_limit_s"] or 0), gpus_per_node=int(job.get("gpus_per_node") or 0),
+        gpu_type=job.get("gpu_type") or "", partition=job.get("partition") or "")
     return rightsize.rightsize(
         current, history_view.evidence(hist, current.nodes),
         memory_headroom=float(ctx.cfg.get("advisor.memory_headroom", 0.2)),
         time_headroom=float(ctx.cfg.get("advisor.time_headroom", 0.25)),
-        min_runs=int(ctx.cfg.get("advisor.min_runs", 2)))
+        min_runs=int(ctx.cfg.get("advisor.min_runs", 2)), gpu_offers=site_offers(view.state.nodes))
 
 
 def track(ctx: Context, req: Any) -> str:
