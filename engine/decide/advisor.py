@@ -159,7 +159,10 @@ def _consistency(current: an.Analysis, sizing: Any, hist: history_view.ScriptHis
     changes = sizing.changes if sizing is not None else []
     job = current.req.job
     advice = Headline(current.platform, current.local_feasible, job.get("mem_per_node_mb"), job.get("time_limit_s"))
-    return check(current.evaluation, changes, record_of(hist.runs, int(req.job["nodes_min"] or 1)), advice).as_dict()
+    record = record_of(hist.runs, int(req.job["nodes_min"] or 1))
+    if hist.pattern is not None:
+        record = replace(record, gpus_busy=hist.pattern.gpus_busy)
+    return check(current.evaluation, changes, record, advice).as_dict()
 
 
 def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str, burst: Any) -> list:

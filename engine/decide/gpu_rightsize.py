@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from asba.decide.gpu_analysis import FIT_SHARE
 from asba.knowledge.gpu_models import GpuModel, GpuModels
@@ -55,12 +56,13 @@ def site_offers(nodes: Iterable, usable_only: bool = True) -> list[Offer]:
     return [Offer(p, t, n) for (p, t), n in sorted(best.items())]
 
 
-def gpu_sizing(req: object, ev: object, offers: Sequence[Offer], models: GpuModels, change: type) -> GpuSizing:
+def gpu_sizing(req: Any, ev: Any, offers: Sequence[Offer], models: GpuModels, change: type) -> GpuSizing:
     """The GPU changes for a request (rightsize.Request) and its evidence (rightsize.Evidence)."""
     gpus = int(getattr(req, "gpus_per_node", 0) or 0)
     if not gpus:
         return GpuSizing([], [], [])
-    changes, notes = [], []
+    changes: list[Any] = []
+    notes: list[str] = []
     count = _count(gpus, getattr(ev, "gpus_busy", None), getattr(ev, "gpu_recorded", False), notes, change)
     need = int(count.proposed) if count else gpus
     current = models.model_for(getattr(req, "gpu_type", "") or getattr(ev, "gpu_model", ""))
@@ -69,7 +71,7 @@ def gpu_sizing(req: object, ev: object, offers: Sequence[Offer], models: GpuMode
     partition = getattr(req, "partition", "") or ""
     if count:
         changes.append(count)
-    if smaller is not None and current is not None:
+    if smaller is not None and current is not None and peak is not None:
         offer, model = smaller
         changes.append(change(GPU_MEMORY, current.memory_gib, model.memory_gib,
                               f"GPU memory peak {peak / 1024:.1f} GiB fits a {model.name} "
@@ -94,7 +96,7 @@ def _speed(current: GpuModel, model: GpuModel) -> str:
     return f"; {way} at its peak FP16/BF16 throughput (knowledge/gpu_models.yaml)"
 
 
-def _count(gpus: int, busy: float | None, recorded: bool, notes: list[str], change: type) -> object | None:
+def _count(gpus: int, busy: float | None, recorded: bool, notes: list[str], change: type) -> Any:
     if busy is None:
         notes.append(f"GPUs: kept at {gpus}: " + (
             "sacct recorded GPU use, but each step ran one task, so it cannot tell how many of the GPUs worked"
