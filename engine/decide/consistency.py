@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-RESOURCES = {"cpus_advice": "cpus", "memory_advice": "mem_mb", "time_advice": "time_s"}
+RESOURCES = {"cpus_advice": "cpus", "memory_advice": "mem_mb", "time_advice": "time_s", "gpus_advice": "gpus"}
 FAILURE_PACK = "failure"
 
 

@@ -57,9 +57,13 @@ def test_example_history_proposes_no_gpu_change_from_the_script_alone(explain):
 
 def test_all_four_gpus_busy_no_proposal(explain, tmp_path):
     dump = _multi_task_history(tmp_path, ave=95, top=98)
-    opt = explain("training.sbatch", "gpu-aws", "--optimize", "--history-dump", str(dump))["optimized"]
+    result = explain("training.sbatch", "gpu-aws", "--optimize", "--history-dump", str(dump))
+    opt = result["optimized"]
     assert not [c for c in opt["changes"] if c["resource"] in rs.GPU_RESOURCES]
     assert "GPUs: kept at 4: sacct shows all 4 busy" in opt["gpu_notes"]
+    # the ml pack's script-body advice (--gres=gpu:1) would contradict accounting: it stays silent
+    assert not any(f["rule"] == "ml.single-process-multi-gpu" for f in result["warnings"])
+    assert not [p for p in result["consistency"]["pushes"] if p["resource"] == "gpus"]
 
 
 def test_one_of_four_busy_proposes_one_gpu_and_reruns_the_decision(explain, tmp_path):
@@ -71,8 +75,9 @@ def test_one_of_four_busy_proposes_one_gpu_and_reruns_the_decision(explain, tmp_
     assert "#SBATCH --gres=gpu:a100:1" in opt["sbatch_lines"]
     assert opt["request"]["total_gpus"] == 1  # the re-run decision prices the right-sized request
     assert opt["local"]["cost_usd"] < result["local"]["cost_usd"]
-    assert {"resource": "gpus", "direction": "lower", "by": "right-sizing", "basis": "right-sizing"} in \
-        result["consistency"]["pushes"]
+    gpu_pushes = {(p["by"], p["direction"]) for p in result["consistency"]["pushes"] if p["resource"] == "gpus"}
+    assert gpu_pushes == {("right-sizing", "lower"), ("workload.gpus-partly-busy", "lower"),
+                          ("ml.single-process-multi-gpu", "lower")}  # the packs and --optimize agree
 
 
 def test_smaller_memory_model_the_site_offers_holds_the_peak_with_ten_percent_free():
