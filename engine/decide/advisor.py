@@ -103,8 +103,9 @@ def advise(options: Options) -> Advice:
     if sizing is not None:
         if sizing.status == rightsize.CHANGED:
             new_req = _parse(options, sizing.cli_args, view.partition_defaults or None)
-            resized = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, new_req, partition, burst))
-            optimized = an.analyse(ctx, new_req, partition, burst, resized)
+            moved = new_req.job.get("partition") or partition  # a smaller GPU model may live in another partition
+            resized = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, new_req, moved, burst))
+            optimized = an.analyse(ctx, new_req, moved, burst, resized)
     from asba.decide.result import build_result
 
     _label_borrowed(lender, current, optimized)

@@ -41,6 +41,7 @@ class GpuSizing:
     changes: list  # rightsize.Change (resource "gpus" or "gpu_memory_gib")
     options: list[str]  # sbatch options that apply them (--gres=..., --partition=...)
     notes: list[str]  # why a GPU resource was left as requested
+    slowdown: float = 1.0  # runtime on the proposed model / on the runs' model (peak tensor throughput)
 
 
 def site_offers(nodes: Iterable, usable_only: bool = True) -> list[Offer]:
@@ -80,11 +81,12 @@ def gpu_sizing(req: Any, ev: Any, offers: Sequence[Offer], models: GpuModels, ch
                               + _speed(current, model)))
     if not changes:
         return GpuSizing([], [], notes)
+    slowdown = current.relative_speed / smaller[1].relative_speed if smaller and current else 1.0
     gpu_type = smaller[0].gpu_type if smaller else getattr(req, "gpu_type", "") or ""
     options = [f"--gres=gpu:{gpu_type}:{need}" if gpu_type else f"--gres=gpu:{need}"]
     if smaller and smaller[0].partition != partition:
         options.insert(0, f"--partition={smaller[0].partition}")
-    return GpuSizing(changes, options, notes)
+    return GpuSizing(changes, options, notes, round(slowdown, 3))
 
 
 def _speed(current: GpuModel, model: GpuModel) -> str:

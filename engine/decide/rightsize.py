@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asba.decide.gpu_rightsize import GPU_MEMORY, GPUS, Offer, gpu_sizing
 from asba.knowledge.gpu_models import GpuModels, builtin
@@ -153,6 +153,10 @@ def _time(req: Request, ev: Evidence, headroom: float) -> Change | None:
     )
 
 
+def _slower(seconds: float | None, factor: float) -> float | None:
+    return seconds * factor if seconds else seconds
+
+
 def _options(req: Request, change: Change) -> list[str]:
     if change.resource == "mem_mb":
         return [f"--mem={format_mem(change.proposed)}"]
@@ -175,8 +179,13 @@ def rightsize(
 ) -> RightSizing:
     if ev.runs < min_runs:
         return RightSizing(NOT_ENOUGH, f"not enough history: {ev.runs} run(s) of this script, need {min_runs}")
-    changes = [c for c in (_cpus(req, ev), _memory(req, ev, memory_headroom), _time(req, ev, time_headroom)) if c]
     gpu = gpu_sizing(req, ev, gpu_offers, gpu_models or builtin(), Change)
+    timed = replace(ev, runtime_p95_s=_slower(ev.runtime_p95_s, gpu.slowdown),
+                    runtime_max_s=_slower(ev.runtime_max_s, gpu.slowdown))  # at the proposed model's speed
+    time = _time(req, timed, time_headroom)
+    if time is not None and gpu.slowdown != 1:
+        time = replace(time, reason=f"{time.reason}, at the proposed GPU model's speed (x{gpu.slowdown:g})")
+    changes = [c for c in (_cpus(req, ev), _memory(req, ev, memory_headroom), time) if c]
     changes += gpu.changes
     if not changes:
         return RightSizing(UNCHANGED, f"the request already fits {ev.runs} past runs; no material change",

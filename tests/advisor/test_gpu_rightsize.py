@@ -13,6 +13,7 @@ from asba.decide import consistency as cc
 from asba.decide import rightsize as rs
 from asba.decide.gpu_rightsize import Offer, site_offers
 from asba.inputs.cluster_parse_nodes import parse_sinfo_text
+from asba.knowledge.gpu_models import builtin
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "history" / "training.sacct.psv"
 REQ = rs.Request(nodes=1, ntasks=1, cpus_per_task=32, total_cpus=32, mem_per_node_mb=256 * 1024,
@@ -82,6 +83,10 @@ def test_one_of_four_busy_proposes_one_gpu_and_reruns_the_decision(explain, tmp_
 
 def test_smaller_memory_model_the_site_offers_holds_the_peak_with_ten_percent_free():
     sizing = rs.rightsize(REQ, _ev(gpu_memory_peak_mb=12 * 1024), gpu_offers=SITE)
+    slow = rs.rightsize(REQ, replace(_ev(gpu_memory_peak_mb=12 * 1024), runtime_p95_s=3600.0, runtime_max_s=3600.0),
+                        gpu_offers=SITE)
+    time = next(c for c in slow.changes if c.resource == "time_s")  # 1 h on A100s, 2.6 h on L4s, + 25 %
+    assert time.proposed >= 3600 / builtin().models["l4"].relative_speed * 1.25 and "GPU model's speed" in time.reason
     mem = _gpu_changes(sizing)["gpu_memory_gib"]
     assert (mem.current, mem.proposed) == (40, 24) and "NVIDIA L4" in mem.reason and "x the time" in mem.reason
     assert sizing.cli_args[0] == "--partition=gpu-l4" and sizing.cli_args[-1] == "--gres=gpu:l4:4"
@@ -132,3 +137,41 @@ def test_site_offers_come_from_sinfo_gres_types():
             "g3|gpu-l4|down|32|0/32/0/32|262144|gpu:l4:8|gpu:0|\n"
             "c1|cpu*|idle|64|0/64/0/64|262144|(null)|gpu:0|\n")
     assert site_offers(parse_sinfo_text(text)) == [Offer("gpu", "a100", 8), Offer("gpu-l4", "l4", 4)]
+
+
+def _site_with_l4(tmp_path: Path) -> Path:
+    """The shipped cluster snapshot plus one idle node of 4 L4 GPUs in a partition gpu-l4 (sinfo and scontrol)."""
+    import json
+    import shutil
+
+    snap = tmp_path / "snapshot"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "knowledge" / "cluster-snapshot", snap)
+    data = json.loads((snap / "sinfo_json.out").read_text())
+    g1 = next(n for n in data["nodes"] if n["name"] == "g1")
+    data["nodes"].append({**g1, "name": "l1", "partitions": ["gpu-l4"], "gres": "gpu:l4:4", "gres_used": "gpu:l4:0",
+                          "alloc_cpus": 0, "idle_cpus": g1["cpus"], "state": "idle", "state_flags": []})
+    (snap / "sinfo_json.out").write_text(json.dumps(data))
+    with (snap / "sinfo_text.out").open("a") as text:
+        text.write("l1|gpu-l4|idle|64|0/64/0/64|524288|gpu:l4:4|gpu:l4:0(IDX:N/A)|\n")
+    parts = (snap / "partitions.out").read_text().splitlines()
+    gpu = next(line for line in parts if line.startswith("PartitionName=gpu "))
+    l4 = gpu.replace("PartitionName=gpu ", "PartitionName=gpu-l4 ").replace("Nodes=g1", "Nodes=l1")
+    (snap / "partitions.out").write_text("\n".join([*parts, l4.replace("a100=8", "l4=4").replace("gpu=8", "gpu=4")])
+                                         + "\n")
+    return snap
+
+
+def test_example_history_on_a_site_with_l4_nodes_proposes_the_l4(explain, tmp_path):
+    """The example's 12.3 GiB GPU memory peak fits a 24 GiB L4 with 10 % free: --optimize moves the job to the
+    partition that has them, with the time trade-off in the reason, and re-runs the decision there."""
+    result = explain("training.sbatch", "gpu-aws", "--optimize", snapshot=_site_with_l4(tmp_path))
+    opt = result["optimized"]
+    mem = next(c for c in opt["changes"] if c["resource"] == "gpu_memory_gib")
+    assert (mem["current"], mem["proposed"]) == (40, 24) and "NVIDIA L4" in mem["reason"]
+    assert "x the time" in mem["reason"]
+    assert opt["sbatch_lines"][0] == "#SBATCH --partition=gpu-l4" and "#SBATCH --gres=gpu:l4:4" in opt["sbatch_lines"]
+    assert opt["request"]["partition"] == "gpu-l4" and opt["request"]["gpu_type"] == "l4"
+    # priced at the L4's speed: the history's 3h 18m on A100s takes 2.6x as long, and no time limit under it
+    l4 = builtin().models["l4"].relative_speed
+    assert opt["local"]["runtime_s"] == pytest.approx(result["local"]["runtime_s"] / l4, rel=0.01)
+    assert opt["request"]["time_limit_s"] >= opt["local"]["runtime_s"]
