@@ -334,7 +334,7 @@ def _print_report(report, as_json: bool, what: str, extra: dict | None = None) -
 
 
 def run_insights(args) -> int:
-    from asba.history import views
+    from asba.history import gpu_alerts, views
 
     _check_days(args.days)
     with _store(args) as store:
@@ -352,11 +352,14 @@ def run_insights(args) -> int:
                         console().print(line, markup=False, highlight=False, soft_wrap=True)
             return 0
         tally = _wastes(store, args)
+        low_gpu = gpu_alerts.low_gpu_jobs(store.conn, args.days, args.user)
     rows = sorted(tally.rows(), key=WASTE_SORTS[args.sort])  # stable: ties keep the biggest waste first
     if args.json:
-        print_json({"totals": tally.totals(), "by_script": rows})
+        print_json({"totals": tally.totals(), "by_script": rows, "gpu_alert": low_gpu.as_dict()})
         return 0
     _print_wastes(tally.totals(), rows, history_list.limit_of(args))
+    for line in gpu_alerts.alert_lines(low_gpu):
+        console().print(line, markup=False, soft_wrap=True, highlight=False)
     return 0
 
 

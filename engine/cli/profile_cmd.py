@@ -46,7 +46,11 @@ def compute(args: argparse.Namespace) -> tuple[Any, list[str]]:
             else:
                 notes.append(f"no jobs of {user} in the history: the profile covers every user in it")
                 user = None
-        return build(store, user, outcomes, args.days), notes
+        from asba.history.gpu_alerts import low_gpu_jobs
+
+        profile = build(store, user, outcomes, args.days)
+        profile.gpu_alert = low_gpu_jobs(store.conn, args.days, user)
+        return profile, notes
 
 
 def run_profile(args: argparse.Namespace) -> int:
@@ -102,6 +106,9 @@ def render(p: Any) -> list[str]:
     if not p.finished:
         return lines + ["no finished jobs yet: run `asba history sync`"]
     lines.append(f"typical job (medians): {_use(p.overall)}")
+    from asba.history.gpu_alerts import alert_lines
+
+    lines += alert_lines(p.gpu_alert) if p.gpu_alert is not None else []
     lines.append("by script (most runs first):")
     lines += [f"  {s['script']:<28} {units.plural(s['jobs'], 'run'):>8}  {_use(s)}" for s in p.scripts]
     lines.append("where runs succeeded or failed:")

@@ -89,7 +89,7 @@ def advise(options: Options) -> Advice:
     inputs = an.Inputs(view, view.facts, hist.facts, hist.pattern, hist.past_waits_s, hist.runtime_ratio,
                        spent, spent_source, extra + _risk_facts(ctx, hist, req, partition, burst),
                        _wait_record(ctx, partition, view))
-    sizing = _rightsize(ctx, req, hist) if hist.runs else None
+    sizing = _rightsize(ctx, req, hist, view) if hist.runs else None
     carried = _carried(sizing, hist)
     priced = req
     if carried is not None:
@@ -99,12 +99,13 @@ def advise(options: Options) -> Advice:
     if not options.optimize:
         sizing = None
     elif sizing is None:
-        sizing = _rightsize(ctx, req, hist)
+        sizing = _rightsize(ctx, req, hist, view)
     if sizing is not None:
         if sizing.status == rightsize.CHANGED:
             new_req = _parse(options, sizing.cli_args, view.partition_defaults or None)
-            resized = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, new_req, partition, burst))
-            optimized = an.analyse(ctx, new_req, partition, burst, resized)
+            moved = new_req.job.get("partition") or partition  # a smaller GPU model may live in another partition
+            resized = replace(inputs, extra_facts=extra + _risk_facts(ctx, hist, new_req, moved, burst))
+            optimized = an.analyse(ctx, new_req, moved, burst, resized)
     from asba.decide.result import build_result
 
     _label_borrowed(lender, current, optimized)
@@ -159,7 +160,10 @@ def _consistency(current: an.Analysis, sizing: Any, hist: history_view.ScriptHis
     changes = sizing.changes if sizing is not None else []
     job = current.req.job
     advice = Headline(current.platform, current.local_feasible, job.get("mem_per_node_mb"), job.get("time_limit_s"))
-    return check(current.evaluation, changes, record_of(hist.runs, int(req.job["nodes_min"] or 1)), advice).as_dict()
+    record = record_of(hist.runs, int(req.job["nodes_min"] or 1))
+    if hist.pattern is not None:
+        record = replace(record, gpus_busy=hist.pattern.gpus_busy)
+    return check(current.evaluation, changes, record, advice).as_dict()
 
 
 def _risk_facts(ctx: Context, hist: history_view.ScriptHistory, req: Any, partition: str, burst: Any) -> list:
@@ -238,17 +242,20 @@ def _default_partition(view: Any) -> str:
     return default_partition(view.state) or "default"
 
 
-def _rightsize(ctx: Context, req: Any, hist: history_view.ScriptHistory) -> rightsize.RightSizing:
+def _rightsize(ctx: Context, req: Any, hist: history_view.ScriptHistory, view: Any) -> rightsize.RightSizing:
+    from asba.decide.gpu_rightsize import site_offers
+
     job = req.job
     current = rightsize.Request(
         nodes=int(job["nodes_min"] or 1), ntasks=int(job["ntasks"] or 1), cpus_per_task=int(job["cpus_per_task"] or 1),
         total_cpus=int(job["total_cpus"] or 1), mem_per_node_mb=job["mem_per_node_mb"],
-        time_limit_s=int(job["time_limit_s"] or 0))
+        time_limit_s=int(job["time_limit_s"] or 0), gpus_per_node=int(job.get("gpus_per_node") or 0),
+        gpu_type=job.get("gpu_type") or "", partition=job.get("partition") or "")
     return rightsize.rightsize(
         current, history_view.evidence(hist, current.nodes),
         memory_headroom=float(ctx.cfg.get("advisor.memory_headroom", 0.2)),
         time_headroom=float(ctx.cfg.get("advisor.time_headroom", 0.25)),
-        min_runs=int(ctx.cfg.get("advisor.min_runs", 2)))
+        min_runs=int(ctx.cfg.get("advisor.min_runs", 2)), gpu_offers=site_offers(view.state.nodes))
 
 
 def track(ctx: Context, req: Any) -> str:

@@ -130,10 +130,13 @@ def _runtime(ctx: Any, req: Any, inputs: Inputs, notes: list[str]) -> timing.Run
         limit = int((summary.settings.get("DefaultTime_s") or 0) if summary else 0) or 3600
         notes.append(f"no time limit requested and none known for the partition: assuming {limit} s")
     pat = inputs.pattern
+    scale, note = gpu_speed.history_scale(req, {f.name: f.value for f in inputs.history})
+    notes += [note] if note else []
+    p50, p95 = getattr(pat, "runtime_p50_s", None), getattr(pat, "runtime_p95_s", None)
     return timing.expected_runtime(
         limit,
-        history_p50_s=getattr(pat, "runtime_p50_s", None),
-        history_p95_s=getattr(pat, "runtime_p95_s", None),
+        history_p50_s=p50 * scale if p50 else p50,
+        history_p95_s=p95 * scale if p95 else p95,
         runs=round((getattr(pat, "finished_runs", 0) or 0) * (getattr(pat, "success_rate", 0) or 0)),
         min_runs=int(ctx.cfg.get("advisor.min_runs", 2)),
     )

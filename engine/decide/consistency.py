@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-RESOURCES = {"cpus_advice": "cpus", "memory_advice": "mem_mb", "time_advice": "time_s"}
+RESOURCES = {"cpus_advice": "cpus", "memory_advice": "mem_mb", "time_advice": "time_s", "gpus_advice": "gpus"}
 FAILURE_PACK = "failure"
 
 
@@ -40,6 +40,8 @@ class Record:
     ok_peak_mb: float | None = None  # largest peak of a successful run
     ok_elapsed_s: float | None = None  # longest successful run
     timeout_limit_s: float | None = None  # largest time limit a run hit
+    gpus_busy: float | None = None  # GPUs the runs kept busy (sacct, history.gpus_busy)
+    gpu_memory_peak_mb: float | None = None  # largest GPU memory of a run's busiest task (sacct gres/gpumem)
 
 
 @dataclass
@@ -122,12 +124,29 @@ def impossible(proposed: dict[str, float], record: Record, cpus_needed: int | No
                      "which a run had when it ran out of memory")
     if mem is not None and record.ok_peak_mb and mem < record.ok_peak_mb:
         found.append(f"impossible: memory {mem:.0f} MB is below a successful run's peak {record.ok_peak_mb:.0f} MB")
+    found += _gpu_impossible(proposed, record)
     time_s = proposed.get("time_s")
     if time_s is not None and record.ok_elapsed_s and time_s < record.ok_elapsed_s:
         found.append(f"impossible: time limit {time_s:.0f} s is below a successful run's {record.ok_elapsed_s:.0f} s")
     if time_s is not None and record.timeout_limit_s and time_s <= record.timeout_limit_s:
         found.append(f"impossible: time limit {time_s:.0f} s is not above the {record.timeout_limit_s:.0f} s "
                      "limit a run hit")
+    return found
+
+
+def _gpu_impossible(proposed: dict[str, float], record: Record) -> list[str]:
+    """Fewer GPUs than the runs kept busy, or a GPU whose memory cannot hold the recorded peak with 10 % free."""
+    from asba.decide.gpu_analysis import FIT_SHARE
+
+    found = []
+    gpus = proposed.get("gpus")
+    if gpus is not None and (gpus < 1 or (record.gpus_busy and gpus < record.gpus_busy)):
+        found.append(f"impossible: right-sizing proposes {gpus:g} GPUs, fewer than the {record.gpus_busy or 1:g} "
+                     "the runs kept busy")
+    memory = proposed.get("gpu_memory_gib")
+    if memory is not None and record.gpu_memory_peak_mb and FIT_SHARE * memory * 1024 < record.gpu_memory_peak_mb:
+        found.append(f"impossible: a {memory:g} GiB GPU does not hold the recorded GPU memory peak "
+                     f"{record.gpu_memory_peak_mb / 1024:.1f} GiB with 10 % free")
     return found
 
 
@@ -181,6 +200,7 @@ def record_of(runs: Iterable[Any], nodes: int = 1) -> Record:
         oom_request_mb=_max(ooms), ok_peak_mb=_max(peaks),
         ok_elapsed_s=_max([r.elapsed_s for r in ok]),
         timeout_limit_s=_max([r.time_limit_s for r in runs if r.state in ("TIMEOUT", "DEADLINE")]),
+        gpu_memory_peak_mb=_max([getattr(r, "gpu_memory_peak_mb", None) for r in runs]),
     )
 
 

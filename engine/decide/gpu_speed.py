@@ -19,6 +19,7 @@ def apply(ctx: Any, offer: Any, req: Any, history: dict[str, Any], notes: list[s
     if offer is None or not req.job.get("total_gpus"):
         return offer
     models = builtin()
+    # the runtime estimate is at the requested model's speed (history_scale), else at the runs' model's
     ran_on = models.model_for(req.job.get("gpu_type") or history.get("history.gpu_model"))
     offered = models.for_instance(offer.instance_type)
     if ran_on is None or offered is None:
@@ -33,3 +34,16 @@ def apply(ctx: Any, offer: Any, req: Any, history: dict[str, Any], notes: list[s
                  f"asks for or ran on, by peak dense FP16/BF16 tensor throughput (vendor datasheets, "
                  f"knowledge/gpu_models.yaml)")
     return dataclasses.replace(offer, performance_factor=factor)
+
+
+def history_scale(req: Any, history: dict[str, Any]) -> tuple[float, str | None]:
+    """How much longer the history's runtime takes on the GPU model the request asks for (1.0 when it is the model
+    the runs had, or either is unknown), with a note; --optimize's smaller-memory model is priced at its speed."""
+    models = builtin()
+    ran_on = models.model_for(history.get("history.gpu_model"))
+    asked = models.model_for(req.job.get("gpu_type")) if req.job.get("total_gpus") else None
+    if ran_on is None or asked is None or ran_on.key == asked.key:
+        return 1.0, None
+    factor = round(ran_on.relative_speed / asked.relative_speed, 3)
+    return factor, (f"local runtime x{factor:g}: the history ran on {ran_on.name}, the request asks for {asked.name} "
+                    "(peak dense FP16/BF16 tensor throughput, knowledge/gpu_models.yaml)")

@@ -82,6 +82,8 @@ def evidence(hist: ScriptHistory, nodes: int) -> Evidence:
         runtime_max_s=float(max(finished)) if finished else None,
         oom_request_mb=max(ooms) if ooms else None,
         timeout_limit_s=max(timeouts) if timeouts else None,
+        gpus_busy=pat.gpus_busy, gpu_memory_peak_mb=pat.gpu_memory_peak_mb, gpu_model=pat.gpu_model,
+        gpu_recorded=bool(pat.gpu_recorded_runs),
     )
 
 

@@ -15,6 +15,10 @@ def _text(resource: str, value: float) -> str:
         return rightsize.format_mem(value)
     if resource == "time_s":
         return rightsize.format_time(value)
+    if resource == "gpus":
+        return units.plural(int(value), "GPU")
+    if resource == "gpu_memory_gib":
+        return f"{units.gib(value)} per GPU"
     return f"{int(value)} CPUs"
 
 
@@ -48,7 +52,7 @@ def key_insight(current: an.Analysis, optimized: an.Analysis) -> str:
 
 
 def optimized_block(ctx: Any, current: an.Analysis, optimized: an.Analysis | None, sizing: Any) -> dict:
-    block: dict[str, Any] = {"status": sizing.status, "message": sizing.message}
+    block: dict[str, Any] = {"status": sizing.status, "message": sizing.message, "gpu_notes": list(sizing.notes)}
     if optimized is None:
         return block
     local, aws = sides(optimized, ctx)

@@ -12,7 +12,13 @@ below (increases forced by a failure floor always are).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from asba.decide.gpu_rightsize import GPU_MEMORY, GPUS, Offer, gpu_sizing
+from asba.knowledge.gpu_models import GpuModels, builtin
+
+GPU_RESOURCES = (GPUS, GPU_MEMORY)
 
 MATERIAL_SHARE = 0.20
 MIN_CHANGE = {"cpus": 1, "mem_mb": 1024, "time_s": 600}
@@ -29,6 +35,9 @@ class Request:
     total_cpus: int
     mem_per_node_mb: float | None  # None when the partition default applies and is unknown
     time_limit_s: int
+    gpus_per_node: int = 0
+    gpu_type: str = ""  # the --gres type asked for, "" when untyped
+    partition: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,11 +50,15 @@ class Evidence:
     runtime_max_s: float | None = None  # longest successful run: a limit below it would have killed that run
     oom_request_mb: float | None = None  # largest memory request that still ran out of memory
     timeout_limit_s: float | None = None  # largest time limit that was still hit
+    gpus_busy: float | None = None  # GPUs the runs kept busy (sacct, steps of 2+ tasks), None when unknown
+    gpu_memory_peak_mb: float | None = None  # busiest task's GPU memory peak (sacct gres/gpumem)
+    gpu_model: str = ""  # the AllocTRES gres type of the runs
+    gpu_recorded: bool = False  # sacct recorded GPU use for the runs
 
 
 @dataclass(frozen=True)
 class Change:
-    resource: str  # cpus | mem_mb | time_s
+    resource: str  # cpus | mem_mb | time_s | gpus | gpu_memory_gib
     current: float
     proposed: float
     reason: str
@@ -58,6 +71,7 @@ class RightSizing:
     changes: list[Change] = field(default_factory=list)
     sbatch_lines: list[str] = field(default_factory=list)
     cli_args: list[str] = field(default_factory=list)  # sbatch options that apply it (command line beats script)
+    notes: list[str] = field(default_factory=list)  # why a GPU resource was left as requested
 
     def proposed(self, resource: str) -> float | None:
         return next((c.proposed for c in self.changes if c.resource == resource), None)
@@ -139,6 +153,10 @@ def _time(req: Request, ev: Evidence, headroom: float) -> Change | None:
     )
 
 
+def _slower(seconds: float | None, factor: float) -> float | None:
+    return seconds * factor if seconds else seconds
+
+
 def _options(req: Request, change: Change) -> list[str]:
     if change.resource == "mem_mb":
         return [f"--mem={format_mem(change.proposed)}"]
@@ -156,12 +174,23 @@ def rightsize(
     memory_headroom: float = 0.2,
     time_headroom: float = 0.25,
     min_runs: int = 2,
+    gpu_offers: Sequence[Offer] = (),
+    gpu_models: GpuModels | None = None,
 ) -> RightSizing:
     if ev.runs < min_runs:
         return RightSizing(NOT_ENOUGH, f"not enough history: {ev.runs} run(s) of this script, need {min_runs}")
-    changes = [c for c in (_cpus(req, ev), _memory(req, ev, memory_headroom), _time(req, ev, time_headroom)) if c]
+    gpu = gpu_sizing(req, ev, gpu_offers, gpu_models or builtin(), Change)
+    timed = replace(ev, runtime_p95_s=_slower(ev.runtime_p95_s, gpu.slowdown),
+                    runtime_max_s=_slower(ev.runtime_max_s, gpu.slowdown))  # at the proposed model's speed
+    time = _time(req, timed, time_headroom)
+    if time is not None and gpu.slowdown != 1:
+        time = replace(time, reason=f"{time.reason}, at the proposed GPU model's speed (x{gpu.slowdown:g})")
+    changes = [c for c in (_cpus(req, ev), _memory(req, ev, memory_headroom), time) if c]
+    changes += gpu.changes
     if not changes:
-        return RightSizing(UNCHANGED, f"the request already fits {ev.runs} past runs; no material change")
-    args = [opt for change in changes for opt in _options(req, change)]
+        return RightSizing(UNCHANGED, f"the request already fits {ev.runs} past runs; no material change",
+                           notes=gpu.notes)
+    args = [opt for change in changes if change.resource not in GPU_RESOURCES for opt in _options(req, change)]
+    args = gpu.options[:-1] + args + gpu.options[-1:] if gpu.options else args
     lines = [f"#SBATCH {opt}" for opt in args]
-    return RightSizing(CHANGED, f"right-sized from {ev.runs} past runs", changes, lines, args)
+    return RightSizing(CHANGED, f"right-sized from {ev.runs} past runs", changes, lines, args, gpu.notes)

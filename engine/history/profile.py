@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from asba.history.gpu_alerts import LowGpuJobs
+
 COST_BANDS = ((0.0, 1.0, "under $1"), (1.0, 10.0, "$1-10"), (10.0, 100.0, "$10-100"), (100.0, float("inf"), "$100+"))
 TOP_SCRIPTS = 10
 
@@ -87,6 +89,7 @@ class Profile:
     budget: dict
     performance: list[dict] = field(default_factory=list)
     failure_patterns: list[dict] = field(default_factory=list)
+    gpu_alert: LowGpuJobs | None = None  # GPU jobs under jobstats' 15 % line (asba.history.gpu_alerts)
 
     def as_dict(self) -> dict:
         data = asdict(self)

@@ -53,6 +53,7 @@ class NodeInfo:
     gpus: int
     gpus_used: int
     real_memory_mb: int
+    gpu_types: tuple[tuple[str, int], ...] = ()  # (gres type, count) of its GPUs, from sinfo Gres
 
     @property
     def usable(self) -> bool:
@@ -154,6 +155,17 @@ def gpus_in_gres(gres: str) -> int:
             last = item.split(":")[-1]
             total += int(last) if last.isdigit() else 1
     return total
+
+
+def gpu_types_in_gres(gres: str) -> tuple[tuple[str, int], ...]:
+    """Typed GPUs of a node GRES string: ``gpu:a100:4,gpu:l4:2(S:0)`` -> (("a100", 4), ("l4", 2)); untyped
+    GPUs (``gpu:2``) and (null) give nothing."""
+    found = []
+    for item in re.split(r",(?![^()]*\))", gres or ""):
+        parts = re.sub(r"\(.*?\)", "", item).strip().split(":")
+        if len(parts) == 3 and parts[0] == "gpu" and parts[1] and parts[2].isdigit() and int(parts[2]) > 0:
+            found.append((parts[1], int(parts[2])))
+    return tuple(found)
 
 
 def gpus_used_in_gres(gres_used: str) -> int:

@@ -14,6 +14,7 @@ from asba.inputs.cluster_parse import (
     TestOnlyEstimate,
     _int,
     _load_json,
+    gpu_types_in_gres,
     gpus_in_gres,
     gpus_used_in_gres,
 )
@@ -42,6 +43,7 @@ def parse_sinfo_json(text: str) -> list[NodeInfo]:
                 gpus=gpus_in_gres(str(raw.get("gres", ""))),
                 gpus_used=gpus_used_in_gres(str(raw.get("gres_used", ""))),
                 real_memory_mb=int(raw.get("real_memory") or 0),
+                gpu_types=gpu_types_in_gres(str(raw.get("gres", ""))),
             )
         )
     return nodes
@@ -71,6 +73,7 @@ def parse_sinfo_text(text: str) -> list[NodeInfo]:
             gpus=gpus_in_gres(p[6]),
             gpus_used=gpus_used_in_gres(p[7]),
             real_memory_mb=_int(p[5]),
+            gpu_types=gpu_types_in_gres(p[6]),
         )
     return list(merged.values())
 

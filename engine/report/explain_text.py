@@ -145,14 +145,16 @@ def _sizing_label(changes: list[dict]) -> str:
 def _optimized(result: dict) -> list[str]:
     opt = result["optimized"]
     lines = _heading("RIGHT-SIZING (--optimize)")
+    notes = [f"  {note}" for note in opt.get("gpu_notes") or []]
     if opt["status"] != "changed":
-        return lines + [f"  {opt['message']}"]
+        return lines + [f"  {opt['message']}"] + notes
     current = {k: result[k] for k in ("request", "local", "aws", "recommendation")}
     lines += _block(f"CURRENT REQUEST ({_sizing_label(opt['changes'])})", current)
     lines += _block("OPTIMIZED REQUEST (right-sized)", opt)
     lines += ["", "  Changes:"]
     lines += [f"    {c['resource']}: {c['current_text']} -> {c['proposed_text']} ({c['reason']})"
               for c in opt["changes"]]
+    lines += [f"  {note}" for note in opt.get("gpu_notes") or []]
     per = f" (per task: {opt['sbatch_lines_apply_to']})" if opt.get("sbatch_lines_apply_to") else ""
     lines += ["", f"  Ready to paste{per}:"] + [f"    {line}" for line in opt["sbatch_lines"]]
     lines += ["", f"KEY INSIGHT: {opt['key_insight']}"]
