@@ -34,14 +34,14 @@ def runs_of(store: Any, script: Path, script_hash: str | None) -> list[Any]:
 def load(store: Any, script: Path, job: dict, partition: str, example: bool) -> ScriptHistory:
     if store is None:
         return ScriptHistory()
+    from asba.decide.job_wait import history_waits
     from asba.facts.history_facts import history_facts
     from asba.history.patterns import pattern_for_script, user_runtime_limit_ratio
 
     pattern = pattern_for_script(store, script_hash=job.get("script_hash"), script_name=script.name)
     ratio = user_runtime_limit_ratio(store)
     facts = history_facts(pattern, partition=partition, user_runtime_ratio=ratio)
-    cpus = int(job.get("total_cpus") or 1)
-    waits = store.queue_waits(partition, max(cpus // 2, 1), cpus * 2, days=None if example else 90)
+    waits, _ = history_waits(store, job, partition, example)
     runs = runs_of(store, script, job.get("script_hash"))
     if pattern is not None:
         from asba.facts.history_facts import pattern_source
