@@ -64,12 +64,14 @@ def failure_facts(hist: ScriptHistory, partition: str, burst: str | None) -> lis
 
 def evidence(hist: ScriptHistory, nodes: int) -> Evidence:
     pat = hist.pattern
-    if pat is None:
-        return Evidence(runs=len([r for r in hist.runs if r.state == "COMPLETED"]))
-    per_node = max(nodes, 1)
     ooms = [r.requested_memory_mb / max(r.nodes or 1, 1) for r in hist.runs
             if r.state == "OUT_OF_MEMORY" and r.requested_memory_mb]
     timeouts = [r.time_limit_s for r in hist.runs if r.state == "TIMEOUT" and r.time_limit_s]
+    if pat is None:  # one run is no pattern, but one run killed for memory or time is carried all the same
+        return Evidence(runs=len([r for r in hist.runs if r.state == "COMPLETED"]),
+                        oom_request_mb=max(ooms) if ooms else None,
+                        timeout_limit_s=max(timeouts) if timeouts else None)
+    per_node = max(nodes, 1)
     # cores from successful runs only: a run killed at its start (OOM, TIMEOUT) says nothing about its cores
     cores = [r.effective_cpus for r in hist.runs if r.succeeded and r.effective_cpus is not None]
     finished = [r.elapsed_s for r in hist.runs if r.state == "COMPLETED" and not r.exit_code and r.elapsed_s]

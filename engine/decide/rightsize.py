@@ -12,7 +12,7 @@ below (increases forced by a failure floor always are).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 MATERIAL_SHARE = 0.20
 MIN_CHANGE = {"cpus": 1, "mem_mb": 1024, "time_s": 600}
@@ -158,10 +158,27 @@ def rightsize(
     min_runs: int = 2,
 ) -> RightSizing:
     if ev.runs < min_runs:
-        return RightSizing(NOT_ENOUGH, f"not enough history: {ev.runs} run(s) of this script, need {min_runs}")
+        floors = _failure_floors(req, ev, memory_headroom, time_headroom)
+        if not floors:
+            return RightSizing(NOT_ENOUGH, f"not enough history: {ev.runs} run(s) of this script, need {min_runs}")
+        return _changed(req, floors, f"raised above the failed run(s) only: {ev.runs} successful run(s), too few "
+                                     f"to right-size otherwise (need {min_runs})")
     changes = [c for c in (_cpus(req, ev), _memory(req, ev, memory_headroom), _time(req, ev, time_headroom)) if c]
     if not changes:
         return RightSizing(UNCHANGED, f"the request already fits {ev.runs} past runs; no material change")
+    return _changed(req, changes, f"right-sized from {ev.runs} past runs")
+
+
+def _changed(req: Request, changes: list[Change], status: str) -> RightSizing:
     args = [opt for change in changes for opt in _options(req, change)]
-    lines = [f"#SBATCH {opt}" for opt in args]
-    return RightSizing(CHANGED, f"right-sized from {ev.runs} past runs", changes, lines, args)
+    return RightSizing(CHANGED, status, changes, [f"#SBATCH {opt}" for opt in args], args)
+
+
+def _failure_floors(req: Request, ev: Evidence, memory_headroom: float, time_headroom: float) -> list[Change]:
+    """One run killed for memory or time is evidence enough to raise that limit (a repeat fails the same way)."""
+    found = []
+    if ev.oom_request_mb:
+        found.append(_memory(req, replace(ev, peak_mem_mb=ev.peak_mem_mb or ev.oom_request_mb), memory_headroom))
+    if ev.timeout_limit_s:
+        found.append(_time(req, ev, time_headroom))
+    return [c for c in found if c is not None and c.proposed > c.current]
