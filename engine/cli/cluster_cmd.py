@@ -88,7 +88,6 @@ def run(args) -> int:
 
 
 def run_wait(args) -> int:
-    from asba.decide.wait import estimate_wait
     from asba.facts.cluster_facts import read_cluster
     from asba.inputs.batch_script import parse_script
     from asba.inputs.cluster_parse import parse_duration
@@ -111,25 +110,37 @@ def run_wait(args) -> int:
     partition = getattr(args, "partition", None) or job.get("partition") or None
     view = read_cluster(runner, partition=partition, burst_partition=getattr(args, "burst_partition", None),
                         job=job, script=args.script)
-    estimates = [estimate_wait(view, job, name, args.past_wait, args.runtime_ratio, record=_record(name, view.now),
-                               qos=job.get("qos")) for name in view.partitions]
+    estimates, basis = _estimates(args, job, view)
     if args.json:
-        print_json({"source": view.source, "note": note, "gaps": view.gaps, "estimates": estimates})
+        print_json({"source": view.source, "note": note, "gaps": view.gaps, "basis": basis, "estimates": estimates})
         return 0
-    _print_waits(view, estimates, note)
+    _print_waits(view, estimates, note, basis)
     return 0
 
 
-def _record(partition: str, now: float):
-    """The cluster wait record of the partition from the history database, when there is one."""
-    from asba.cli.wait_record_cmd import record_days
-    from asba.history.store import HistoryStore, default_path
-    from asba.history.wait_record import model_for
+def _estimates(args, job: dict, view) -> tuple[list, str]:
+    """Each partition's wait from asba.decide.job_wait, on the history asba explain reads for this script (the
+    same figure explain shows), unless --past-wait or --runtime-ratio replace part of it (then said so)."""
+    from asba.decide.context import Options, _ExampleStore, open_history
+    from asba.decide.job_wait import WaitInputs, history_waits, job_wait, wait_record
+    from asba.inputs.config import load_config
+    from asba.knowledge.burst import burst_partitions
 
-    if not now or not default_path().is_file():
-        return None
-    with HistoryStore.open(None) as store:
-        return model_for(store.conn, partition, now, record_days())[0]
+    cfg = load_config(None)
+    notes: list[str] = []
+    store, label = open_history(Options(script=args.script), cfg, notes, burst_partitions(cfg))
+    example = isinstance(store, _ExampleStore)
+    estimates = []
+    for name in view.partitions:
+        waits, ratio = history_waits(store, job, name, example)
+        inputs = WaitInputs(args.past_wait or waits, args.runtime_ratio or ratio,
+                            wait_record(cfg, store, name, view.now, notes), label)
+        estimates.append(job_wait(view, job, name, inputs))
+    replaced = [flag for flag, given in (("--past-wait", args.past_wait), ("--runtime-ratio", args.runtime_ratio))
+                if given]
+    basis = (f"history: {label}; " + (f"{' and '.join(replaced)} given here replace it, so asba explain may differ"
+                                      if replaced else "the same estimate asba explain uses for this job"))
+    return estimates, "; ".join([basis, *dict.fromkeys(notes)])
 
 
 def _limit(text: str | None, parse) -> int | None:
@@ -151,11 +162,12 @@ def _print_view(view, note: str) -> None:
     _print_gaps(out, view.gaps)
 
 
-def _print_waits(view, estimates, note: str) -> None:
+def _print_waits(view, estimates, note: str, basis: str) -> None:
     out = console()
     out.print(f"[bold]queue wait[/bold] (cluster: {view.source})")
     if note:
         out.print(f"[yellow]{note}[/yellow]")
+    out.print(basis, markup=False, highlight=False, soft_wrap=True)
     for est in estimates:
         if est.p50_s is None:
             out.print(f"  [bold]{est.partition}[/bold]: no estimate")
@@ -181,13 +193,7 @@ def _print_gaps(out, gaps: list[str]) -> None:
 
 
 def _human(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    seconds = round(seconds)
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
+    """A duration spelled as explain spells it (asba.report.units)."""
+    from asba.report.units import duration
+
+    return "?" if seconds is None else duration(seconds)

@@ -99,6 +99,13 @@ def _gpu(d: dict) -> str:
     return f"; GPUs {_n(d['gpus_requested'])} asked / {busy}"
 
 
+def _class(row: dict) -> str:
+    name = row.get("workload_class")
+    if not name:
+        return ""
+    return f"; class {name}" + (f" ({row['workload_confidence']} confidence)" if row.get("workload_confidence") else "")
+
+
 def render(p: Any) -> list[str]:
     from asba.report import units
 
@@ -110,7 +117,7 @@ def render(p: Any) -> list[str]:
 
     lines += alert_lines(p.gpu_alert) if p.gpu_alert is not None else []
     lines.append("by script (most runs first):")
-    lines += [f"  {s['script']:<28} {units.plural(s['jobs'], 'run'):>8}  {_use(s)}" for s in p.scripts]
+    lines += [f"  {s['script']:<28} {units.plural(s['jobs'], 'run'):>8}  {_use(s)}{_class(s)}" for s in p.scripts]
     lines.append("where runs succeeded or failed:")
     for place in p.places:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(place.failures.items())) or "none"

@@ -216,24 +216,9 @@ def _refinements(ctx: Context, hist: history_view.ScriptHistory) -> list:
 
 def _wait_record(ctx: Context, partition: str, view: Any) -> Any:
     """The cluster wait record of the partition, as known when the queue was read (None without a database)."""
-    import time
+    from asba.decide.job_wait import wait_record
 
-    from asba.history.wait_record import model_for
-    from asba.site.model import fresh_model
-
-    if not view.now:
-        return None
-    days = float(ctx.cfg.get("wait.record_days", 14))
-    site, note = fresh_model(ctx.cfg, time.time())  # the site's model first (all users' waits), said with its age
-    ctx.notes += [note] if note else []
-    if site is not None:
-        conn = site.connect()
-        try:
-            return model_for(conn, partition, view.now, days)[0]
-        finally:
-            conn.close()
-    store = getattr(ctx.store, "real", ctx.store)
-    return None if store is None else model_for(store.conn, partition, view.now, days)[0]
+    return wait_record(ctx.cfg, ctx.store, partition, view.now, ctx.notes)
 
 
 def _default_partition(view: Any) -> str:

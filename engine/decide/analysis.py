@@ -117,10 +117,10 @@ class Inputs:
 
 
 def _wait(inputs: Inputs, req: Any, partition: str) -> Any:
-    from asba.decide.wait import estimate_wait
+    from asba.decide.job_wait import WaitInputs, job_wait
 
-    return estimate_wait(inputs.view, job=req.job, partition=partition, past_waits_s=inputs.past_waits_s,
-                         runtime_ratio=inputs.runtime_ratio, record=inputs.wait_record, qos=req.job.get("qos"))
+    return job_wait(inputs.view, req.job, partition,
+                    WaitInputs(inputs.past_waits_s, inputs.runtime_ratio, inputs.wait_record))
 
 
 def _runtime(ctx: Any, req: Any, inputs: Inputs, notes: list[str]) -> timing.RuntimeEstimate:

@@ -34,14 +34,14 @@ def runs_of(store: Any, script: Path, script_hash: str | None) -> list[Any]:
 def load(store: Any, script: Path, job: dict, partition: str, example: bool) -> ScriptHistory:
     if store is None:
         return ScriptHistory()
+    from asba.decide.job_wait import history_waits
     from asba.facts.history_facts import history_facts
     from asba.history.patterns import pattern_for_script, user_runtime_limit_ratio
 
     pattern = pattern_for_script(store, script_hash=job.get("script_hash"), script_name=script.name)
     ratio = user_runtime_limit_ratio(store)
     facts = history_facts(pattern, partition=partition, user_runtime_ratio=ratio)
-    cpus = int(job.get("total_cpus") or 1)
-    waits = store.queue_waits(partition, max(cpus // 2, 1), cpus * 2, days=None if example else 90)
+    waits, _ = history_waits(store, job, partition, example)
     runs = runs_of(store, script, job.get("script_hash"))
     if pattern is not None:
         from asba.facts.history_facts import pattern_source
@@ -64,12 +64,14 @@ def failure_facts(hist: ScriptHistory, partition: str, burst: str | None) -> lis
 
 def evidence(hist: ScriptHistory, nodes: int) -> Evidence:
     pat = hist.pattern
-    if pat is None:
-        return Evidence(runs=len([r for r in hist.runs if r.state == "COMPLETED"]))
-    per_node = max(nodes, 1)
     ooms = [r.requested_memory_mb / max(r.nodes or 1, 1) for r in hist.runs
             if r.state == "OUT_OF_MEMORY" and r.requested_memory_mb]
     timeouts = [r.time_limit_s for r in hist.runs if r.state == "TIMEOUT" and r.time_limit_s]
+    if pat is None:  # one run is no pattern, but one run killed for memory or time is carried all the same
+        return Evidence(runs=len([r for r in hist.runs if r.state == "COMPLETED"]),
+                        oom_request_mb=max(ooms) if ooms else None,
+                        timeout_limit_s=max(timeouts) if timeouts else None)
+    per_node = max(nodes, 1)
     # cores from successful runs only: a run killed at its start (OOM, TIMEOUT) says nothing about its cores
     cores = [r.effective_cpus for r in hist.runs if r.succeeded and r.effective_cpus is not None]
     finished = [r.elapsed_s for r in hist.runs if r.state == "COMPLETED" and not r.exit_code and r.elapsed_s]

@@ -178,7 +178,11 @@ def rightsize(
     gpu_models: GpuModels | None = None,
 ) -> RightSizing:
     if ev.runs < min_runs:
-        return RightSizing(NOT_ENOUGH, f"not enough history: {ev.runs} run(s) of this script, need {min_runs}")
+        floors = _failure_floors(req, ev, memory_headroom, time_headroom)
+        if not floors:
+            return RightSizing(NOT_ENOUGH, f"not enough history: {ev.runs} run(s) of this script, need {min_runs}")
+        return _changed(req, floors, f"raised above the failed run(s) only: {ev.runs} successful run(s), too few "
+                                     f"to right-size otherwise (need {min_runs})")
     gpu = gpu_sizing(req, ev, gpu_offers, gpu_models or builtin(), Change)
     timed = replace(ev, runtime_p95_s=_slower(ev.runtime_p95_s, gpu.slowdown),
                     runtime_max_s=_slower(ev.runtime_max_s, gpu.slowdown))  # at the proposed model's speed
@@ -194,3 +198,18 @@ def rightsize(
     args = gpu.options[:-1] + args + gpu.options[-1:] if gpu.options else args
     lines = [f"#SBATCH {opt}" for opt in args]
     return RightSizing(CHANGED, f"right-sized from {ev.runs} past runs", changes, lines, args, gpu.notes)
+
+
+def _changed(req: Request, changes: list[Change], status: str) -> RightSizing:
+    args = [opt for change in changes for opt in _options(req, change)]
+    return RightSizing(CHANGED, status, changes, [f"#SBATCH {opt}" for opt in args], args)
+
+
+def _failure_floors(req: Request, ev: Evidence, memory_headroom: float, time_headroom: float) -> list[Change]:
+    """One run killed for memory or time is evidence enough to raise that limit (a repeat fails the same way)."""
+    found = []
+    if ev.oom_request_mb:
+        found.append(_memory(req, replace(ev, peak_mem_mb=ev.peak_mem_mb or ev.oom_request_mb), memory_headroom))
+    if ev.timeout_limit_s:
+        found.append(_time(req, ev, time_headroom))
+    return [c for c in found if c is not None and c.proposed > c.current]

@@ -76,6 +76,8 @@ class Pattern:
     gpu_memory_peak_mb: float | None = None
     gpu_utilization_spread_pct: float | None = None
     gpus_busy: float | None = None
+    # runs that FAILED with the program's own non-zero exit code after running (asba.history.evidence)
+    program_failed_runs: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -165,6 +167,8 @@ def compute(script: str, script_hash: str, runs: Sequence[tuple]) -> Pattern | N
         other_failure_count=sum(failures.values()) - failures["oom"] - failures["timeout"],
         runtime_trend=_trend(runtimes), memory_trend=_trend(peaks), platform_runs=dict(Counter(cols[PLATFORM])),
         queue_wait_p50_s=_waits(cols[PARTITION], cols[WAIT]), **_gpu_fields(cols[GPU_AT:GPU_AT + len(GPU_FIELDS)]),
+        program_failed_runs=sum(s == "FAILED" and bool(e) and bool(t)
+                                for s, e, t in zip(cols[STATE], cols[EXIT], cols[ELAPSED])),
     )
 
 

@@ -198,5 +198,19 @@ def build(store: Any, user: str | None, outcomes: Sequence[Any], days: float | N
     mine = [o for o in outcomes if not user or o.user == user]
     instances = instance_of_jobs(store.conn)
     return Profile(user or "all users in the history", len(runs), len(finished), RequestUse.of(finished),
-                   script_rows(finished), places(finished, instances), budget_sensitivity(mine),
+                   _classed(store, script_rows(finished), user, days), places(finished, instances),
+                   budget_sensitivity(mine),
                    performance(finished, instances), failure_patterns(finished, instances))
+
+
+def _classed(store: Any, rows: list[dict], user: str | None, days: float | None) -> list[dict]:
+    """Each script's workload class, from its pattern as `history --patterns` and `explain` class it."""
+    from asba.history.patterns import pattern_for_script
+    from asba.history.workload_class import classify
+
+    for row in rows:
+        pattern = pattern_for_script(store, script_name=row["script"], days=days, user=user) if row["script"] else None
+        found = classify(pattern) if pattern is not None else None
+        row["workload_class"] = found.name if found else None
+        row["workload_confidence"] = found.confidence if found else None
+    return rows

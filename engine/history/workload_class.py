@@ -32,7 +32,17 @@ def pattern_facts(pattern: Any) -> list[Fact]:
     from asba.facts.history_facts import history_facts, pattern_source
     from asba.history.evidence import evidence_facts, from_pattern
 
-    return history_facts(pattern) + evidence_facts(from_pattern(pattern), pattern_source(pattern))
+    facts = history_facts(pattern) + evidence_facts(from_pattern(pattern), pattern_source(pattern))
+    return facts + _gpu_request(pattern, pattern_source(pattern))
+
+
+def _gpu_request(pattern: Any, source: str) -> list[Fact]:
+    """The GPUs the runs held (AllocTRES gres/gpu), as the script's request: `asba explain` reads it from the
+    script, the listings from the runs; without it a GPU script's runs would be classed by their CPUs alone."""
+    gpus = getattr(pattern, "gpus_typical", None)
+    if not gpus:
+        return []
+    return [Fact("job.total_gpus", int(round(gpus)), f"{source}: GPUs the runs held (AllocTRES gres/gpu)")]
 
 
 def from_evaluation(evaluation: Any, evidence: str = "") -> WorkloadClass:

@@ -16,11 +16,13 @@ def workload_table(patterns: Sequence[Any], classes: Sequence[Any], width: int =
     for header in ("script", "class", "confidence", "rests on", *extra):
         table.add_column(header, no_wrap=header != "why")
     for pattern, cls in zip(patterns, classes):
-        runs = "-" if cls.evidence_runs is None else f"{cls.evidence_runs} {_runs_word(cls.basis)}"
+        runs = "-" if cls.evidence_runs is None else f"{cls.evidence_runs} {_runs_word(cls.basis, cls.evidence)}"
         more = {"rule": cls.rule, "why": cls.reason}
         table.add_row(pattern.script, cls.name, cls.confidence or "-", runs, *(more[h] for h in extra))
     return table
 
 
-def _runs_word(basis: str | None) -> str:
-    return "failed" if basis == "failure" else "ok"
+def _runs_word(basis: str | None, evidence: str = "") -> str:
+    from asba.history.evidence import PROGRAM_FAILED
+
+    return "failed" if basis == "failure" or evidence == PROGRAM_FAILED else "ok"

@@ -152,4 +152,8 @@ def _depth(value: Any, level: int = 1) -> int:
 
 def _short(exc: object) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
+    if len(text) <= 120:
+        return text
+    head = text[:117]
+    cut = head.rsplit(" ", 1)[0] if " " in head and not text[117].isspace() else head
+    return cut.rstrip(" ,;:") + " ..."  # never mid-word

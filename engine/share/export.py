@@ -101,13 +101,15 @@ def _personal(name: str, runs: list[Any]) -> bool:
 
 def _pattern(pat: Any, runs: list[Any], script: Path | None, packs: Any, salt: bytes, memory_headroom: float,
              time_headroom: float) -> dict[str, Any]:
+    from asba.history.workload_class import classify
+
     facts, body = _script_facts(script)
     conclusions = _conclusions(packs, pat, facts)
     entry: dict[str, Any] = {
         "key": keyed(salt, pat.script_hash or "name:" + pat.script),
         "runs": pat.runs,
         "domain": conclusions.get("domain.name", "unknown"),
-        "workload_class": conclusions.get("workload.class", "unknown"),
+        "workload_class": classify(pat).name,  # the one class history --patterns, explain and profile show
         "programs": shareable_programs(body),
         "launchers": [n for n in body.get("launchers", []) if NAME_OK.match(n)][:10],
         "nodes": max(1, int(_median([r.nodes for r in runs if r.nodes]) or 1)),
