@@ -126,6 +126,8 @@ def test_the_wait_chart_shows_the_band_a_logged_decision_predicted(asba_home, tm
     band = (f"asba predicted p10 {units.duration(facts['wait.local_p10_s'])} to p90 "
             f"{units.duration(facts['wait.local_p90_s'])}")
     assert f"<title>{band}</title>" in text and "the median over 1 logged decision)" in text
+    assert main(["report"]) == 0  # the terminal's text fallback says the same
+    assert f"  {band} (median of 1 logged decision)\n" in capsys.readouterr().out
     monkeypatch.setenv("ASBA_NOW", "2026-12-10T18:00:00Z")
     assert main(["report", "--html", str(page), "--days", "1"]) == 0  # a window after the decision: no band
     assert 'data-chart="waits" data-marks="7"' in page.read_text()
