@@ -54,19 +54,24 @@ def backtest(paths: list[Path], break_even: Any = None, rows: bool = False, deci
     """Read each trace (one in memory at a time, sorted by submit) and replay them in the order given. sacct
     dumps and SWF files are complete traces: the queue at each submission is rebuilt from them. ``decisions``:
     the value of an hour (USD) at which to replay the decisions too (None: no decision backtest)."""
+    from asba.cli.progress import stages
     from asba.decide.wait_backtest import Backtest
     from asba.inputs.wait_traces import read_trace
 
     bt, read, skipped = Backtest(break_even=break_even, rows=[] if rows else None), 0, 0
     replay = _decision_replay(decisions)
     bt.listener = replay
-    for path in paths:
-        trace = read_trace(path)
-        read, skipped = read + len(trace.jobs), skipped + trace.skipped
-        if replay is not None:
-            replay.load(trace.jobs)
-        bt.run(trace.jobs, complete=trace.kind in ("sacct", "swf"))
-        del trace
+    with stages("backtest: starting") as stage:
+        for number, path in enumerate(paths, 1):
+            of = f"({number} of {len(paths)})" if len(paths) > 1 else ""
+            stage(f"backtest: reading {path.name} {of}")
+            trace = read_trace(path)
+            read, skipped = read + len(trace.jobs), skipped + trace.skipped
+            stage(f"backtest: replaying {len(trace.jobs):,} jobs of {path.name} {of}")
+            if replay is not None:
+                replay.load(trace.jobs)
+            bt.run(trace.jobs, complete=trace.kind in ("sacct", "swf"))
+            del trace
     out = {"inputs": [str(p) for p in paths], "value_of_hour_usd": getattr(break_even, "value", None),
            "jobs_read": read, "skipped_rows": skipped, **bt.board.as_dict()}
     if replay is not None and decisions is not None:

@@ -92,7 +92,8 @@ def _db(parser: argparse.ArgumentParser, default) -> None:
 
 
 def _store(args, *, check: bool = False):
-    """The history; `check` (commands that write, or read it whole) first refuses a damaged database."""
+    """The history; `check` (commands that write, or read it whole) first refuses a damaged database (a file
+    unchanged since its last recorded check is not checked again: asba.history.integrity)."""
     from asba.history.store import HistoryStore
 
     store = HistoryStore.open(getattr(args, "db", None))
@@ -105,6 +106,21 @@ def _store(args, *, check: bool = False):
             store.close()
             raise
     return store
+
+
+def _check_written(store) -> None:
+    """After an import or a sync: SQLite's quick_check on the file as written (ASBA-HIST-013 on a finding)."""
+    from asba.history.integrity import check
+
+    check(store.conn, store.path)
+
+
+def _record_sound(path) -> None:
+    """With the connection closed (its write-ahead log merged): the file as it now is passed its check, so
+    reads until it changes again skip the check."""
+    from asba.history.integrity import record
+
+    record(path)
 
 
 def _check_days(days: float | None) -> None:
@@ -194,6 +210,8 @@ def run_sync(args) -> int:
     with _store(args, check=True) as store, _spinner("reading sacct and merging job steps"):
         report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
         waits = None if args.no_wait_record else wait_record_cmd.sync_line(store, runner)
+        _check_written(store)
+    _record_sound(store.path)
     code = _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start),
                          {"wait_record": waits} if waits is not None else None)
     if waits is not None and not getattr(args, "json", False):
@@ -245,6 +263,8 @@ def run_import(args) -> int:
                                        progress=progress, workers=workers)
         finally:
             done()
+        _check_written(store)
+    _record_sound(store.path)
     return _print_report(report, getattr(args, "json", False), f"imported {args.file}")
 
 

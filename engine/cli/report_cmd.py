@@ -58,6 +58,17 @@ def _spend(store) -> tuple[list[tuple[str, float]], float | None]:
     return days, float(budget) if budget is not None else None
 
 
+def _since(days: float | None) -> str | None:
+    """The decision log's created_at (ISO, UTC) at the start of the report's window."""
+    if days is None:
+        return None
+    from datetime import timedelta
+
+    from asba.decide.context import now_utc
+
+    return (now_utc() - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _outcomes(args: argparse.Namespace) -> dict:
     """The decisions and what followed them, as `asba audit outcomes` computes them (its example outcomes, named
     as such, while the decision log is empty)."""
@@ -69,7 +80,7 @@ def _outcomes(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from asba.history.report_data import gather
+    from asba.history.report_data import gather, predicted_band
     from asba.history.store import HistoryStore
 
     if args.days is not None and args.days <= 0:
@@ -78,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     with HistoryStore.open(args.db) as store, _progress(store, args.days, args.user) as progress:
         data = gather(store, days=args.days, user=args.user, progress=progress)
         data.spend_days, data.budget_usd = _spend(store)
+        data.predicted = predicted_band(store.conn, _since(args.days))
     data.outcomes = _outcomes(args)
     if args.json:
         print_json(asdict(data))

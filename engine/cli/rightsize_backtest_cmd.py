@@ -37,7 +37,13 @@ def run(args) -> int:
     rule = replay.Rule.from_config(load_config(getattr(args, "config", None)))
     if args.min_runs is not None:
         rule = replace(rule, min_runs=args.min_runs)
-    summary = replay.replay(", ".join(p.name for p in args.dumps), replay.load_runs(args.dumps), rule)
+    from asba.cli.progress import stages
+    from asba.report import units
+
+    with stages(f"rightsize-backtest: reading {units.plural(len(args.dumps), 'sacct dump')}") as stage:
+        runs = replay.load_runs(args.dumps)
+        stage(f"rightsize-backtest: replaying {len(runs):,} runs")
+        summary = replay.replay(", ".join(p.name for p in args.dumps), runs, rule)
     if getattr(args, "json", False):
         print_json({"rule": rule.__dict__, **summary.as_dict(), "jobs": [r.__dict__ for r in summary.runs]})
         return 0

@@ -60,7 +60,10 @@ def run_collect(args: argparse.Namespace) -> int:
     if not 0 < days <= 366:
         raise InputError(f"--days must be in (0, 366], got {days:g}", where="command line", code="ASBA-SITE-004")
     folder = _folder(args, cfg)
-    meta = collect(folder, SlurmRunner(), days)
+    from asba.cli.progress import stages
+
+    with stages(f"site collect: reading {days:g} days of sacct and the queue into {folder}"):
+        meta = collect(folder, SlurmRunner(), days)
     if args.json:
         print_json(meta)
     else:

@@ -58,4 +58,6 @@ def _confidence(a: an.Analysis) -> str:
     if not found["confidence"] or not found["evidence_runs"]:
         return ""
     kind = "failed" if found["basis"] and found["basis"].value == "failure" else "successful"
-    return f"; {found['confidence'].value} confidence, {found['evidence_runs'].value} {kind} run(s)"
+    from asba.report import units
+
+    return f"; {found['confidence'].value} confidence, {units.plural(found['evidence_runs'].value, kind + ' run')}"

@@ -5,6 +5,9 @@ never touch the database.
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,6 +43,7 @@ class ReportData:
     spend_days: list[tuple[str, float]] = field(default_factory=list)  # this month's AWS spend per day (UTC)
     budget_usd: float | None = None  # the monthly AWS budget, when one is set
     outcomes: dict | None = None  # `asba audit outcomes --json`: acceptance and regret of logged decisions
+    predicted: dict | None = None  # asba's predicted local wait band (predicted_band), when decisions were logged
 
 
 def _bin(wait_s: float) -> int:
@@ -68,3 +72,28 @@ def gather(store, days: float | None = None, user: str | None = None,
     top = sorted(by_script, key=lambda s: -core.get(s, 0.0))[:TOP_SCRIPTS]
     series = [ScriptSeries(s, core.get(s, 0.0), by_script[s]) for s in top]
     return ReportData(days, tally.jobs, tally.totals(), rows, series, waits, sum(waits))
+
+
+def predicted_band(conn: sqlite3.Connection, since: str | None = None) -> dict | None:
+    """asba's predicted local queue wait, from the decision log: the median p10 and p90 (seconds) of the logged
+    decisions (created at or after the ISO time `since`) whose facts hold wait.local_p10_s and wait.local_p90_s;
+    None when no logged decision gives one."""
+    sql = "SELECT facts FROM decisions" + (" WHERE created_at >= ?" if since else "")
+    lows, highs = [], []
+    try:
+        rows = conn.execute(sql, (since,) if since else ()).fetchall()
+    except sqlite3.DatabaseError:
+        return None
+    for (facts,) in rows:
+        try:
+            named = {f["name"]: f["value"] for f in json.loads(facts) if isinstance(f, dict) and "name" in f}
+        except (TypeError, ValueError):
+            continue  # a damaged row says nothing about the prediction
+        low, high = named.get("wait.local_p10_s"), named.get("wait.local_p90_s")
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and 0 <= low <= high:
+            lows.append(float(low))
+            highs.append(float(high))
+    if not lows:
+        return None
+    return {"p10_s": statistics.median(lows), "p90_s": statistics.median(highs), "decisions": len(lows),
+            "source": "decision log"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from asba.report import units
-from asba.report.considered_text import considered_lines
+from asba.report.considered_text import considered_lines, instance_lines, wrapped
 from asba.report.consistency_text import consistency_lines
 from asba.report.sources import data_used, wrap
 
@@ -164,16 +164,8 @@ def _optimized(result: dict) -> list[str]:
 def _instances(result: dict) -> list[str]:
     lines = _heading("INSTANCE TYPE ANALYSIS")
     for note in result.get("instance_notes", []):
-        lines.append(f"  {note}")
-    for row in result.get("instances", []):
-        lines.append(
-            f"  {row['instance_type']:<16} x{row['nodes']}  {row['vcpus']:>4} vCPU {units.gib(row['memory_gib']):>8}"
-            f"  on-demand {units.usd_rate(row['on_demand_usd_per_hour'])}"
-            f"  spot {units.usd_rate(row.get('spot_usd_per_hour'))}  "
-            f"job {units.usd(row['job_cost_usd'])}  [{row['family_class']}, {row['arch']}]"
-            + (f"  {row['vs_current_pct']:+.0f}% vs current" if row.get("vs_current_pct") is not None else "")
-            + ("" if row["in_burst_partition"] else "  (not in the burst partition)")
-        )
+        lines += wrapped(note, "  ")
+    lines += instance_lines(result.get("instances", []))
     if not result.get("instances"):
         lines.append("  no instance type can hold this job")
     if result.get("gpu_analysis"):

@@ -9,14 +9,15 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-from asba.history.report_data import WAIT_LABELS, ReportData, ScriptSeries
+from asba.history.report_data import WAIT_EDGES, WAIT_LABELS, ReportData, ScriptSeries
 from asba.report import units
 
 W, BAR_H = 720, 22
 CSS = """body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:760px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}.note{color:#666;font-size:12px}
 svg text{font:11px system-ui,sans-serif;fill:#333}.cpu{fill:#1f77b4}.mem{fill:#ff7f0e}
-.waste{fill:#d62728}.used{fill:#2ca02c}.wait{fill:#6a51a3}.req{stroke:#999;stroke-dasharray:4 3}"""
+.waste{fill:#d62728}.used{fill:#2ca02c}.wait{fill:#6a51a3}.req{stroke:#999;stroke-dasharray:4 3}
+.band{fill:#fdae6b;fill-opacity:.45}"""
 CHECK = """<script>
 (function(){var total=0,bad=[];document.querySelectorAll('svg[data-chart]').forEach(function(s){
 var n=s.querySelectorAll('.mark').length;total+=n;if(n!==Number(s.dataset.marks))bad.push(s.dataset.chart);});
@@ -68,16 +69,32 @@ def efficiency_chart(series: ScriptSeries, t0: int, t1: int) -> str:
     return _svg(f"efficiency:{html.escape(series.script)}", height, marks, body)
 
 
-def waits_chart(counts: list[int]) -> str:
+def waits_chart(counts: list[int], predicted: dict | None = None) -> str:
+    """The real waits, one bar per bin; where the decision log gives asba's predicted band, a shaded band from its
+    p10 to its p90 on the same axis (one more mark)."""
     height, plot_h, slot = 170, 130, W // len(counts)
     top = max(counts, default=0) or 1
     body = []
+    if predicted:
+        x0, x1 = _wait_x(predicted["p10_s"], slot), _wait_x(predicted["p90_s"], slot)
+        body.append(f'<rect class="mark band" x="{x0:.1f}" y="10" width="{max(x1 - x0, 2):.1f}" height="{plot_h}">'
+                    f'<title>asba predicted p10 {units.duration(predicted["p10_s"])} to p90 '
+                    f'{units.duration(predicted["p90_s"])}</title></rect>')
     for i, (label, n) in enumerate(zip(WAIT_LABELS, counts, strict=True)):
         h = plot_h * n / top
         body += [f'<rect class="mark wait" x="{i * slot + 10}" y="{10 + plot_h - h:.1f}" width="{slot - 20}" '
                  f'height="{h:.1f}"><title>{label}: {units.plural(n, "job")}</title></rect>',
                  f'<text x="{i * slot + 10}" y="{height - 14}">{label} ({units.count(n)})</text>']
-    return _svg("waits", height, len(counts), body)
+    return _svg("waits", height, len(counts) + bool(predicted), body)
+
+
+def _wait_x(seconds: float, slot: int) -> float:
+    """Where a wait lies on the bins' axis: in its bin, in proportion between the bin's edges (the last bin runs
+    to two days)."""
+    edges = (0, *WAIT_EDGES, 2 * WAIT_EDGES[-1])
+    i = next((k for k in range(len(edges) - 1) if seconds < edges[k + 1]), len(edges) - 2)
+    within = min((seconds - edges[i]) / (edges[i + 1] - edges[i]), 1.0)
+    return i * slot + 10 + within * (slot - 20)
 
 
 def spend_chart(days: list[tuple[str, float]], budget: float | None) -> str:
@@ -132,6 +149,15 @@ def _outcome_parts(outcomes: dict | None) -> list[str]:
     return [head, regret_chart(outcomes["regret"])]
 
 
+def _band_note(predicted: dict | None) -> str:
+    if not predicted:
+        return ('<p class="note">No logged decision predicted a local wait in this window: '
+                "asba's predicted band is not drawn.</p>")
+    return (f'<p class="note"><span style="color:#e6550d">&#9632; asba predicted</span> p10 '
+            f'{units.duration(predicted["p10_s"])} to p90 {units.duration(predicted["p90_s"])} (the median over '
+            f'{units.plural(predicted["decisions"], "logged decision")}); bars: the real waits.</p>')
+
+
 def render(data: ReportData, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     window = f"the last {units.plural(data.days, 'day')}" if data.days else "all of your history"
@@ -151,7 +177,7 @@ def render(data: ReportData, now: datetime | None = None) -> str:
         parts += [f"<h3>{html.escape(s.script)} ({units.amount(s.core_hours)} core-h)</h3>",
                   efficiency_chart(s, t0, t1)]
     parts += [f"<h2>Queue wait ({units.plural(data.waits_known, 'job')} with a known wait)</h2>",
-              waits_chart(data.wait_counts)]
+              _band_note(data.predicted), waits_chart(data.wait_counts, data.predicted)]
     spent = sum(usd for _, usd in data.spend_days)
     budget = f" of the {units.usd(data.budget_usd)} monthly budget" if data.budget_usd else " (no budget set)"
     parts += [f"<h2>AWS spend this month: {units.usd(spent)}{budget}</h2>",
@@ -162,9 +188,10 @@ def render(data: ReportData, now: datetime | None = None) -> str:
 
 
 def expected_marks(data: ReportData, limit: int = 15) -> int:
-    """What render() draws: 2 per listed script, one per known efficiency figure, one per wait bin, one per day
-    of AWS spend."""
+    """What render() draws: 2 per listed script, one per known efficiency figure, one per wait bin (and the
+    predicted band), one per day of AWS spend."""
     eff = sum((cpu is not None) + (mem is not None) for s in data.series for _, cpu, mem in s.points)
     regret = len((data.outcomes or {}).get("regret", {}).get("total_usd", {})) \
         if (data.outcomes or {}).get("acceptance", {}).get("jobs") else 0
-    return 2 * len(data.wastes[:limit]) + eff + len(data.wait_counts) + len(data.spend_days) + regret
+    return (2 * len(data.wastes[:limit]) + eff + len(data.wait_counts) + bool(data.predicted) + len(data.spend_days)
+            + regret)

@@ -38,6 +38,10 @@ def render(data: ReportData, limit: int = 10) -> str:
     most = max(data.wait_counts, default=0)
     for label, n in zip(WAIT_LABELS, data.wait_counts, strict=True):
         lines.append(f"  {label:<8} {_bar(n, most):<{BAR}} {units.count(n)}")
+    if data.predicted:
+        band = data.predicted
+        lines.append(f"  asba predicted p10 {units.duration(band['p10_s'])} to p90 {units.duration(band['p90_s'])} "
+                     f"(median of {units.plural(band['decisions'], 'logged decision')})")
     spent = sum(usd for _, usd in data.spend_days)
     if data.budget_usd:
         lines += ["", f"AWS spend this month: {units.usd(spent)} of {units.usd(data.budget_usd)}",

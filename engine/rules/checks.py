@@ -20,6 +20,7 @@ MAX_ALTERNATIVES = 16
 MAX_STRATA = 60
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]*))?\}")
 NAMED_SPECS = frozenset({"sooner"})  # {x:sooner}: signed hours read as "1.5 h sooner" / "0.4 h later"
+PLURAL_SPEC = "plural "  # {x:plural task}: "1 task" / "3 tasks"; {x:plural process|processes} for an irregular one
 NUMERIC = ("integer", "number")
 OPS_BY_TYPE = {
     "integer": {"eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "exists"},
@@ -216,6 +217,11 @@ def check_action(action, rule: Rule, pack: Pack, vocab: Vocabulary, alternatives
                     "ASBA-PACK-034", "use a declared value or add it to values: in pack.yaml")
 
 
+def _plural_spec(spec: str) -> bool:
+    """{x:plural task} or {x:plural process|processes}: a noun (and its plural) after 'plural '."""
+    return spec.startswith(PLURAL_SPEC) and bool(spec[len(PLURAL_SPEC):].strip().partition("|")[0])
+
+
 def check_message(rule: Rule, vocab: Vocabulary) -> None:
     known = facts_read(rule.when) | {a.conclusion for a in rule.actions}
     for part in ("found", "why", "fix"):
@@ -226,7 +232,7 @@ def check_message(rule: Rule, vocab: Vocabulary) -> None:
                 guess = Vocabulary(vocab.spec(n) for n in known if n in vocab).suggest(name)
                 raise _fail(f"message.{part} uses {{{name}}}, a fact this rule does not read or assert", rule.where,
                             "ASBA-PACK-041", f"did you mean {{{guess}}}?" if guess else "add a condition on it")
-            if spec and spec not in NAMED_SPECS:
+            if spec and spec not in NAMED_SPECS and not _plural_spec(spec):
                 try:
                     format(1.5, spec)
                 except ValueError:

@@ -8,7 +8,7 @@ from typing import Any
 
 from asba.errors import InputError
 from asba.facts.model import Fact
-from asba.rules.checks import NAMED_SPECS, PLACEHOLDER
+from asba.rules.checks import NAMED_SPECS, PLACEHOLDER, PLURAL_SPEC
 
 MONEY_OR_PLACEHOLDER = re.compile(r"(\$?)" + PLACEHOLDER.pattern)
 
@@ -72,8 +72,14 @@ class WhyNot:
 
 def _fmt(value: Any, spec: str | None, money: bool = False) -> str:
     """One placeholder's text. `${x:.2f}` is money and reads as every other amount does (report.units.usd, not
-    "$0.00" for a fraction of a cent); `{x:sooner}` is a signed number of hours: "1.5 h sooner" / "0.4 h later"."""
+    "$0.00" for a fraction of a cent); `{x:sooner}` is a signed number of hours: "1.5 h sooner" / "0.4 h later";
+    `{x:plural task}` is the count with its noun, "1 task" / "3 tasks" (`{x:plural process|processes}`)."""
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and spec and spec.startswith(PLURAL_SPEC):
+        from asba.report import units
+
+        noun, _, nouns = spec[len(PLURAL_SPEC):].strip().partition("|")
+        return units.plural(value, noun, nouns or None)
     if number and (money or spec in NAMED_SPECS):
         from asba.report import units  # the one number formatter (a leaf module: no imports of its own)
 

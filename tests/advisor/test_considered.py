@@ -56,4 +56,4 @@ def test_text_shows_the_table(explain_text):
                                 str(FIXTURES / "snapshot-busy"))
     assert code == 0 and "CONSIDERED RESOURCES" in out
     table = out.split("CONSIDERED RESOURCES")[1]
-    assert "  =>aws" in table and "local    cpu" in table and "why not chosen" in table
+    assert "  =>cpu-aws r6i" in table and "  cpu     -  " in table and "1 local " in table and "why not chosen" in table

@@ -102,3 +102,32 @@ def test_terminal_fallback_and_json(asba_home, capsys):
     assert main(["report", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["jobs"] == 20 and data["wait_counts"] == [20, 0, 0, 0, 0, 0, 0]
+
+
+def test_the_wait_chart_shows_the_band_a_logged_decision_predicted(asba_home, tmp_path, capsys, monkeypatch):
+    import json
+    import sqlite3
+
+    from asba.report import units
+
+    monkeypatch.setenv("ASBA_NOW", "2026-11-28T18:00:00Z")
+    monkeypatch.chdir(REPO)
+    assert main(["history", "import", str(SACCT)]) == 0
+    assert main(["explain", "examples/overalloc.sbatch", "cpu-aws", "--cluster-snapshot",
+                 "knowledge/cluster-snapshot"]) == 0  # logged: the decision's facts hold its wait band
+    conn = sqlite3.connect(asba_home / "jobs.db")
+    facts = {f["name"]: f["value"] for f in json.loads(conn.execute("SELECT facts FROM decisions").fetchone()[0])}
+    conn.close()
+    page = tmp_path / "report.html"
+    assert main(["report", "--html", str(page)]) == 0
+    capsys.readouterr()
+    text = page.read_text()
+    assert 'data-chart="waits" data-marks="8"' in text  # the seven bins and the band
+    band = (f"asba predicted p10 {units.duration(facts['wait.local_p10_s'])} to p90 "
+            f"{units.duration(facts['wait.local_p90_s'])}")
+    assert f"<title>{band}</title>" in text and "the median over 1 logged decision)" in text
+    assert main(["report"]) == 0  # the terminal's text fallback says the same
+    assert f"  {band} (median of 1 logged decision)\n" in capsys.readouterr().out
+    monkeypatch.setenv("ASBA_NOW", "2026-12-10T18:00:00Z")
+    assert main(["report", "--html", str(page), "--days", "1"]) == 0  # a window after the decision: no band
+    assert 'data-chart="waits" data-marks="7"' in page.read_text()

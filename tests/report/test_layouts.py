@@ -114,3 +114,27 @@ def test_insights_sorts_and_is_bounded(narrow, capsys):
     out = _out(capsys, "insights", "--limit", "3")
     assert "… and 9 more scripts: --all" in out
     assert "By script below: the 18 jobs with a runtime and CPUs; 2 without either" in out  # why 20 != 18
+
+
+def _section(out: str, title: str) -> list[str]:
+    lines = out.splitlines()
+    start = lines.index(title)
+    end = next((i for i in range(start + 2, len(lines)) if lines[i] and lines[i] == lines[i].upper()
+                and not lines[i].startswith(" ")), len(lines))
+    return lines[start:end]
+
+
+def test_explain_option_tables_fit_80_columns_with_every_number_whole(narrow, capsys):
+    out = _out(capsys, "explain", "examples/overalloc.sbatch", "cpu-aws", "--optimize", "--with-history",
+               "--recommend-instance", "--cluster-snapshot", "knowledge/cluster-snapshot", "--no-log")
+    considered, instances = _section(out, "CONSIDERED RESOURCES"), _section(out, "INSTANCE TYPE ANALYSIS")
+    assert max(map(len, considered + instances)) <= 80
+    rows = [i for i, line in enumerate(considered) if re.match(r"  (=>|  )(cpu|cpu-aws) ", line)]
+    money, time = r"\$[\d,]+\.\d\d", r"\d+h \d\dm"
+    assert len(rows) >= 5 and all(re.search(rf" +1 (local|on-demand|spot) +{money} +{time} +{time} +\S+$",
+                                            considered[i]) for i in rows), considered
+    reasons = [considered[i + 1] for i in rows if not considered[i].startswith("  =>")]
+    assert reasons and all(line.startswith("      ") and line.strip() for line in reasons)  # why, on its own line
+    row = next(line for line in instances if line.lstrip().startswith("r6g.16xlarge "))
+    assert re.search(rf"x1 +64 +512 GiB +{money}/h +{money}/h +{money}$", row), row
+    assert "memory, arm64; -20% vs current; not in the burst partition" in instances[instances.index(row) + 1]
