@@ -67,7 +67,10 @@ def test_a_snapshot_with_a_non_numeric_captured_at_is_a_named_gap(capsys, tmp_pa
                  "--no-log"]) == 0
     captured = capsys.readouterr()
     assert "internal error" not in captured.err
-    assert "squeue_json.meta.json is not usable" in captured.out
+    assert "gaps)" in captured.out  # the short Data used line counts them; --json names each
+    assert main(["explain", str(REPO / "examples" / "tiny.sbatch"), "--cluster-snapshot", str(snapshot),
+                 "--no-log", "--json"]) == 0
+    assert "squeue_json.meta.json is not usable" in json.loads(capsys.readouterr().out)["data_sources"]["cluster"]
 
 
 def test_import_report_does_not_call_skipped_lines_kept(capsys, tmp_path):
