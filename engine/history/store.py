@@ -193,6 +193,15 @@ def _typed_columns() -> dict[str, str]:
 _TYPED = _typed_columns()
 
 
+# How a listing may be sorted (asba history --sort): name -> ORDER BY. Ties always by job id.
+SORT_KEYS = {
+    "submit": "j.submit_ts, j.job_id", "newest": "j.submit_ts DESC, j.job_id DESC",
+    "wait": "j.queue_wait_s DESC, j.job_id", "runtime": "j.elapsed_s DESC, j.job_id",
+    "cpu-eff": "j.cpu_efficiency IS NULL, j.cpu_efficiency, j.job_id",
+    "mem-eff": "j.memory_efficiency IS NULL, j.memory_efficiency, j.job_id",
+}
+
+
 @dataclass
 class JobQuery:
     script_hash: str | None = None
@@ -202,6 +211,8 @@ class JobQuery:
     job_id: str | None = None
     params: list = field(default_factory=list)
     columns: tuple[str, ...] = COLUMNS
+    sort: str = "submit"  # a key of SORT_KEYS
+    limit: int | None = None  # at most this many rows (after sorting)
 
     def sql(self) -> str:
         cols = ", ".join(
@@ -211,7 +222,8 @@ class JobQuery:
             else _TYPED.get(c, f"j.{c}") for c in self.columns)
         where, self.params = self._where()
         return (f"SELECT {cols} FROM jobs j LEFT JOIN submissions s ON s.job_id = j.base_id"
-                f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY j.submit_ts, j.job_id")
+                f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {SORT_KEYS[self.sort]}"
+                + (f" LIMIT {int(self.limit)}" if self.limit is not None else ""))
 
     def _where(self) -> tuple[list[str], list]:
         where: list[str] = []
