@@ -38,7 +38,8 @@ class FrugalRunner(SlurmRunner):
         """SLURM commands actually started (reused answers excluded)."""
         return len(self.calls) - len(self.reused)
 
-    def run(self, key: str, argv: list[str], *, timeout_s: float | None = None) -> CommandOutput:
+    def run(self, key: str, argv: list[str], *, timeout_s: float | None = None,
+            max_bytes: int | None = None) -> CommandOutput:
         recent = self._recent(key, argv)
         if recent is not None:
             self.calls.append(recent)
@@ -47,7 +48,7 @@ class FrugalRunner(SlurmRunner):
         if self.max_calls and self.ran >= self.max_calls:
             raise ExternalCommandError(f"{argv[0]} not run: this command's cap of {self.max_calls} SLURM calls was "
                                        "reached", where=key, hint="raise slurm.max_calls if a site needs more")
-        out = super().run(key, argv, timeout_s=timeout_s)
+        out = super().run(key, argv, timeout_s=timeout_s, max_bytes=max_bytes)
         self._keep(out)
         return out
 
