@@ -144,9 +144,14 @@ def sync(conn: sqlite3.Connection, db: Path, runner: SlurmRunner, *, days: float
     report = LoadReport(" ".join(output.argv[:1] + output.argv[3:]), window_start=start.strftime("%Y-%m-%dT%H:%M:%S"))
     if tap is not None:
         tap.read_at(output.captured_at)
-    stream = TappedStream(output.stdout.splitlines(), f"sacct ({output.key})", tap=tap)
+    stream = TappedStream(output.lines, f"sacct ({output.key})", tap=tap)
     keep_user = None if all_users or tap is None else (user or _self_user())
-    _load(conn, db, stream, "", report, aws_partitions, keep_user)
+    try:
+        _load(conn, db, stream, "", report, aws_partitions, keep_user)
+    finally:
+        close = getattr(output.lines, "close", None)
+        if close is not None:
+            close()  # a read stopped early (an error while merging) stops sacct too
     if tap is not None:
         report.waits = tap.store(conn, runner, f"sacct --allusers (job rows) -S {tap.start_text}")
     conn.execute("INSERT INTO sync_state (scope, last_sync) VALUES (?, ?) "

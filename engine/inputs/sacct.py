@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from asba.errors import InputError
-from asba.inputs.slurm import CommandOutput, SlurmRunner
+from asba.inputs.slurm import CommandStream, SlurmRunner
 
 # A delimiter no job name, SubmitLine or WorkDir contains (ASCII unit separator).
 SYNC_DELIMITER = "\x1f"
@@ -261,9 +261,10 @@ SYNC_MAX_BYTES = 1 << 30
 SYNC_KEY = "sacct_sync"
 
 
-def run_sacct(runner: SlurmRunner, start: datetime, *, user: str | None, all_users: bool) -> CommandOutput:
-    """The one sacct call of a sync: every job in any state in the window, with its steps."""
-    return runner.run(SYNC_KEY, sacct_argv(start, user=user, all_users=all_users), timeout_s=SYNC_TIMEOUT_S,
+def run_sacct(runner: SlurmRunner, start: datetime, *, user: str | None, all_users: bool) -> CommandStream:
+    """The one sacct call of a sync: every job in any state in the window, with its steps; its output read line
+    by line as the merge consumes it (asba.inputs.slurm.SlurmRunner.stream), never held whole."""
+    return runner.stream(SYNC_KEY, sacct_argv(start, user=user, all_users=all_users), timeout_s=SYNC_TIMEOUT_S,
                       max_bytes=SYNC_MAX_BYTES)
 
 
