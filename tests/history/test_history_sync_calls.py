@@ -54,3 +54,14 @@ def test_the_cli_sync_reports_the_wait_record_from_the_same_call(asba_home, caps
     assert main(["history", "sync", "--days", "1", "--cluster-snapshot", str(SYNC), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["jobs"] == 982 and out["wait_record"]["stored"] == 243 and "waits" not in out
+
+
+def test_with_the_wait_record_the_history_keeps_only_the_users_jobs(tmp_path):
+    """--user with the wait record: the one call reads every user (--allusers); the history keeps the named
+    user's jobs only (the capture's jobs are all root's), the wait record every user's."""
+    store = HistoryStore.open(tmp_path / "jobs.db")
+    report = store.sync(SlurmRunner(snapshot_dir=SYNC), days=1, user="someone-else", wait_days=14)
+    assert report.jobs == 0 and store.conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
+    assert report.waits is not None and report.waits.stored == 243
+    again = store.sync(SlurmRunner(snapshot_dir=SYNC), days=1, user="root", wait_days=14)
+    assert again.jobs == 982
