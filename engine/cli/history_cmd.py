@@ -208,8 +208,9 @@ def run_sync(args) -> int:
         check_capture_dir(args.capture)
     runner = SlurmRunner(capture_dir=args.capture, snapshot_dir=args.cluster_snapshot, timeout_s=300)
     with _store(args, check=True) as store, _spinner("reading sacct and merging job steps"):
-        report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users)
-        waits = None if args.no_wait_record else wait_record_cmd.sync_line(store, runner)
+        report = store.sync(runner, days=args.days, user=args.user, all_users=args.all_users,
+                            wait_days=None if args.no_wait_record else wait_record_cmd.record_days())
+        waits = None if report.waits is None else report.waits.as_dict()
         _check_written(store)
     _record_sound(store.path)
     code = _print_report(report, getattr(args, "json", False), "synced from sacct since " + str(report.window_start),

@@ -1,5 +1,5 @@
-"""The cluster wait record at the command line: kept by `asba history sync`, loaded by `asba history import
---wait-record DUMP`. A failure to read other users' jobs is one line in the sync report, not a failed sync."""
+"""The cluster wait record at the command line: kept by `asba history sync` (from its one sacct call), loaded by
+`asba history import --wait-record DUMP`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from asba.cli.output import console, print_json
-from asba.errors import AsbaError
 
 
 def record_days() -> float:
@@ -16,20 +15,7 @@ def record_days() -> float:
     return float(load_config(None).get("wait.record_days", 14))
 
 
-def sync_line(store: Any, runner: Any) -> dict:
-    """Sync the wait record after the user's own history; returns its report (``error`` when sacct failed)."""
-    from asba.history import wait_record
-
-    try:
-        return wait_record.sync(store.conn, runner, record_days()).as_dict()
-    except AsbaError as exc:
-        return {"error": f"cluster wait record not updated: {exc.one_line()}"}
-
-
 def print_sync(report: dict) -> None:
-    if "error" in report:
-        console().print(report["error"], markup=False, soft_wrap=True)
-        return
     console().print(_line("cluster wait record", report), markup=False, soft_wrap=True)
 
 

@@ -298,11 +298,12 @@ class HistoryStore:
         self.refresh_summaries()
         return report
 
-    def sync(self, runner, days: float | None = None, user: str | None = None, all_users: bool = False):
+    def sync(self, runner, days: float | None = None, user: str | None = None, all_users: bool = False,
+             wait_days: float | None = None):
         from asba.history.sync import sync
 
         report = sync(self.conn, self.path, runner, days=days, user=user, all_users=all_users,
-                      aws_partitions=self.aws_partitions)
+                      aws_partitions=self.aws_partitions, wait_days=wait_days)
         self.refresh_summaries()
         return report
 

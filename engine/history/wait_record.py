@@ -1,7 +1,8 @@
 """The cluster's wait record: Submit/Eligible/Start of all users' recent jobs, in the history database.
 
-``asba history sync`` fills it from ``sacct -a -X`` where the site lets users read other users' jobs (SLURM's
-``PrivateData=jobs`` hides them: asba then says the record holds only your own jobs); ``asba history import
+``asba history sync`` fills it from the job rows of its one sacct call (made with ``--allusers``) where the
+site lets users read other users' jobs (SLURM's ``PrivateData=jobs`` hides them: asba then says the record
+holds only your own jobs); ``asba history import
 --wait-record DUMP`` loads a saved dump. It keeps ``wait.record_days`` (default 14) days and at most
 ``MAX_ROWS`` jobs; rows are upserted by (cluster, job id), so a job seen pending and later started is updated.
 The table is created when the history is opened (asba.history.schema); every read goes through the index on
@@ -11,20 +12,20 @@ The table is created when the history is opened (asba.history.schema); every rea
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from asba.decide.wait_classes import JobClass
 from asba.decide.wait_km import KaplanMeierRecord
 from asba.history.schema import CLUSTER_WAITS_SQL
 from asba.inputs.slurm import SlurmRunner
-from asba.inputs.wait_traces import TraceJob, parse_trace, read_trace
+from asba.inputs.wait_traces import TraceJob, read_trace, sacct_job
 
 MAX_ROWS = 500_000
 DEFAULT_DAYS = 14.0
-SACCT_TIMEOUT_S = 120.0
 FIELDS = ("JobID", "User", "Submit", "Eligible", "Start", "End", "Partition", "QOS", "ReqCPUS", "ReqMem", "ReqTRES",
           "ReqNodes", "Timelimit", "State")
 _SCHEMA = CLUSTER_WAITS_SQL  # created at open (asba.history.schema); kept for a connection made elsewhere
@@ -107,16 +108,47 @@ def import_dump(conn: sqlite3.Connection, path: Path, days: float = DEFAULT_DAYS
     return RecordReport(f"{trace.kind} dump {path}", stored, pruned, 0, note)
 
 
-def sync(conn: sqlite3.Connection, runner: SlurmRunner, days: float = DEFAULT_DAYS) -> RecordReport:
-    """``sacct -a -X`` over the window (bounded: SACCT_TIMEOUT_S). Raises ExternalCommandError."""
-    start = (datetime.now() - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
-    argv = ["sacct", "--allusers", "-X", "--parsable2", "--format=" + ",".join(FIELDS), "-S", start, "-E", "now"]
-    out = runner.run("sacct_wait_record", argv, timeout_s=SACCT_TIMEOUT_S)
-    trace = parse_trace(iter(out.stdout.splitlines(keepends=True)), Path("sacct"))
-    users = {line.split("|")[1] for line in out.stdout.splitlines()[1:] if line.count("|") > 1}
-    stored, pruned = store(conn, trace.jobs, days)
-    note = _privacy_note(runner, users)
-    return RecordReport(" ".join(argv[:4]) + f" -S {start}", stored, pruned, len(users), note)
+class WaitTap:
+    """The wait record's share of `history sync`'s one sacct call (every user's job and step rows): the job rows
+    sacct would list for ``sacct -a -X -S <days ago> -E now`` (eligible before the call, not ended before the
+    window), kept as they stream past on their way to the history."""
+
+    def __init__(self, days: float = DEFAULT_DAYS) -> None:
+        self.days = days
+        self.jobs: list[TraceJob] = []
+        self.users: set[str] = set()
+        self.skipped = 0
+        self.read_at(time.time())
+
+    def read_at(self, when: float) -> None:
+        """The window ends when sacct answered (`when`, epoch seconds: a replayed snapshot keeps its time)."""
+        now = datetime.fromtimestamp(when)
+        self.start_text = (now - timedelta(days=self.days)).strftime("%Y-%m-%dT%H:%M:%S")
+        self._start, self._now = _local_epoch(now - timedelta(days=self.days)), _local_epoch(now)
+
+    def row(self, names: list[str], parts: list[str], jobid_pos: int) -> None:
+        """One sacct row (its field names, values and where JobID is); step rows are passed over."""
+        if "." in parts[jobid_pos]:
+            return
+        try:
+            job = sacct_job(dict(zip(names, parts)))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            job = None
+        if job is None:
+            self.skipped += 1
+        elif job.eligible is not None and job.eligible < self._now and (job.end is None or job.end >= self._start):
+            self.jobs.append(job)
+            if job.user:
+                self.users.add(job.user)
+
+    def store(self, conn: sqlite3.Connection, runner: SlurmRunner, source: str) -> RecordReport:
+        stored, pruned = store(conn, self.jobs, self.days)
+        return RecordReport(source, stored, pruned, len(self.users), _privacy_note(runner, self.users))
+
+
+def _local_epoch(when: datetime) -> float:
+    """A local time in the convention asba.inputs.wait_traces reads sacct's times with."""
+    return datetime.fromisoformat(when.strftime("%Y-%m-%dT%H:%M:%S")).replace(tzinfo=UTC).timestamp()
 
 
 def _privacy_note(runner: SlurmRunner, users: set[str]) -> str:

@@ -5,14 +5,13 @@ merging a job's step rows into one record is `asba.history.merge`'s job.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from asba.errors import InputError
-from asba.inputs.slurm import CommandOutput, SlurmRunner
+from asba.inputs.slurm import CommandStream, SlurmRunner
 
 # A delimiter no job name, SubmitLine or WorkDir contains (ASCII unit separator).
 SYNC_DELIMITER = "\x1f"
@@ -20,10 +19,12 @@ SYNC_FIELDS = (
     "Cluster", "JobID", "JobIDRaw", "JobName", "User", "Account", "Partition", "QOS", "State", "ExitCode",
     "Submit", "Start", "End", "ElapsedRaw", "Timelimit", "ReqCPUS", "AllocCPUS", "NNodes", "NTasks",
     "ReqMem", "ReqTRES", "AllocTRES", "TotalCPU", "MaxRSS", "TRESUsageInTot", "SubmitLine", "WorkDir",
-    "TRESUsageInAve", "TRESUsageInMax",
+    "TRESUsageInAve", "TRESUsageInMax", "Eligible", "ReqNodes",
 )
-# States of jobs that have ended; asking for them with -E is what lists jobs that never started.
-ENDED_STATES = "CA,CD,DL,F,NF,OOM,PR,TO,BF"
+# Every state SLURM 22.05's sacct knows (sacct(1), JOB STATE CODES). Naming them all with -s lists every job that
+# was in any state in the window: the jobs sacct lists without -s (eligible before the window's end) plus the
+# ones that never became eligible (held, then cancelled), which the history keeps. One call instead of two.
+ALL_STATES = "BF,CA,CD,DL,F,NF,OOM,PD,PR,R,RQ,RS,RV,S,TO"
 DELIMITER_CANDIDATES = ("\x1f", "^|^", ";|;", "|", "\t", ";", ",")
 
 
@@ -239,14 +240,13 @@ def _guess_delimiter(line: str, width: int) -> str:
     )
 
 
-def sacct_argv(start: datetime, *, user: str | None, all_users: bool, ended_only: bool) -> list[str]:
-    """The sacct command line. -S is always given (sacct's default window is 'since midnight')."""
+def sacct_argv(start: datetime, *, user: str | None, all_users: bool) -> list[str]:
+    """The sync's one sacct command line: job and step rows, every field the history and the wait record read.
+    -S is always given (sacct's default window is 'since midnight')."""
     argv = [
         "sacct", "--parsable2", f"--delimiter={SYNC_DELIMITER}", "--format=" + ",".join(SYNC_FIELDS),
-        "-S", start.strftime("%Y-%m-%dT%H:%M:%S"), "-E", "now",
+        "-S", start.strftime("%Y-%m-%dT%H:%M:%S"), "-E", "now", "-s", ALL_STATES,
     ]
-    if ended_only:
-        argv += ["-s", ENDED_STATES]
     if all_users:
         argv.append("--allusers")
     elif user:
@@ -254,21 +254,18 @@ def sacct_argv(start: datetime, *, user: str | None, all_users: bool, ended_only
     return argv
 
 
-# A sync's two sacct calls together wait at most this long (a hung slurmdbd), and each prints at most this
-# much (about 300 bytes a row: some 3.5 million job and step rows).
+# A sync's sacct call waits at most this long (a hung slurmdbd), and prints at most this much (about 300 bytes
+# a row: some 3.5 million job and step rows).
 SYNC_TIMEOUT_S = 300.0
 SYNC_MAX_BYTES = 1 << 30
+SYNC_KEY = "sacct_sync"
 
 
-def run_sacct(runner: SlurmRunner, start: datetime, *, user: str | None, all_users: bool) -> list[CommandOutput]:
-    """Two calls: every job active in the window, and every ended job (which adds never-started ones)."""
-    began = time.monotonic()
-    window = runner.run("sacct_window", sacct_argv(start, user=user, all_users=all_users, ended_only=False),
-                        timeout_s=SYNC_TIMEOUT_S, max_bytes=SYNC_MAX_BYTES)
-    left = max(1.0, SYNC_TIMEOUT_S - (time.monotonic() - began))  # both calls share the one wait
-    ended = runner.run("sacct_ended", sacct_argv(start, user=user, all_users=all_users, ended_only=True),
-                       timeout_s=left, max_bytes=SYNC_MAX_BYTES)
-    return [window, ended]
+def run_sacct(runner: SlurmRunner, start: datetime, *, user: str | None, all_users: bool) -> CommandStream:
+    """The one sacct call of a sync: every job in any state in the window, with its steps; its output read line
+    by line as the merge consumes it (asba.inputs.slurm.SlurmRunner.stream), never held whole."""
+    return runner.stream(SYNC_KEY, sacct_argv(start, user=user, all_users=all_users), timeout_s=SYNC_TIMEOUT_S,
+                      max_bytes=SYNC_MAX_BYTES)
 
 
 def start_for_days(days: float, now: datetime | None = None) -> datetime:

@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,20 +42,20 @@ class _TooBig(Exception):
     """The command printed more than the cap."""
 
 
-def _read_capped(proc: subprocess.Popen, limit_s: float, cap: int) -> tuple[str, str]:
-    """The command's stdout and stderr, read as they come within `limit_s` seconds; _TooBig past `cap` bytes
-    of either, subprocess.TimeoutExpired when it takes longer. Bytes that are not UTF-8 become U+FFFD."""
+def _chunks(proc: subprocess.Popen, limit_s: float, cap: int) -> Iterator[tuple[bool, bytes]]:
+    """(is stdout, bytes) as the command prints them, within `limit_s` seconds in all; _TooBig past `cap` bytes
+    of either stream, subprocess.TimeoutExpired when it takes longer. The command is reaped at the end."""
     import selectors
     import subprocess
 
     deadline = time.monotonic() + limit_s
-    chunks: dict[int, list[bytes]] = {}
+    assert proc.stdout is not None and proc.stderr is not None
+    out_fd = proc.stdout.fileno()
     sizes: dict[int, int] = {}
     with selectors.DefaultSelector() as selector:
         for pipe in (proc.stdout, proc.stderr):
-            assert pipe is not None
             selector.register(pipe, selectors.EVENT_READ)
-            chunks[pipe.fileno()], sizes[pipe.fileno()] = [], 0
+            sizes[pipe.fileno()] = 0
         while selector.get_map():
             left = deadline - time.monotonic()
             if left <= 0:
@@ -64,13 +65,38 @@ def _read_capped(proc: subprocess.Popen, limit_s: float, cap: int) -> tuple[str,
                 if not data:
                     selector.unregister(key.fileobj)
                     continue
-                chunks[key.fd].append(data)
                 sizes[key.fd] += len(data)
                 if sizes[key.fd] > cap:
                     raise _TooBig()
+                yield key.fd == out_fd, data
     proc.wait(timeout=max(0.01, deadline - time.monotonic()))
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()  # type: ignore[union-attr]
-    return _text(chunks.pop(out_fd)), _text(chunks.pop(err_fd))
+
+
+def _read_capped(proc: subprocess.Popen, limit_s: float, cap: int) -> tuple[str, str]:
+    """The command's stdout and stderr, read whole as they come (see _chunks). Bytes that are not UTF-8 become
+    U+FFFD."""
+    chunks: dict[bool, list[bytes]] = {True: [], False: []}
+    for is_out, data in _chunks(proc, limit_s, cap):
+        chunks[is_out].append(data)
+    return _text(chunks[True]), _text(chunks[False])
+
+
+def _lines(proc: subprocess.Popen, limit_s: float, cap: int, out: CommandOutput) -> Iterator[bytes]:
+    """stdout's lines (without their newline) as they come; stderr kept in `out` (its first MiB)."""
+    tail: list[bytes] = []
+    for is_out, data in _chunks(proc, limit_s, cap):
+        if not is_out:
+            out.stderr += data[:max(0, (1 << 20) - len(out.stderr))].decode("utf-8", "replace")
+            continue
+        cut = data.rfind(b"\n")
+        if cut < 0:  # no line ends in this chunk: keep it (a line longer than a chunk is joined once, at its end)
+            tail.append(data)
+            continue
+        tail.append(data[:cut])
+        yield from b"".join(tail).split(b"\n")
+        tail = [data[cut + 1:]]
+    if any(tail):
+        yield b"".join(tail)
 
 
 def _text(chunks: list[bytes]) -> str:
@@ -88,6 +114,17 @@ class CommandOutput:
     from_snapshot: bool = False
     stderr: str = ""  # sbatch --test-only writes its answer here
     returncode: int = 0
+
+
+@dataclass
+class CommandStream:
+    """A command whose output is read as it comes (`lines`, without their newline), not held whole."""
+
+    key: str
+    argv: list[str]
+    captured_at: float  # epoch seconds: when the command was started (or the snapshot's time)
+    lines: Iterator[str]
+    from_snapshot: bool = False
 
 
 @dataclass
@@ -139,7 +176,55 @@ class SlurmRunner:
             raise _failed(out)
         return out
 
-    def _live(self, key: str, argv: list[str], timeout_s: float | None, max_bytes: int | None) -> CommandOutput:
+    def stream(self, key: str, argv: list[str], *, timeout_s: float | None = None,
+               max_bytes: int | None = None) -> CommandStream:
+        """Run one SLURM command and read its stdout line by line as the caller consumes it (bounded memory: one
+        64 KiB chunk and the line being cut). The limits of `run` hold over the whole read; a non-zero exit raises
+        once the output is consumed; stopping early (or Ctrl-C) kills the command. Counted in `calls`."""
+        cap = max_bytes or self.max_output_bytes
+        if self.snapshot_dir:
+            out = self._from_snapshot(key, argv, stdout=False)
+            self.calls.append(out)
+            path = self.snapshot_dir / f"{key}.out"
+            return CommandStream(key, out.argv, out.captured_at, _snapshot_lines(path, out), True)
+        proc, limit, shown = self._start(key, argv, timeout_s)
+        out = CommandOutput(key, list(argv), "", time.time())
+        self.calls.append(out)
+        return CommandStream(key, out.argv, out.captured_at, self._stream_lines(proc, out, limit, shown, cap))
+
+    def _stream_lines(self, proc: subprocess.Popen, out: CommandOutput, limit: float, shown: float,
+                      cap: int) -> Iterator[str]:
+        import subprocess
+
+        save = None
+        if self.capture_dir:
+            self.capture_dir.mkdir(parents=True, exist_ok=True)
+            save = (self.capture_dir / f"{out.key}.out").open("wb")
+        try:
+            for line in _lines(proc, limit, cap, out):
+                if save:
+                    save.write(line + b"\n")
+                yield line.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise self._timeout_error(out.argv[0], out.key, limit, shown) from None
+        except _TooBig:
+            _kill(proc)
+            raise _too_big(out.argv[0], out.key, cap) from None
+        except BaseException:  # the caller stopped reading, an error below, or Ctrl-C
+            _kill(proc)
+            raise
+        finally:
+            if save:
+                save.close()
+        out.returncode = proc.returncode
+        if save:
+            self._save(out, stdout=False)
+        if out.returncode != 0:
+            raise _failed(out)
+
+    def _start(self, key: str, argv: list[str], timeout_s: float | None) -> tuple[subprocess.Popen, float, float]:
+        """The command started in a session of its own; its time limit, and the figure to name if it passes."""
         exe = argv[0]
         if shutil.which(exe) is None:
             raise ExternalCommandError(
@@ -155,27 +240,34 @@ class SlurmRunner:
             raise ExternalCommandError(f"{exe} could not be started: {exc.strerror}", where=key) from None
         if self._deadline is not None:  # starting the process may itself have taken a while on a busy machine
             limit = max(0.01, min(limit, self._deadline - time.monotonic()))
+        return proc, limit, shown
+
+    def _live(self, key: str, argv: list[str], timeout_s: float | None, max_bytes: int | None) -> CommandOutput:
+        import subprocess
+
+        exe = argv[0]
+        proc, limit, shown = self._start(key, argv, timeout_s)
         cap = max_bytes or self.max_output_bytes
         try:  # any way out of the read (Ctrl-C too) stops the command and everything it started
             stdout, stderr = _read_capped(proc, limit, cap)
         except subprocess.TimeoutExpired:
             _kill(proc)
-            hint = ("the advice goes on without it; raise slurm.deadline_s if the controller is just slow"
-                    if timeout_s is None or self._deadline is not None and shown == self.deadline_s else
-                    f"{exe} waits for SLURM's controller or accounting daemon: check it answers "
-                    f"(`{exe} --version`, `sdiag`), or read a shorter window")
-            raise ExternalCommandError(f"{exe} did not answer in {shown:g} s", where=key, hint=hint,
-                                       code="ASBA-SLURM-001") from None
+            raise self._timeout_error(exe, key, timeout_s, shown) from None
         except _TooBig:
             _kill(proc)
-            raise ExternalCommandError(f"{exe} printed more than {cap // (1 << 20)} MiB: not read further",
-                                       where=key, hint="asba reads at most this much from one SLURM command; "
-                                       "narrow the query (a partition, a user, a shorter window)",
-                                       code="ASBA-SLURM-002") from None
+            raise _too_big(exe, key, cap) from None
         except BaseException:
             _kill(proc)
             raise
         return CommandOutput(key, list(argv), stdout, time.time(), stderr=stderr, returncode=proc.returncode)
+
+    def _timeout_error(self, exe: str, key: str, timeout_s: float | None, shown: float) -> ExternalCommandError:
+        hint = ("the advice goes on without it; raise slurm.deadline_s if the controller is just slow"
+                if timeout_s is None or self._deadline is not None and shown == self.deadline_s else
+                f"{exe} waits for SLURM's controller or accounting daemon: check it answers "
+                f"(`{exe} --version`, `sdiag`), or read a shorter window")
+        return ExternalCommandError(f"{exe} did not answer in {shown:g} s", where=key, hint=hint,
+                                    code="ASBA-SLURM-001")
 
     def _limit(self, timeout_s: float | None, exe: str, key: str) -> tuple[float, float]:
         """Seconds this command may take, and the figure to name if it does not answer (the deadline's)."""
@@ -188,7 +280,7 @@ class SlurmRunner:
                                        where=key)
         return (left, self.deadline_s) if left < limit else (limit, limit)
 
-    def _from_snapshot(self, key: str, argv: list[str]) -> CommandOutput:
+    def _from_snapshot(self, key: str, argv: list[str], stdout: bool = True) -> CommandOutput:
         assert self.snapshot_dir is not None
         path = self.snapshot_dir / f"{key}.out"
         if not path.is_file():
@@ -196,17 +288,18 @@ class SlurmRunner:
         meta = _read_meta(self.snapshot_dir / f"{key}.meta.json")
         captured, code, saved_argv = _meta_values(meta, path, argv)
         err_path = self.snapshot_dir / f"{key}.err"
-        if path.stat().st_size > self.max_output_bytes:
+        if stdout and path.stat().st_size > self.max_output_bytes:
             raise ExternalCommandError(f"snapshot file {path.name} is over {self.max_output_bytes >> 20} MiB: "
                                        "not read", where=str(self.snapshot_dir), code="ASBA-SLURM-002")
         stderr = err_path.read_text(errors="replace")[:1 << 20] if err_path.is_file() else ""
-        stdout = path.read_text(errors="replace")
-        return CommandOutput(key, saved_argv, stdout, captured, True, stderr, code)
+        text = path.read_text(errors="replace") if stdout else ""  # streamed: read as it is consumed
+        return CommandOutput(key, saved_argv, text, captured, True, stderr, code)
 
-    def _save(self, out: CommandOutput) -> None:
+    def _save(self, out: CommandOutput, stdout: bool = True) -> None:
         assert self.capture_dir is not None
         self.capture_dir.mkdir(parents=True, exist_ok=True)
-        (self.capture_dir / f"{out.key}.out").write_text(out.stdout)
+        if stdout:  # a streamed output was written as it was read
+            (self.capture_dir / f"{out.key}.out").write_text(out.stdout)
         if out.stderr:
             (self.capture_dir / f"{out.key}.err").write_text(out.stderr)
         meta = {"argv": out.argv, "captured_at": out.captured_at, "returncode": out.returncode}
@@ -228,6 +321,21 @@ def _kill(proc: subprocess.Popen) -> None:
             if pipe is not None:
                 pipe.close()
         proc.wait(timeout=KILL_GRACE_S)
+
+
+def _too_big(exe: str, key: str, cap: int) -> ExternalCommandError:
+    return ExternalCommandError(f"{exe} printed more than {cap // (1 << 20)} MiB: not read further", where=key,
+                                hint="asba reads at most this much from one SLURM command; narrow the query (a "
+                                "partition, a user, a shorter window)", code="ASBA-SLURM-002")
+
+
+def _snapshot_lines(path: Path, out: CommandOutput) -> Iterator[str]:
+    """A snapshot's saved output, line by line; its saved non-zero exit raised once it is read."""
+    with path.open(encoding="utf-8", errors="replace", newline="\n") as handle:
+        for line in handle:
+            yield line.rstrip("\n")
+    if out.returncode != 0:
+        raise _failed(out)
 
 
 def _failed(out: CommandOutput) -> ExternalCommandError:

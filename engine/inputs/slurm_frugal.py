@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from asba.errors import ExternalCommandError
-from asba.inputs.slurm import CommandOutput, SlurmRunner
+from asba.inputs.slurm import CommandOutput, CommandStream, SlurmRunner
 
 REUSABLE = frozenset({"squeue", "sinfo", "scontrol", "sprio", "sshare", "sacctmgr"})
 
@@ -38,18 +38,28 @@ class FrugalRunner(SlurmRunner):
         """SLURM commands actually started (reused answers excluded)."""
         return len(self.calls) - len(self.reused)
 
-    def run(self, key: str, argv: list[str], *, timeout_s: float | None = None) -> CommandOutput:
+    def run(self, key: str, argv: list[str], *, timeout_s: float | None = None,
+            max_bytes: int | None = None) -> CommandOutput:
         recent = self._recent(key, argv)
         if recent is not None:
             self.calls.append(recent)
             self.reused.append(key)
             return recent
+        self._check_cap(key, argv)
+        out = super().run(key, argv, timeout_s=timeout_s, max_bytes=max_bytes)
+        self._keep(out)
+        return out
+
+    def stream(self, key: str, argv: list[str], *, timeout_s: float | None = None,
+               max_bytes: int | None = None) -> CommandStream:
+        """Counted and capped like `run`; never reused (only sacct is streamed, and sacct always runs)."""
+        self._check_cap(key, argv)
+        return super().stream(key, argv, timeout_s=timeout_s, max_bytes=max_bytes)
+
+    def _check_cap(self, key: str, argv: list[str]) -> None:
         if self.max_calls and self.ran >= self.max_calls:
             raise ExternalCommandError(f"{argv[0]} not run: this command's cap of {self.max_calls} SLURM calls was "
                                        "reached", where=key, hint="raise slurm.max_calls if a site needs more")
-        out = super().run(key, argv, timeout_s=timeout_s)
-        self._keep(out)
-        return out
 
     def _paths(self, key: str) -> tuple[Path, Path] | None:
         if self.reuse_dir is None or self.reuse_s <= 0 or "/" in key:

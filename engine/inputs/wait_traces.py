@@ -136,6 +136,11 @@ def _int(text: str | None) -> int | None:
     return int(float(text))
 
 
+def sacct_job(row: dict[str, str]) -> TraceJob | None:
+    """One sacct row (field name to text) as a trace job; None for a step row or a job without a submit time."""
+    return _sacct_job(row)
+
+
 def _sacct_job(row: dict[str, str]) -> TraceJob | None:
     submit = _epoch(row["Submit"])
     if submit is None or "." in row.get("JobID", ""):

@@ -91,7 +91,7 @@ def test_sigint_during_a_hung_slurm_read_leaves_no_child(tmp_path):
 
 
 def test_a_hung_sacct_is_waited_for_once_and_the_hint_names_the_daemon(tmp_path, monkeypatch, capsys):
-    """history sync's two sacct calls share one wait (was 300 s each), and the hint no longer suggests
+    """history sync's one sacct call is waited for once (was 300 s for each of two), and the hint no longer suggests
     slurm.deadline_s, which sync does not use."""
     from asba.cli.main import main
     from asba.inputs import sacct

@@ -89,7 +89,7 @@ def test_missing_dump_and_bad_days(asba_home, capsys, tmp_path):
 
 def test_sync_without_sacct_is_one_line(asba_home, capsys, tmp_path):
     assert main(["history", "sync", "--cluster-snapshot", str(tmp_path)]) == 1
-    assert "snapshot has no sacct_window.out" in capsys.readouterr().err
+    assert "snapshot has no sacct_sync.out" in capsys.readouterr().err
 
 
 def test_config_names_the_database_and_the_burst_partitions(asba_home, capsys, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from history_paths import FIXTURES
@@ -52,7 +53,9 @@ def synced(cluster_jobs, tmp_path_factory):
 
     capture = tmp_path_factory.mktemp("sacct-capture")
     store = HistoryStore.open(tmp_path_factory.mktemp("home") / "jobs.db")
-    first = store.sync(SlurmRunner(capture_dir=capture, timeout_s=120), days=1)
+    runner = SlurmRunner(capture_dir=capture, timeout_s=120)
+    first = store.sync(runner, days=1, wait_days=1)
+    first.calls = [out.argv for out in runner.calls]
     ours_before = [store.jobs(job_id=i) for i in cluster_jobs.values()]
     live_again = store.sync(SlurmRunner(timeout_s=120), days=1)  # other users' jobs may have moved on meanwhile
     replay = store.sync(SlurmRunner(snapshot_dir=capture), days=1)  # exactly the same sacct output again
@@ -110,9 +113,37 @@ def test_second_sync_changes_nothing(synced):
 
 def test_sync_used_explicit_fields_a_safe_delimiter_and_a_start(synced):
     capture = synced[4]
-    argv = (capture / "sacct_window.meta.json").read_text()
+    argv = (capture / "sacct_sync.meta.json").read_text()
     assert "--delimiter=\\u001f" in argv and '"-S"' in argv and "--format=Cluster,JobID" in argv
-    assert '"-s"' in (capture / "sacct_ended.meta.json").read_text()
+    assert '"-s"' in argv and "--allusers" in argv  # every state, every user: the wait record's rows too
+
+
+def test_sync_is_one_sacct_call(synced):
+    first = synced[2]
+    assert [argv[0] for argv in first.calls].count("sacct") == 1
+    assert [argv[0] for argv in first.calls if argv[0] != "sacct"] == ["scontrol"]  # PrivateData, for the note
+
+
+def _sacct_ids(*args: str) -> set[str]:
+    """Job ids the queries sync made before (two for the history, one for the wait record) list right now."""
+    start = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    out = subprocess.run(["sacct", "-n", "-X", "--parsable2", "--format=JobID", "-S", start, "-E", "now", *args],
+                         capture_output=True, text=True, check=True, timeout=120)
+    return set(out.stdout.split())
+
+
+def test_sync_reads_the_jobs_the_earlier_three_calls_read(synced):
+    """The history holds every job of the old window and ended-state calls; the wait record every job of the
+    old `sacct -a -X` call (jobs submitted meanwhile by other users may be in the later queries only)."""
+    store, ids, *_ = synced
+    history = {row[0] for row in store.conn.execute("SELECT job_id FROM jobs")}
+    waits = {row[0] for row in store.conn.execute("SELECT job_id FROM cluster_waits")}
+    old_history = _sacct_ids() | _sacct_ids("-s", "CA,CD,DL,F,NF,OOM,PR,TO,BF")
+    old_waits = _sacct_ids("--allusers")
+    assert set(ids.values()) <= history and ids["held"] not in waits  # never eligible: not a wait observation
+    assert set(ids.values()) - {ids["held"]} <= waits
+    assert history <= old_history and waits <= old_waits
+    assert len(old_history - history) <= 20 and len(old_waits - waits) <= 20  # only jobs newer than the sync
 
 
 def test_scripts_are_named_from_the_submit_line(synced):

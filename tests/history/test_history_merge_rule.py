@@ -148,10 +148,9 @@ def test_any_import_order_keeps_the_most_complete_figures(order):
 
 
 def _snapshot(folder: Path, text: str) -> Path:
-    """A --cluster-snapshot answer for both of sync's sacct calls."""
+    """A --cluster-snapshot answer for sync's sacct call."""
     folder.mkdir()
-    for key in ("sacct_window", "sacct_ended"):
-        (folder / f"{key}.out").write_text(text)
+    (folder / "sacct_sync.out").write_text(text)
     return folder
 
 
