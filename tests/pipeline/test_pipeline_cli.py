@@ -110,7 +110,9 @@ def test_history_dump_and_packs_flags_reach_every_step(run_asba, tmp_path):
     packs = tmp_path / "packs" / "pipeline"
     shutil.copytree(REPO / "rules" / "pipeline", packs)
     manifest = packs / "pack.yaml"
-    manifest.write_text(manifest.read_text().replace('revision: "2026.12.03-1"', 'revision: "2099.01.01-1"'))
+    import re
+
+    manifest.write_text(re.sub(r'(?m)^revision: "[^"]+"', 'revision: "2099.01.01-1"', manifest.read_text(), count=1))
     dump = EXAMPLES / "pipeline" / "history" / "align.sacct.psv"
     result = _pipeline(run_asba, "--history-dump", str(dump), "--packs", str(packs.parent))
     assert result["data_sources"]["history"] == f"sacct dump {dump} (read for this run only)"
