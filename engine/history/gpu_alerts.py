@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import asdict, dataclass, field
 
-from asba.history.store import now_epoch
+from asba.history.store import recent_where
 
 GPU_UTIL_RED_PCT = 15.0  # jobstats config.py GPU_UTIL_RED
 SHOWN = 5
@@ -34,13 +34,7 @@ class LowGpuJobs:
 
 def low_gpu_jobs(conn: sqlite3.Connection, days: float | None = None, user: str | None = None) -> LowGpuJobs:
     """GPU jobs of the history (within `days`, of `user`) with recorded utilisation under 15 %."""
-    where, params = [], []
-    if days is not None:
-        where.append("j.submit_ts >= ?")
-        params.append(now_epoch() - int(days * 86400))
-    if user:
-        where.append("j.user = ?")
-        params.append(user)
+    where, params = recent_where(days, user)
     extra = "".join(f" AND {w}" for w in where)
     recorded = conn.execute("SELECT COUNT(*) FROM jobs j WHERE j.requested_gpus > 0 AND "
                             f"j.gpu_utilization_pct IS NOT NULL{extra}", params).fetchone()[0]

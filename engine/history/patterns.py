@@ -225,15 +225,9 @@ def scan_patterns(store, days: float | None = None, user: str | None = None) -> 
         join, order = " LEFT JOIN submissions s ON s.job_id = j.base_id", "k, j.submit_ts"
     else:  # nothing recorded with --track-history: group by name, in the order of the (script_name, submit) index
         key_sql, join, order = "j.script_name", "", "j.script_name, j.submit_ts"
-    where, params = [], []
-    if days is not None:
-        from asba.history.store import now_epoch
+    from asba.history.store import recent_where
 
-        where.append("j.submit_ts >= ?")
-        params.append(now_epoch() - int(days * 86400))
-    if user:
-        where.append("j.user = ?")
-        params.append(user)
+    where, params = recent_where(days, user)
     sql = (f"SELECT {', '.join(f'j.{c}' for c in RUN_FIELDS)}, {key_sql} FROM jobs j{join}"
            + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}")
     key_pos, name_pos = (len(RUN_FIELDS) + 1, len(RUN_FIELDS)) if tracked else (len(RUN_FIELDS),) * 2

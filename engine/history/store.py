@@ -173,6 +173,19 @@ def now_epoch() -> int:
     return int(time.time()) + (lt.tm_gmtoff or 0)
 
 
+def recent_where(days: float | None, user: str | None) -> tuple[list[str], list]:
+    """SQL conditions on jobs ``j`` (and their parameters): submitted within ``days`` of now, of ``user``."""
+    where: list[str] = []
+    params: list = []
+    if days is not None:
+        where.append("j.submit_ts >= ?")
+        params.append(now_epoch() - int(days * 86400))
+    if user:
+        where.append("j.user = ?")
+        params.append(user)
+    return where, params
+
+
 def _typed_columns() -> dict[str, str]:
     """A job row read back as the type JobRecord declares: a value of another type (a row written by hand or
     by another program: 'abc' as an elapsed time) reads as unknown (NULL), text as text, so no command fails on

@@ -6,10 +6,13 @@ from __future__ import annotations
 from advisor_support import REPO
 
 EXPERT = REPO / "tests" / "fixtures" / "expert"
+CORPUS = REPO / "tests" / "fixtures" / "script" / "corpus"  # real third-party scripts, with their sources
+UIT_VASP = CORPUS / "uit-no-hpc-doc" / "applications" / "chemistry" / "files" / "job_vasp.sh"
+PRINCETON_SPARK = CORPUS / "princeton" / "spark_big_data" / "job.slurm"
 SHIPPED = REPO / "knowledge" / "cluster-snapshot"
 
 
-def _run(explain, name: str, *args: str) -> dict:
+def _run(explain, name, *args: str) -> dict:
     return explain(EXPERT / name, "cpu-aws", *args, snapshot=SHIPPED)
 
 
@@ -41,7 +44,7 @@ def test_memory_and_gpus_no_node_has_leave_nowhere_to_run(explain):
 
 
 def test_a_partition_that_does_not_exist_is_refused_like_sbatch_refuses_it(explain):
-    result = _run(explain, "uit_job_vasp.sh")
+    result = _run(explain, UIT_VASP)
     assert result["recommendation"]["platform"] == "aws"
     assert "partition 'multinode' does not exist" in result["recommendation"]["local_cannot"]
     assert result["aws"]["nodes"] == 2 and result["local"]["wait_p50_s"] is None
@@ -79,7 +82,7 @@ def test_a_fixed_multi_node_request_gets_instances_that_hold_one_task(explain):
     assert (result["aws"]["instance_type"], result["aws"]["nodes"]) == ("c6i.4xlarge", 2)
     facts = {f["name"]: f for f in result["facts"]}
     assert facts["job.is_mpi"]["value"] is False  # srun of a Python script is not MPI: no EFA premium
-    spark = _run(explain, "princeton_spark_job.slurm")  # 2 nodes x 3 tasks x 4 CPUs, 12G per node
+    spark = _run(explain, PRINCETON_SPARK)  # 2 nodes x 3 tasks x 4 CPUs, 12G per node
     assert spark["aws"]["nodes"] == 2
     assert spark["aws"]["instance_type"] in {"c6i.4xlarge", "m6i.4xlarge", "c7i.4xlarge"}
 
