@@ -48,9 +48,24 @@ def short_source(kind: str, description: str) -> str:
     return f"{kind}: {text.strip()}"
 
 
+SHOWN_GAPS = 4
+
+
+def gap_lines(description: str) -> list[str]:
+    """What a source lacked, one short line each ('squeue: squeue did not answer in 1 s'), at most SHOWN_GAPS."""
+    gaps = _GAPS.search(description)
+    if not gaps:
+        return []
+    items = list(dict.fromkeys(g.strip() for g in gaps.group("gaps").split("; ") if g.strip()))
+    more = len(items) - SHOWN_GAPS
+    lines = [line for item in items[:SHOWN_GAPS] for line in wrap(f"- {item}", "    ", "      ")]
+    return lines + (wrap(f"- and {more} more (--json)", "    ", "      ") if more > 0 else [])
+
+
 def data_used(sources: dict, command: str) -> list[str]:
-    """The `Data used` block under the answer: one short line per source (wrapped, never cut)."""
+    """The `Data used` block under the answer: one short line per source (wrapped, never cut), and what each
+    source lacked, so a gap (a command that did not answer) is never hidden behind a count."""
     lines = ["Data used (in full: --json):"] + wrap(command)
     for kind, description in sources.items():
-        lines += wrap(short_source(kind, str(description)))
+        lines += wrap(short_source(kind, str(description))) + gap_lines(str(description))
     return lines
